@@ -1,0 +1,38 @@
+# The README's two commands: `make run` and `make test`. Everything else is a step they use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+RMA := $(BIN)/rma
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test setup migrate deploy lint bench clean
+
+run: setup migrate deploy
+	$(RMA) serve --host $(HOST) --port $(PORT)
+
+test: setup migrate deploy lint
+	$(BIN)/pytest -q
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+migrate: setup
+	$(RMA) db upgrade
+
+deploy: migrate
+	$(RMA) deploy
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+
+bench: setup
+	$(BIN)/python bench/lifecycle.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,1 @@
+"""rma-orchestrator: BPMN orchestration of after-sales returns, exchanges and repairs."""

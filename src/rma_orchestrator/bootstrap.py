@@ -1,0 +1,36 @@
+"""The composition root: builds the shared services for web, cli and scheduler.
+
+Nothing here runs at import; ``bootstrap(settings)`` connects when called.
+"""
+
+from __future__ import annotations
+
+from .clock import Clock, ControlledClock, SystemClock
+from .config import Settings
+from .engine.clockhook import use_clock
+from .engine.sandbox import make_script_engine
+from .service.context import Services
+from .service.definitions import DefinitionCache
+from .store.db import Database
+from .store.settings import load_controlled_time, start_controlled_time
+
+
+def bootstrap(settings: Settings | None = None, database: Database | None = None) -> Services:
+    settings = settings or Settings.from_env()
+    database = database or Database(settings.resolved_database_url)
+    clock: Clock
+    if settings.controlled_clock:
+        clock = ControlledClock(
+            lambda: load_controlled_time(database), lambda now: start_controlled_time(database, now)
+        )
+    else:
+        clock = SystemClock()
+    use_clock(clock.now)
+    script_engine = make_script_engine(time_limit=settings.script_time_limit)
+    return Services(
+        settings=settings,
+        database=database,
+        clock=clock,
+        script_engine=script_engine,
+        definitions=DefinitionCache(database),
+    )

@@ -1,0 +1,1 @@
+"""The BPMN engine: SpiffWorkflow runtime, sandbox, serializer and clock hook."""

@@ -1,0 +1,32 @@
+"""Points SpiffWorkflow's timer module at our clock, once per process.
+
+SpiffWorkflow reads ``datetime.now(timezone.utc)`` inside its timer event definitions and
+offers no hook for it, so the module's ``datetime`` name is replaced by a subclass whose
+``now`` asks our clock. SpiffWorkflow fires a timer only when ``due < now``; the engine's
+"now" is one microsecond ahead so that a timer fires at exactly its due time, which is
+what firing at a claimed due time (and stepping the controlled clock) relies on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, tzinfo
+
+import SpiffWorkflow.bpmn.specs.event_definitions.timer as spiff_timer
+
+_EPSILON = timedelta(microseconds=1)
+_now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
+
+
+class _EngineDatetime(datetime):
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+        value = _now() + _EPSILON
+        return value.astimezone(tz) if tz is not None else value.astimezone().replace(tzinfo=None)
+
+
+def use_clock(now: Callable[[], datetime]) -> None:
+    """Make the engine's timers read ``now()`` (an aware datetime) from now on."""
+    global _now
+    _now = now
+    spiff_timer.datetime = _EngineDatetime  # type: ignore[misc]

@@ -1,0 +1,57 @@
+"""One exception hierarchy for the whole service; ``web/errors.py`` alone maps it to HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class RmaError(Exception):
+    """Root of every error the service raises on purpose."""
+
+    def __init__(self, message: str, items: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.items = items if items is not None else [{"message": message}]
+
+
+class NotFound(RmaError):
+    """An id or key that does not exist."""
+
+
+class Forbidden(RmaError):
+    """The actor may not do this."""
+
+
+class Unauthorized(RmaError):
+    """No valid credentials."""
+
+
+class Conflict(RmaError):
+    """The request clashes with the current state."""
+
+
+class StaleRevision(Conflict):
+    """The instance changed since it was read."""
+
+
+class TaskNotOpen(Conflict):
+    """The task was completed or cancelled already."""
+
+
+class TaskHeldByOther(Conflict):
+    """The task is claimed by another user."""
+
+
+class InvalidData(RmaError):
+    """Request data failed validation; items are ``{field, message}``."""
+
+    def __init__(self, message: str, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message, errors or [{"field": "", "message": message}])
+
+
+class InvalidDefinition(RmaError):
+    """BPMN, DMN or form files failed validation; items are ``{file, line, element, message}``."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        first = errors[0] if errors else {"message": "invalid definition"}
+        super().__init__(f"{len(errors)} definition error(s); first: {first.get('message')}", errors)

@@ -1,0 +1,1 @@
+"""The commands: each public function is one unit of work."""

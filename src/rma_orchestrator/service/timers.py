@@ -1,0 +1,109 @@
+"""Firing due timers exactly once: claim atomically, then fire each in its own transaction."""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from ..engine import runtime
+from ..errors import NotFound, StaleRevision
+from ..store.models import ProcessInstance, Timer
+from . import steps
+from .context import SYSTEM, Services
+
+CLAIM_FOR = timedelta(minutes=2)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim_due_timers(
+    services: Services,
+    now: datetime,
+    limit: int = 100,
+    worker: str | None = None,
+    instance_id: int | None = None,
+) -> list[int]:
+    """Claim up to ``limit`` due timers of running instances (expired claims included), oldest first."""
+    worker = worker or worker_name()
+    with services.uow() as uow:
+        candidates = (
+            select(Timer.id)
+            .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+            .where(
+                Timer.due_at <= now,
+                ProcessInstance.status == "running",
+                (Timer.status == "pending") | ((Timer.status == "claimed") & (Timer.claimed_until < now)),
+            )
+            .order_by(Timer.due_at, Timer.id)
+            .limit(limit)
+        )
+        if instance_id is not None:
+            candidates = candidates.where(Timer.instance_id == instance_id)
+        if not services.database.is_sqlite:
+            candidates = candidates.with_for_update(of=Timer, skip_locked=True)
+        ids = list(uow.session.scalars(candidates))
+        if ids:
+            uow.session.execute(
+                update(Timer)
+                .where(Timer.id.in_(ids))
+                .values(status="claimed", claimed_by=worker, claimed_until=now + CLAIM_FOR)
+            )
+        uow.commit()
+        return ids
+
+
+def fire_timer(services: Services, timer_id: int, worker: str | None = None) -> bool:
+    """Fire one claimed timer; False when it is no longer ours or no longer due."""
+    worker = worker or worker_name()
+    with services.clock.pinned(), services.uow() as uow:
+        instance_id = uow.session.scalar(select(Timer.instance_id).where(Timer.id == timer_id))
+        if instance_id is None:
+            raise NotFound(f"timer {timer_id} not found")
+        try:
+            instance = uow.lock_instance(instance_id)
+        except StaleRevision:
+            return False
+        timer = uow.session.get(Timer, timer_id, populate_existing=True)
+        if timer is None or timer.status != "claimed" or timer.claimed_by != worker:
+            return False
+        if instance.status != "running":
+            timer.status, timer.claimed_by, timer.claimed_until = "pending", None, None
+            uow.commit()
+            return False
+        error = steps.apply(
+            services,
+            uow,
+            instance,
+            lambda wf: runtime.run(wf),
+            SYSTEM.name,
+            "fire_timer",
+            engine_time=timer.due_at,
+        )
+        if error is not None:
+            timer.status = "failed"
+        elif timer.status == "claimed":  # the engine did not consume it (e.g. its task moved on)
+            timer.status = "fired"
+            timer.fired_at = services.clock.now()
+        uow.commit()
+        return True
+
+
+def fire_due_timers(
+    services: Services, now: datetime | None = None, limit: int = 100, instance_id: int | None = None
+) -> int:
+    """Claim and fire, in due order, every timer due at ``now``; returns how many fired."""
+    now = now or services.clock.now()
+    worker = worker_name()
+    fired = 0
+    while True:
+        ids = claim_due_timers(services, now, limit, worker, instance_id)
+        if not ids:
+            return fired
+        for timer_id in ids:
+            with services.clock.pinned(max(now, services.clock.now())):
+                fired += fire_timer(services, timer_id, worker)

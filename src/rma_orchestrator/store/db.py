@@ -1,0 +1,65 @@
+"""Database engines and sessions: SQLite in WAL mode with immediate write transactions, or PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create the engine; on SQLite every write transaction takes the write lock at BEGIN.
+
+    pysqlite's own transaction handling starts transactions lazily and deferred, so two
+    writers could both read a revision before either writes; ``BEGIN IMMEDIATE`` serialises
+    them the way ``SELECT … FOR UPDATE`` does on PostgreSQL.
+    """
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False}, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get("read_only"):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """The engine plus two session factories: writers (locking) and readers."""
+
+    def __init__(self, url: str, **kwargs: Any) -> None:
+        self.url = url
+        self.engine = make_engine(url, **kwargs)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self.writer = sessionmaker(self.engine, expire_on_commit=False)
+        self.reader = sessionmaker(self.engine.execution_options(read_only=True), expire_on_commit=False)
+
+    def read(self) -> Session:
+        return self.reader()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

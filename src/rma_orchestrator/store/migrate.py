@@ -1,0 +1,32 @@
+"""Runs the Alembic migrations shipped in ``store/migrations`` against a database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from .db import Database
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def alembic_config(database: Database) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", database.url.replace("%", "%%"))
+    config.attributes["engine"] = database.engine
+    return config
+
+
+def upgrade(database: Database, revision: str = "head") -> None:
+    """Bring the schema up to ``revision``; safe to run again."""
+    command.upgrade(alembic_config(database), revision)
+
+
+def current_revision(database: Database) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with database.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

@@ -1,0 +1,245 @@
+"""SQLAlchemy models: the tables of DESIGN §3 (attachments arrive with the portal issue)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Blob(Base):
+    """File contents addressed by their SHA-256, shared by every deployment that uploads them."""
+
+    __tablename__ = "blob"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Deployment(Base):
+    __tablename__ = "deployment"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(String(120))
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class DeploymentFile(Base):
+    __tablename__ = "deployment_file"
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("blob.sha256"))
+    __table_args__ = (Index("ix_deployment_file_name", "name", "deployment_id"),)
+
+
+class ProcessDefinition(Base):
+    __tablename__ = "process_definition"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(255))
+    version: Mapped[int]
+    name: Mapped[str] = mapped_column(String(255))
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    files: Mapped[dict[str, Any]]  # file name -> sha256: everything the version depends on
+    main_file: Mapped[str] = mapped_column(String(255))
+    start_form: Mapped[str | None] = mapped_column(String(255))
+    deployed_at: Mapped[datetime]
+    __table_args__ = (UniqueConstraint("process_key", "version"),)
+
+
+class ProcessInstance(Base):
+    __tablename__ = "process_instance"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    process_key: Mapped[str] = mapped_column(String(255), index=True)
+    version: Mapped[int]
+    business_key: Mapped[str] = mapped_column(String(120), unique=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    outcome: Mapped[str | None] = mapped_column(String(255))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    started_by: Mapped[str | None] = mapped_column(String(120))
+    state: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]]
+    element_states: Mapped[dict[str, Any]]
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    order_no: Mapped[str | None] = mapped_column(String(120), index=True)
+    customer_name: Mapped[str | None] = mapped_column(String(255))
+    kind: Mapped[str | None] = mapped_column(String(40))
+    product_category: Mapped[str | None] = mapped_column(String(40))
+
+
+class BusinessKeyCounter(Base):
+    """Last sequence number handed out per business day, for keys like RMA-20261125-0001."""
+
+    __tablename__ = "business_key_counter"
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int]
+
+
+class HumanTask(Base):
+    __tablename__ = "human_task"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the engine's task id
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(255))
+    element_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    group: Mapped[str | None] = mapped_column("group_name", String(120), index=True)
+    assignee: Mapped[str | None] = mapped_column(String(120), index=True)
+    form: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class Timer(Base):
+    __tablename__ = "timer"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))  # the engine's waiting task
+    element_id: Mapped[str] = mapped_column(String(255))
+    process_key: Mapped[str] = mapped_column(String(255))
+    attached_to: Mapped[str | None] = mapped_column(String(36))  # human task guarded by it
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20))
+    sla: Mapped[str | None] = mapped_column(String(120))
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claimed_until: Mapped[datetime | None]
+    fired_at: Mapped[datetime | None]
+    __table_args__ = (
+        UniqueConstraint("instance_id", "task_id", "due_at"),
+        Index("ix_timer_status_due", "status", "due_at"),
+    )
+
+
+class MessageSubscription(Base):
+    __tablename__ = "message_subscription"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    business_key: Mapped[str] = mapped_column(String(120))
+    message_name: Mapped[str] = mapped_column(String(255))
+    task_id: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    __table_args__ = (Index("ix_subscription_key_name", "business_key", "message_name"),)
+
+
+class MessageInbox(Base):
+    """Every message received: kept until an instance waits for it, and the idempotency record."""
+
+    __tablename__ = "message_inbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    business_key: Mapped[str] = mapped_column(String(120))
+    payload: Mapped[dict[str, Any]]
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    received_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20))  # pending | delivered | expired
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    delivered_at: Mapped[datetime | None]
+    actor: Mapped[str | None] = mapped_column(String(120))
+    __table_args__ = (Index("ix_inbox_key_status", "business_key", "status"),)
+
+
+class Event(Base):
+    __tablename__ = "event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(60), index=True)
+    actor: Mapped[str | None] = mapped_column(String(120))
+    element_id: Mapped[str | None] = mapped_column(String(255))
+    details: Mapped[dict[str, Any]]
+
+
+class Incident(Base):
+    __tablename__ = "incident"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    element_id: Mapped[str | None] = mapped_column(String(255))
+    message: Mapped[str] = mapped_column(Text)
+    details: Mapped[str | None] = mapped_column(Text)
+    command: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class Group(Base):
+    __tablename__ = "user_group"
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    label_en: Mapped[str | None] = mapped_column(String(255))
+    label_zh: Mapped[str | None] = mapped_column(String(255))
+
+
+class User(Base):
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class Membership(Base):
+    __tablename__ = "membership"
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+    group_name: Mapped[str] = mapped_column(ForeignKey("user_group.name"), primary_key=True)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+
+
+class Setting(Base):
+    """Small shared values, such as the controlled clock's time."""
+
+    __tablename__ = "setting"
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,60 @@
+"""The unit of work: one transaction per command, with callbacks that run only after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import NotFound, StaleRevision
+from .db import Database
+from .models import ProcessInstance
+
+
+class UnitOfWork:
+    """``with uow:`` opens a write transaction; ``commit()`` ends it; leaving without commit rolls back."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._after_commit: list[Callable[[], None]] = []
+        self.session: Session
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self.database.writer()
+        self.session.begin()
+        self._after_commit = []
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if self.session.in_transaction():
+                self.session.rollback()
+        finally:
+            self.session.close()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        self._after_commit.append(callback)
+
+    def commit(self) -> None:
+        self.session.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def lock_instance(self, instance_id: int, revision: int | None = None) -> ProcessInstance:
+        """Load an instance row for update (the write lock on SQLite is already held)."""
+        query = select(ProcessInstance).where(ProcessInstance.id == instance_id)
+        if not self.database.is_sqlite:
+            query = query.with_for_update()
+        instance = self.session.scalars(query).one_or_none()
+        if instance is None:
+            raise NotFound(f"process instance {instance_id} not found")
+        if revision is not None and instance.revision != revision:
+            raise StaleRevision(
+                f"process instance {instance_id} changed (revision {instance.revision}, expected {revision})"
+            )
+        return instance

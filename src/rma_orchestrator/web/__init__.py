@@ -1,0 +1,26 @@
+"""Flask application factory: the JSON API today; staff, monitor, modeler and portal pages later."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ..bootstrap import bootstrap
+from ..config import Settings
+from ..service.context import Services
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
+    """Build the app; pass ``services`` to share one set with a scheduler or a test."""
+    services = services or bootstrap(settings)
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = services.settings.secret_key
+    app.config["MAX_CONTENT_LENGTH"] = 32 * 1024 * 1024
+    app.extensions["rma"] = services
+
+    from . import errors, ops
+    from .api import bp as api_bp
+
+    errors.init_app(app)
+    app.register_blueprint(ops.bp)
+    app.register_blueprint(api_bp)
+    return app
