@@ -98,6 +98,9 @@ def deploy(paths: tuple[str, ...], dry_run: bool) -> None:
 
     paths = paths or tuple(p for p in DEFAULT_DEPLOY_DIRS if Path(p).exists())
     files = _collect_files(paths)
+    if not files:
+        click.echo(f"nothing to deploy in {' '.join(paths) or ' '.join(DEFAULT_DEPLOY_DIRS)}")
+        return
     result = deploy_files(_services(), files, SYSTEM, dry_run=dry_run)
     for process in result.processes:
         state = "new version" if process.created else "unchanged"

@@ -2,26 +2,23 @@
 
 SpiffWorkflow reads ``datetime.now(timezone.utc)`` inside its timer event definitions and
 offers no hook for it, so the module's ``datetime`` name is replaced by a subclass whose
-``now`` asks our clock. SpiffWorkflow fires a timer only when ``due < now``; the engine's
-"now" is one microsecond ahead so that a timer fires at exactly its due time, which is
-what firing at a claimed due time (and stepping the controlled clock) relies on.
+``now`` asks our clock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 import SpiffWorkflow.bpmn.specs.event_definitions.timer as spiff_timer
 
-_EPSILON = timedelta(microseconds=1)
 _now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
 
 
 class _EngineDatetime(datetime):
     @classmethod
     def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
-        value = _now() + _EPSILON
+        value = _now()
         return value.astimezone(tz) if tz is not None else value.astimezone().replace(tzinfo=None)
 
 

@@ -1,4 +1,9 @@
-"""Appending to the audit trail."""
+"""Appending to the audit trail.
+
+Events are buffered on the session and written in one multi-row insert when the unit of
+work commits: a step records several events, and one statement is much cheaper than one
+ORM flush each.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..store.models import Event
+from ..store.uow import PENDING_EVENTS
 
 
 def record(
@@ -19,6 +24,13 @@ def record(
     element_id: str | None = None,
     **details: Any,
 ) -> None:
-    session.add(
-        Event(instance_id=instance_id, at=at, kind=kind, actor=actor, element_id=element_id, details=details)
+    session.info.setdefault(PENDING_EVENTS, []).append(
+        {
+            "instance_id": instance_id,
+            "at": at,
+            "kind": kind,
+            "actor": actor,
+            "element_id": element_id,
+            "details": details,
+        }
     )

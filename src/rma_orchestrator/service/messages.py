@@ -94,5 +94,6 @@ def _deliver(
                 delivered = True
         if not delivered:
             audit.record(session, instance.id, "message_kept", now, actor.name, None, name=name)
+            instance.projection = {**instance.projection, "kept": instance.projection.get("kept", 0) + 1}
         uow.commit()
         return {"delivered": delivered}

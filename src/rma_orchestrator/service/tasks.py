@@ -161,12 +161,12 @@ def _load(session: Any, task_id: str) -> tuple[HumanTask, ProcessInstance]:
 
 def _lock_open(uow: UnitOfWork, task_id: str) -> tuple[HumanTask, ProcessInstance]:
     """Lock the task's instance, then check the task is still open and the instance takes work."""
-    instance_id = uow.session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
-    if instance_id is None:
+    task = uow.session.get(HumanTask, task_id)
+    if task is None:
         raise NotFound(f"task {task_id} not found")
-    instance = uow.lock_instance(instance_id)
-    task = uow.session.get(HumanTask, task_id, populate_existing=True)
-    assert task is not None
+    instance = uow.lock_instance(task.instance_id)
+    if not uow.database.is_sqlite:  # read again now that we hold the lock (SQLite held it from BEGIN)
+        uow.session.refresh(task)
     if task.status != "open":
         raise TaskNotOpen(f"task {task_id} is {task.status}")
     if instance.status == "suspended":

@@ -15,6 +15,9 @@ from . import steps
 from .context import SYSTEM, Services
 
 CLAIM_FOR = timedelta(minutes=2)
+# SpiffWorkflow fires a timer only when due < now, so a timer is fired at one microsecond past
+# its due time; timers that the firing starts count from there (a negligible drift).
+FIRING_EPSILON = timedelta(microseconds=1)
 
 
 def worker_name() -> str:
@@ -82,7 +85,7 @@ def fire_timer(services: Services, timer_id: int, worker: str | None = None) -> 
             lambda wf: runtime.run(wf),
             SYSTEM.name,
             "fire_timer",
-            engine_time=timer.due_at,
+            engine_time=timer.due_at + FIRING_EPSILON,
         )
         if error is not None:
             timer.status = "failed"

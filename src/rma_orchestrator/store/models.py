@@ -99,6 +99,7 @@ class ProcessInstance(Base):
     state: Mapped[str] = mapped_column(Text)
     data: Mapped[dict[str, Any]]
     element_states: Mapped[dict[str, Any]]
+    projection: Mapped[dict[str, Any]] = mapped_column(default=dict)  # what the last step projected
     revision: Mapped[int] = mapped_column(Integer, default=0)
     order_no: Mapped[str | None] = mapped_column(String(120), index=True)
     customer_name: Mapped[str | None] = mapped_column(String(255))

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import TracebackType
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound, StaleRevision
 from .db import Database
-from .models import ProcessInstance
+from .models import Event, ProcessInstance
+
+PENDING_EVENTS = "rma_pending_events"  # audit events buffered on the session (service/audit.py)
 
 
 class UnitOfWork:
@@ -30,6 +32,7 @@ class UnitOfWork:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self.session.info.pop(PENDING_EVENTS, None)
         try:
             if self.session.in_transaction():
                 self.session.rollback()
@@ -40,6 +43,9 @@ class UnitOfWork:
         self._after_commit.append(callback)
 
     def commit(self) -> None:
+        events = self.session.info.pop(PENDING_EVENTS, None)
+        if events:
+            self.session.execute(insert(Event), events)
         self.session.commit()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:

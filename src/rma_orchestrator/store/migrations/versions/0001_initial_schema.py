@@ -144,6 +144,7 @@ def upgrade() -> None:
         sa.Column("state", sa.Text(), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
         sa.Column("element_states", sa.JSON(), nullable=False),
+        sa.Column("projection", sa.JSON(), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("order_no", sa.String(length=120), nullable=True),
         sa.Column("customer_name", sa.String(length=255), nullable=True),

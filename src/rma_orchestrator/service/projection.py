@@ -1,0 +1,236 @@
+"""Keeps the projection tables (open human tasks, pending timers, message subscriptions) in step.
+
+The instance row remembers what it last projected, so a step compares in memory and
+touches only the rows that changed instead of reading all three tables every time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from ..engine.runtime import Snapshot, TimerView
+from ..store.models import HumanTask, MessageSubscription, ProcessInstance, Timer
+from . import audit
+
+
+@dataclass
+class Projection:
+    """What an instance last projected: tasks (id → due), timers (key → row id), waits.
+
+    ``kept`` counts messages kept for the instance and not yet delivered, so a step looks
+    in the inbox only when there can be something there.
+    """
+
+    tasks: dict[str, str | None] = field(default_factory=dict)
+    timers: dict[str, int] = field(default_factory=dict)
+    waits: dict[str, str] = field(default_factory=dict)  # "task_id|name" -> message name
+    kept: int = 0
+
+    @classmethod
+    def load(cls, value: dict[str, Any] | None) -> Projection:
+        value = value or {}
+        return cls(
+            dict(value.get("tasks", {})),
+            dict(value.get("timers", {})),
+            dict(value.get("waits", {})),
+            int(value.get("kept", 0)),
+        )
+
+    def dump(self) -> dict[str, Any]:
+        return {"tasks": self.tasks, "timers": self.timers, "waits": self.waits, "kept": self.kept}
+
+    def new_wait_names(self, snap: Snapshot) -> set[str]:
+        return {w.name for w in snap.message_waits if _wait_key(w.task_id, w.name) not in self.waits}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _timer_key(task_id: str, due_at: datetime) -> str:
+    return f"{task_id}|{due_at.isoformat()}"
+
+
+def _wait_key(task_id: str, name: str) -> str:
+    return f"{task_id}|{name}"
+
+
+def sync_projection(
+    session: Session, instance: ProcessInstance, previous: Projection, snap: Snapshot, now: datetime
+) -> tuple[Projection, list[tuple[int, datetime]]]:
+    """Write the differences between ``previous`` and ``snap``; returns the new projection and new timers."""
+    current = Projection()
+    _sync_tasks(session, instance, previous, current, snap, now)
+    new_timers = _sync_timers(session, instance, previous, current, snap, now)
+    _sync_waits(session, instance, previous, current, snap, now)
+    return current, new_timers
+
+
+def _task_due_times(timers: list[TimerView]) -> dict[str, datetime]:
+    due: dict[str, datetime] = {}
+    for timer in timers:
+        if timer.attached_to is not None:
+            current = due.get(timer.attached_to)
+            due[timer.attached_to] = timer.due_at if current is None else min(current, timer.due_at)
+    return due
+
+
+def _sync_tasks(
+    session: Session,
+    instance: ProcessInstance,
+    previous: Projection,
+    current: Projection,
+    snap: Snapshot,
+    now: datetime,
+) -> None:
+    due = _task_due_times(snap.timers)
+    for view in snap.user_tasks:
+        due_at = due.get(view.task_id)
+        current.tasks[view.task_id] = _iso(due_at)
+        if view.task_id not in previous.tasks:
+            session.add(
+                HumanTask(
+                    id=view.task_id,
+                    instance_id=instance.id,
+                    process_key=view.process_key,
+                    element_id=view.element_id,
+                    name=view.name,
+                    group=view.lane,
+                    form=view.form,
+                    status="open",
+                    created_at=now,
+                    due_at=due_at,
+                )
+            )
+            audit.record(
+                session,
+                instance.id,
+                "task_created",
+                now,
+                None,
+                view.element_id,
+                task_id=view.task_id,
+                group=view.lane,
+            )
+        elif previous.tasks[view.task_id] != current.tasks[view.task_id]:
+            session.execute(update(HumanTask).where(HumanTask.id == view.task_id).values(due_at=due_at))
+    for task_id in previous.tasks:
+        if task_id in current.tasks:
+            continue
+        row = session.get(HumanTask, task_id)  # the task this command completed is already loaded
+        if row is not None and row.status == "open":  # gone without being completed: cancelled
+            row.status, row.completed_at = "cancelled", now
+            audit.record(session, instance.id, "task_cancelled", now, None, row.element_id, task_id=row.id)
+
+
+def _sync_timers(
+    session: Session,
+    instance: ProcessInstance,
+    previous: Projection,
+    current: Projection,
+    snap: Snapshot,
+    now: datetime,
+) -> list[tuple[int, datetime]]:
+    created: list[tuple[str, Timer]] = []
+    for view in snap.timers:
+        key = _timer_key(view.task_id, view.due_at)
+        if key in previous.timers:
+            current.timers[key] = previous.timers[key]
+            continue
+        row = Timer(
+            instance_id=instance.id,
+            task_id=view.task_id,
+            element_id=view.element_id,
+            process_key=view.process_key,
+            attached_to=view.attached_to,
+            due_at=view.due_at,
+            status="pending",
+            sla=view.sla,
+        )
+        session.add(row)
+        created.append((key, row))
+    gone = [
+        row_id
+        for key, row_id in previous.timers.items()
+        if key not in current.timers and key not in {k for k, _ in created}
+    ]
+    if gone:
+        waiting = {timer.task_id for timer in snap.timers}
+        query = select(Timer).where(Timer.id.in_(gone), Timer.status.in_(("pending", "claimed")))
+        for row in session.scalars(query):
+            fired = row.due_at <= now or row.task_id in waiting
+            _close_timer(session, instance, row, "fired" if fired else "cancelled", now)
+    if created:
+        session.flush()
+    for key, row in created:
+        current.timers[key] = row.id
+    return [(row.id, row.due_at) for _, row in created]
+
+
+def _close_timer(session: Session, instance: ProcessInstance, row: Timer, status: str, now: datetime) -> None:
+    row.status = status
+    if status != "fired":
+        return
+    row.fired_at = now
+    lag = max((now - row.due_at) / timedelta(seconds=1), 0.0)
+    audit.record(
+        session,
+        instance.id,
+        "timer_fired",
+        now,
+        "scheduler",
+        row.element_id,
+        timer_id=row.id,
+        due_at=row.due_at.isoformat(),
+        lag_seconds=round(lag, 3),
+    )
+    if row.sla:
+        audit.record(
+            session,
+            instance.id,
+            "sla_breached",
+            now,
+            "scheduler",
+            row.element_id,
+            sla=row.sla,
+            timer_id=row.id,
+        )
+
+
+def _sync_waits(
+    session: Session,
+    instance: ProcessInstance,
+    previous: Projection,
+    current: Projection,
+    snap: Snapshot,
+    now: datetime,
+) -> None:
+    for wait in snap.message_waits:
+        key = _wait_key(wait.task_id, wait.name)
+        current.waits[key] = wait.name
+        if key not in previous.waits:
+            session.add(
+                MessageSubscription(
+                    instance_id=instance.id,
+                    business_key=instance.business_key,
+                    message_name=wait.name,
+                    task_id=wait.task_id,
+                    element_id=wait.element_id,
+                    created_at=now,
+                )
+            )
+    for key, name in previous.waits.items():
+        if key not in current.waits:
+            task_id = key.split("|", 1)[0]
+            session.execute(
+                delete(MessageSubscription).where(
+                    MessageSubscription.instance_id == instance.id,
+                    MessageSubscription.task_id == task_id,
+                    MessageSubscription.message_name == name,
+                )
+            )

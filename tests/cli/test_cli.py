@@ -1,0 +1,97 @@
+"""The `rma` command, run as a real subprocess against a real database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from support import DIVIDE_FILE, LIFECYCLE
+
+RMA = [sys.executable, "-m", "rma_orchestrator.cli"]
+
+
+@pytest.fixture
+def env(db_url: str, tmp_path: Path) -> dict[str, str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("RMA_")}
+    environ.update({"RMA_DATABASE_URL": db_url, "RMA_DATA_DIR": str(tmp_path)})
+    return environ
+
+
+def rma(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*RMA, *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_deploy_users_tokens(env: dict[str, str]) -> None:
+    assert rma(env, "db", "upgrade").returncode == 0
+    first = rma(env, "deploy", str(LIFECYCLE))
+    assert first.returncode == 0, first.stderr
+    assert "order_review v1 (new version)" in first.stdout
+    assert "order_review v1 (unchanged)" in rma(env, "deploy", str(LIFECYCLE)).stdout
+    added = rma(env, "users", "add", "alice", "--group", "customer_service", "--group", "warehouse")
+    assert added.returncode == 0 and "customer_service, warehouse" in added.stdout
+    token = rma(env, "tokens", "create", "alice")
+    assert token.returncode == 0 and len(token.stdout.strip().splitlines()) == 1
+    assert len(token.stdout.strip()) >= 32
+    assert rma(env, "tokens", "create", "alice").stdout != token.stdout
+
+
+def test_errors_are_one_line_and_non_zero(env: dict[str, str]) -> None:
+    rma(env, "db", "upgrade")
+    rma(env, "users", "add", "bob")
+    duplicate = rma(env, "users", "add", "bob")
+    assert duplicate.returncode == 1 and duplicate.stderr.strip().count("\n") == 0
+    assert "already exists" in duplicate.stderr
+    unknown = rma(env, "tokens", "create", "nobody")
+    assert unknown.returncode == 1 and "no user named nobody" in unknown.stderr
+    missing = rma(env, "deploy", "/no/such/dir")
+    assert missing.returncode == 1 and "no such file" in missing.stderr
+
+
+def test_validate_prints_file_line_element_message(env: dict[str, str], tmp_path: Path) -> None:
+    good = rma(env, "validate", str(DIVIDE_FILE))
+    assert good.returncode == 0, good.stderr
+    bad = tmp_path / "bad.bpmn"
+    bad.write_text(DIVIDE_FILE.read_text().replace("share = total / parts", "import os"))
+    result = rma(env, "validate", str(bad))
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    file_line, element, message = line.split(": ", 2)
+    assert file_line.startswith("bad.bpmn:") and element == "compute" and "import" in message
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_answers_on_the_given_port(env: dict[str, str]) -> None:
+    rma(env, "db", "upgrade")
+    port = _free_port()
+    server = subprocess.Popen(
+        [*RMA, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                assert time.monotonic() < deadline, "rma serve did not answer within 30 s"
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -1,0 +1,73 @@
+"""Every kind of waiting timer is projected with its UTC due time and fires through the clock."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from support import ADMIN, AGENT, ANALYST, MANAGER
+
+from rma_orchestrator.service.clock import move_clock
+from rma_orchestrator.service.context import Services
+from rma_orchestrator.service.definitions import deploy
+from rma_orchestrator.service.instances import get_instance, list_events, start_instance
+from rma_orchestrator.service.tasks import complete_task
+
+TIMERS = Path(__file__).parents[1] / "data" / "timers"
+
+
+@pytest.fixture
+def timers(services: Services) -> Services:
+    deploy(services, {p.name: p.read_bytes() for p in TIMERS.glob("*.bpmn")}, ANALYST)
+    return services
+
+
+def _due(services: Services, instance_id: int) -> list[datetime]:
+    return [datetime.fromisoformat(t["due_at"]) for t in get_instance(services, instance_id, AGENT)["timers"]]
+
+
+def test_intermediate_duration_timer(timers: Services) -> None:
+    now = timers.clock.now()
+    started = start_instance(timers, "wait_duration", {}, AGENT)
+    assert _due(timers, started["id"]) == [now + timedelta(hours=1)]
+    assert move_clock(timers, ADMIN, add="PT59M")["fired"] == 0
+    assert move_clock(timers, ADMIN, add="PT1M")["fired"] == 1
+    assert get_instance(timers, started["id"], AGENT)["outcome"] == "end_done"
+
+
+def test_time_date_timer_from_data(timers: Services) -> None:
+    due = (timers.clock.now() + timedelta(days=2)).replace(microsecond=0)
+    started = start_instance(timers, "wait_date", {"due": due.isoformat()}, AGENT)
+    assert _due(timers, started["id"]) == [due]
+    move_clock(timers, ADMIN, set_to=(due + timedelta(seconds=1)).isoformat())
+    assert get_instance(timers, started["id"], AGENT)["status"] == "completed"
+
+
+def test_cycle_timer_fires_each_cycle_then_stops(timers: Services) -> None:
+    now = timers.clock.now()
+    started = start_instance(timers, "wait_cycle", {}, AGENT)
+    assert _due(timers, started["id"]) == [now + timedelta(hours=1)]
+    assert move_clock(timers, ADMIN, add="PT5H")["fired"] == 3
+    fired = [e for e in list_events(timers, started["id"], AGENT)["items"] if e["kind"] == "timer_fired"]
+    assert [e["details"]["due_at"] for e in fired] == [
+        (now + timedelta(hours=h)).isoformat() for h in (1, 2, 3)
+    ]
+    instance = get_instance(timers, started["id"], AGENT)
+    assert instance["timers"] == [] and instance["status"] == "running"
+    complete_task(timers, instance["tasks"][0]["id"], {}, MANAGER)
+    assert get_instance(timers, started["id"], AGENT)["outcome"] == "end_done"
+
+
+def test_a_timer_whose_firing_failed_is_never_claimed_again(timers: Services) -> None:
+    started = start_instance(timers, "fail_after_wait", {"parts": 0}, AGENT)
+    assert move_clock(timers, ADMIN, add="PT2H")["fired"] == 1
+    instance = get_instance(timers, started["id"], AGENT)
+    assert instance["status"] == "error" and instance["incidents"][0]["element_id"] == "divide"
+    from sqlalchemy import select
+
+    from rma_orchestrator.store.models import Timer
+
+    with timers.database.read() as session:
+        assert session.scalars(select(Timer.status)).all() == ["failed"]
+    assert move_clock(timers, ADMIN, add="PT2H")["fired"] == 0
