@@ -25,6 +25,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR as SPIFF_BPMN_VALIDATOR
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from ..errors import InvalidDefinition
+from .decisions import harden_decisions
 from .validation import BPMN_NS, FORM_PROPERTY, SPIFF_NS, Checker, check_dmn, extension, properties
 
 DMN_NAMESPACES = frozenset(
@@ -387,6 +388,7 @@ def _define(
     except Exception as exc:  # noqa: BLE001
         src.errors.append(_spiff_error(exc, src))
         return None
+    harden_decisions(spec, *subprocess_specs.values())
     return ProcessDefinition(
         key=key,
         name=spec.description or key,

@@ -120,6 +120,15 @@ class SandboxPolicy(RestrictingNodeTransformer):
         copy_locations(statement, node)
         return statement
 
+    def visit_While(self, node: ast.While) -> Any:
+        """Loop bodies start with a name load: CPython emits no trace events for ``while True: pass``
+        (a jump to itself), so the time limit could never fire without a real instruction there."""
+        node = super().visit_While(node)
+        tick = ast.Expr(ast.Name("_loop_", ast.Load()))
+        copy_locations(tick, node)
+        node.body.insert(0, tick)
+        return node
+
     def _guard_statement(self, like: ast.AST) -> ast.Expr:
         statement = ast.Expr(_call("_check_raised_", [], like))
         copy_locations(statement, like)  # type: ignore[arg-type]
@@ -734,6 +743,7 @@ _GUARDS: dict[str, object] = {
     "_mod_": _mod,
     "_format_": _format,
     "_check_raised_": _check_raised,
+    "_loop_": None,
 }
 _RESERVED = tuple(_GUARDS) + ("_print",)
 

@@ -1,0 +1,75 @@
+"""Runaway scripts end as incidents within 2 s while a real server keeps answering others."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+
+import pytest
+from support import ANALYST, DIVIDE_FILE
+from werkzeug.serving import make_server
+
+from rma_orchestrator.service.context import Services
+from rma_orchestrator.service.definitions import deploy
+from rma_orchestrator.web import create_app
+
+BAD_SCRIPTS = {
+    "endless_loop": "while True: pass",
+    "huge_power": "share = 10 ** 10 ** 8",
+    "huge_string": "share = 'x' * 10 ** 10",
+    "huge_sum": "share = sum(range(10 ** 10))",
+}
+
+
+@pytest.fixture
+def live_server(services: Services) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, create_app(services=services), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def _post(url: str, body: dict[str, object], token: str) -> dict[str, object]:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+@pytest.mark.parametrize("name", sorted(BAD_SCRIPTS))
+def test_bad_script_is_an_incident_and_the_server_keeps_answering(
+    services: Services, live_server: str, auth: Callable[[str], dict[str, str]], name: str
+) -> None:
+    source = DIVIDE_FILE.read_bytes().replace(b"share = total / parts", BAD_SCRIPTS[name].encode())
+    deploy(services, {"divide.bpmn": source}, ANALYST)
+    token = auth("staff")["Authorization"].split()[1]
+    result: dict[str, object] = {}
+
+    def start() -> None:
+        began = time.monotonic()
+        result.update(
+            _post(f"{live_server}/api/v1/process-instances", {"process_key": "divide", "data": {}}, token)
+        )
+        result["seconds"] = time.monotonic() - began
+
+    starter = threading.Thread(target=start)
+    starter.start()
+    slowest = 0.0
+    while starter.is_alive():
+        began = time.monotonic()
+        with urllib.request.urlopen(f"{live_server}/healthz", timeout=5) as response:
+            assert response.status == 200
+        slowest = max(slowest, time.monotonic() - began)
+        time.sleep(0.05)
+    starter.join()
+    assert result["status"] == "error"
+    assert result["seconds"] < 2.0
+    assert slowest < 0.5
