@@ -82,3 +82,10 @@ def test_only_analysts_deploy(services: Services) -> None:
 
     with pytest.raises(Forbidden):
         deploy(services, lifecycle_files(), AGENT)
+
+
+def test_files_with_identical_content_share_one_blob(services: Services) -> None:
+    files = lifecycle_files()
+    files["copy_of_review_form.json"] = files["review_form.json"]
+    result = deploy(services, files, ANALYST)
+    assert result.created

@@ -132,3 +132,20 @@ def test_same_idempotency_key_is_processed_once(deployed: Services, start_order:
 def test_message_for_unknown_case_is_not_found(deployed: Services) -> None:
     with pytest.raises(NotFound):
         deliver_message(deployed, "payment_received", "RMA-NOPE", {}, AGENT)
+
+
+def test_overdue_tasks_are_those_past_their_earliest_boundary_timer(
+    deployed: Services, start_order: Start
+) -> None:
+    from support import ADMIN
+
+    from rma_orchestrator.service.clock import move_clock
+    from rma_orchestrator.service.instances import suspend_instance
+
+    started, task = _open_task(deployed, start_order)
+    assert list_tasks(deployed, MANAGER, overdue=True)["total"] == 0
+    suspend_instance(deployed, started["id"], MANAGER)  # its timers wait, so its task falls overdue
+    move_clock(deployed, ADMIN, add="PT3H")
+    overdue = list_tasks(deployed, MANAGER, overdue=True)["items"]
+    assert [t["id"] for t in overdue] == [task["id"]]
+    assert overdue[0]["due_at"] == task["due_at"]

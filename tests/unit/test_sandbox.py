@@ -199,7 +199,7 @@ def test_time_limit_works_in_other_threads_and_restores_tracing() -> None:
     def worker() -> None:
         try:
             env.execute("while True: pass", {})
-        except BaseException as error:  # noqa: BLE001 - recorded for the assertion below
+        except BaseException as error:
             outcome.append(error)
 
     thread = threading.Thread(target=worker)
@@ -232,7 +232,7 @@ def test_service_keeps_answering_while_a_script_runs(source: str) -> None:
         started.set()
         try:
             env.execute(source, {})
-        except BaseException as error:  # noqa: BLE001 - recorded for the assertion below
+        except BaseException as error:
             outcome.append(error)
 
     thread = threading.Thread(target=worker, daemon=True)

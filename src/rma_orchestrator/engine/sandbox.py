@@ -684,7 +684,7 @@ def _guarded_getattr(obj: Any, name: str) -> Any:
     try:
         factory = rules[name]
     except (KeyError, TypeError):
-        owner = obj.__name__ if kind is type else kind.__name__
+        owner = obj.__name__ if isinstance(obj, type) else kind.__name__
         if name in ("format", "format_map") and (obj is str or isinstance(obj, str)):
             _refuse("str.format() and str.format_map() are not allowed in sandboxed scripts; use f-strings")
         _refuse(f"'{owner}.{name}' is not available in sandboxed scripts")

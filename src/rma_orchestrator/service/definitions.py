@@ -118,9 +118,11 @@ def deploy(services: Services, files: dict[str, bytes], actor: Actor, dry_run: b
         )
         session.add(deployment)
         session.flush()
+        stored = set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(merged.values()))))
         for name, content in files.items():
             digest = sha256(content)
-            if session.get(Blob, digest) is None:
+            if digest not in stored:
+                stored.add(digest)
                 session.add(Blob(sha256=digest, content=content))
             session.add(DeploymentFile(deployment_id=deployment.id, name=name, sha256=digest))
         for parsed, content_hash, version in plans:

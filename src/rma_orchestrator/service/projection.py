@@ -154,17 +154,24 @@ def _sync_timers(
         )
         session.add(row)
         created.append((key, row))
-    gone = [
-        row_id
-        for key, row_id in previous.timers.items()
-        if key not in current.timers and key not in {k for k, _ in created}
-    ]
+    gone = {key: row_id for key, row_id in previous.timers.items() if key not in current.timers}
     if gone:
         waiting = {timer.task_id for timer in snap.timers}
-        query = select(Timer).where(Timer.id.in_(gone), Timer.status.in_(("pending", "claimed")))
-        for row in session.scalars(query):
-            fired = row.due_at <= now or row.task_id in waiting
-            _close_timer(session, instance, row, "fired" if fired else "cancelled", now)
+        fired, cancelled = [], []
+        for key, row_id in gone.items():
+            task_id, due = key.split("|", 1)
+            # gone and due, or its (cycle) task still waits: it fired; otherwise what it guarded moved on
+            (fired if datetime.fromisoformat(due) <= now or task_id in waiting else cancelled).append(row_id)
+        if cancelled:
+            session.execute(
+                update(Timer)
+                .where(Timer.id.in_(cancelled), Timer.status.in_(("pending", "claimed")))
+                .values(status="cancelled")
+            )
+        if fired:
+            query = select(Timer).where(Timer.id.in_(fired), Timer.status.in_(("pending", "claimed")))
+            for row in session.scalars(query):
+                _close_timer(session, instance, row, "fired", now)
     if created:
         session.flush()
     for key, row in created:

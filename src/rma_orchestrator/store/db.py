@@ -55,8 +55,11 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
-        self.writer = sessionmaker(self.engine, expire_on_commit=False)
-        self.reader = sessionmaker(self.engine.execution_options(read_only=True), expire_on_commit=False)
+        # Commands flush explicitly where they need ids; no autoflush before every query.
+        self.writer = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self.reader = sessionmaker(
+            self.engine.execution_options(read_only=True), expire_on_commit=False, autoflush=False
+        )
 
     def read(self) -> Session:
         return self.reader()
