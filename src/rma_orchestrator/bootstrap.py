@@ -9,6 +9,8 @@ from .clock import Clock, ControlledClock, SystemClock
 from .config import Settings
 from .engine.clockhook import use_clock
 from .engine.sandbox import make_script_engine
+from .engine.workdays import script_functions
+from .service.calendar import CalendarCache
 from .service.context import Services
 from .service.definitions import DefinitionCache
 from .store.db import Database
@@ -26,11 +28,15 @@ def bootstrap(settings: Settings | None = None, database: Database | None = None
     else:
         clock = SystemClock()
     use_clock(clock.now)
-    script_engine = make_script_engine(time_limit=settings.script_time_limit)
+    calendar = CalendarCache(database, settings.business_tz)
+    script_engine = make_script_engine(
+        time_limit=settings.script_time_limit, functions=script_functions(calendar.get, clock.now)
+    )
     return Services(
         settings=settings,
         database=database,
         clock=clock,
         script_engine=script_engine,
         definitions=DefinitionCache(database),
+        calendar=calendar,
     )

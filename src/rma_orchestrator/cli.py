@@ -36,7 +36,12 @@ def _one_line_errors(func: F) -> F:
                 click.echo(_format_definition_error(item), err=True)
             sys.exit(1)
         except RmaError as error:
-            raise click.ClickException(error.message) from None
+            details = "; ".join(
+                f"{item['field']}: {item['message']}" if item.get("field") else str(item.get("message"))
+                for item in error.items
+                if item.get("message") != error.message
+            )
+            raise click.ClickException(f"{error.message}: {details}" if details else error.message) from None
         except Exception as error:  # database down, bad URL, ...
             raise click.ClickException(f"{type(error).__name__}: {str(error).splitlines()[0]}") from None
 
@@ -154,19 +159,84 @@ def tokens_create(name: str) -> None:
     click.echo(create_token(_services(), name))
 
 
+@main.group()
+def calendar() -> None:
+    """The Mainland China working-day calendar (holidays and make-up working days)."""
+
+
+@calendar.command("set")
+@click.argument("day", metavar="DATE")
+@click.argument("kind", type=click.Choice(["workday", "holiday"]))
+@_one_line_errors
+def calendar_set(day: str, kind: str) -> None:
+    """Make DATE (YYYY-MM-DD) a working day or a holiday, overriding the official calendar."""
+    from .service.calendar import set_override
+
+    result = set_override(_services(), day, kind, SYSTEM)
+    click.echo(f"{result['date']} is a {result['kind']}")
+
+
+@calendar.command("confirm")
+@click.argument("year", type=int)
+@_one_line_errors
+def calendar_confirm(year: int) -> None:
+    """Declare YEAR's holidays and make-up working days entered, so deadlines may fall in it."""
+    from .service.calendar import calendar_status, confirm_year
+
+    services = _services()
+    result = confirm_year(services, year, SYSTEM)
+    click.echo(f"{year} confirmed ({result['overrides']} overrides entered for it)")
+    click.echo(f"the calendar is known until {calendar_status(services).last_known_year}-12-31")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option(
+    "--no-scheduler", is_flag=True, help="Serve web pages and API only; another process fires timers."
+)
 @_one_line_errors
-def serve(host: str, port: int) -> None:
-    """Serve the web pages and the API."""
+def serve(host: str, port: int, no_scheduler: bool) -> None:
+    """Serve the web pages and the API, and fire timers (unless --no-scheduler)."""
     from werkzeug.serving import run_simple
 
     from .web import create_app
 
-    app = create_app(services=_services())
-    click.echo(f"serving on http://{host}:{port}")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    services = _services()
+    scheduler = None if no_scheduler else _start_scheduler(services)
+    app = create_app(services=services)
+    click.echo(f"serving on http://{host}:{port}" + ("" if scheduler else " (no scheduler)"))
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+@main.command("scheduler")
+@click.option("--sweep-seconds", default=2.0, show_default=True, type=float, help="Catch-up sweep interval.")
+@_one_line_errors
+def scheduler_command(sweep_seconds: float) -> None:
+    """Fire timers only (no web server); several may share one PostgreSQL database."""
+    import signal
+    import threading
+
+    services = _services()
+    scheduler = _start_scheduler(services, sweep_seconds)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"scheduler running (sweep every {sweep_seconds:g} s)")
+    stop.wait()
+    scheduler.shutdown(wait=True)
+
+
+def _start_scheduler(services: Services, sweep_seconds: float = 2.0) -> Any:
+    from .scheduler import TimerScheduler
+
+    scheduler = TimerScheduler(services, sweep_seconds=sweep_seconds)
+    scheduler.start()
+    return scheduler
 
 
 if __name__ == "__main__":

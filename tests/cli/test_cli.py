@@ -95,3 +95,15 @@ def test_serve_answers_on_the_given_port(env: dict[str, str]) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_calendar_commands(env: dict[str, str]) -> None:
+    rma(env, "db", "upgrade")
+    result = rma(env, "calendar", "set", "2027-02-06", "workday")
+    assert result.returncode == 0 and "2027-02-06 is a workday" in result.stdout
+    confirmed = rma(env, "calendar", "confirm", "2027")
+    assert (
+        confirmed.returncode == 0 and "1 overrides" in confirmed.stdout and "2027-12-31" in confirmed.stdout
+    )
+    bad = rma(env, "calendar", "set", "2027-02-30", "holiday")
+    assert bad.returncode == 1 and "not YYYY-MM-DD" in bad.stderr

@@ -71,3 +71,42 @@ def test_a_timer_whose_firing_failed_is_never_claimed_again(timers: Services) ->
     with timers.database.read() as session:
         assert session.scalars(select(Timer.status)).all() == ["failed"]
     assert move_clock(timers, ADMIN, add="PT2H")["fired"] == 0
+
+
+def test_a_time_date_without_offset_is_an_incident_and_retry_fixes_it(timers: Services) -> None:
+    from rma_orchestrator.service.incidents import retry_incident
+
+    started = start_instance(timers, "wait_date", {"due": "2030-01-01T09:00:00"}, AGENT)
+    assert started["status"] == "error"
+    instance = get_instance(timers, started["id"], AGENT)
+    (incident,) = instance["incidents"]
+    assert incident["element_id"] == "wait_until" and "UTC offset" in incident["message"]
+    assert instance["timers"] == []
+    due = (timers.clock.now() + timedelta(hours=1)).replace(microsecond=0)
+    result = retry_incident(timers, incident["id"], MANAGER, {"due": due.isoformat()})
+    assert result["instance_status"] == "running"
+    assert _due(timers, started["id"]) == [due]
+
+
+def test_working_day_deadline_counts_the_china_calendar(timers: Services) -> None:
+    started = start_instance(
+        timers, "wait_workdays", {"days": 2, "start": "2026-12-01T10:00:00+08:00"}, AGENT
+    )
+    assert _due(timers, started["id"]) == [datetime.fromisoformat("2026-12-03T16:00:00+00:00")]
+
+
+def test_a_deadline_in_an_unknown_year_is_an_incident_until_the_year_is_confirmed(timers: Services) -> None:
+    from rma_orchestrator.service.calendar import confirm_year
+    from rma_orchestrator.service.incidents import retry_incident
+
+    data = {"days": 30, "start": "2026-12-20T10:00:00+08:00"}
+    started = start_instance(timers, "wait_workdays", data, AGENT)
+    assert started["status"] == "error"
+    (incident,) = get_instance(timers, started["id"], AGENT)["incidents"]
+    assert incident["element_id"] == "wait_until" and "2027" in incident["message"]
+    assert "rma calendar confirm 2027" in incident["message"]
+    confirm_year(timers, 2027, ADMIN)
+    result = retry_incident(timers, incident["id"], MANAGER)
+    assert result["instance_status"] == "running"
+    (due,) = _due(timers, started["id"])
+    assert due.year == 2027

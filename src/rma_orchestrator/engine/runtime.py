@@ -117,6 +117,31 @@ def run(workflow: BpmnWorkflow, action: Callable[[], None] | None = None) -> Pro
         workflow.do_engine_steps()
     except (WorkflowException, SandboxError) as error:
         return _process_error(workflow, error)
+    return _naive_time_date(workflow)
+
+
+def _naive_time_date(workflow: BpmnWorkflow) -> ProcessError | None:
+    """A timeDate that evaluated to a time without a UTC offset is an error, not a guess.
+
+    SpiffWorkflow would read it with the server's fixed local offset and get daylight saving
+    (and any other zone than the server's) wrong.
+    """
+    for task in workflow.event_manager.tasks.values():
+        definition = getattr(task.task_spec, "event_definition", None)
+        value = task._get_internal_data("event_value")
+        if not isinstance(definition, TimeDateEventDefinition) or not isinstance(value, str):
+            continue
+        try:
+            naive = datetime.fromisoformat(value.replace("Z", "+00:00")).tzinfo is None
+        except ValueError:
+            naive = False  # week dates and other forms: SpiffWorkflow reports those itself
+        if naive:
+            task.error()
+            message = (
+                f"timer date {value!r} of {task.task_spec.bpmn_id} has no UTC offset; "
+                "give one, e.g. '2026-12-01T09:00:00+08:00' or '...Z'"
+            )
+            return ProcessError(message, task.task_spec.bpmn_id, str(task.id), message)
     return None
 
 
@@ -125,8 +150,16 @@ def _process_error(workflow: BpmnWorkflow, error: Exception) -> ProcessError:
     if task is None:
         errored = workflow.get_tasks(state=TaskState.ERROR)
         task = errored[0] if errored else None
+    if task is not None and not task.has_state(TaskState.ERROR | TaskState.FINISHED_MASK):
+        # A waiting event whose expression failed (a timer date, say) is left WAITING by the
+        # engine and would fail again on every later step: mark it failed until retried.
+        task.error()
+        workflow.event_manager.remove_task(task)
     element_id = task.task_spec.bpmn_id if task is not None else None
-    message = str(error)
+    message = str(error).strip()
+    cause = error.__cause__ or error.__context__  # SpiffWorkflow keeps only the type of what it wraps
+    if cause is not None and str(cause) not in message:
+        message = f"{message} {type(cause).__name__}: {cause}"
     notes = getattr(error, "__notes__", None)
     if notes:
         message = f"{message} ({'; '.join(notes)})"
@@ -174,6 +207,10 @@ def retry_task(workflow: BpmnWorkflow, task_id: str, data: dict[str, Any] | None
             task.data.update(copy.deepcopy(data))
         task._set_state(TaskState.READY)
         if isinstance(task.task_spec, CatchingEvent):
+            # A waiting event re-inherits its parent's data on every update, so correct it there too.
+            if data and task.parent is not None:
+                task.parent.data.update(copy.deepcopy(data))
+            task.internal_data.pop("event_value", None)  # evaluate the timer expression again
             task._set_state(TaskState.WAITING)
             task.task_spec._update(task)
 

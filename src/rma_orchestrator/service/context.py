@@ -13,6 +13,7 @@ from ..store.db import Database
 from ..store.uow import UnitOfWork
 
 if TYPE_CHECKING:
+    from .calendar import CalendarCache
     from .definitions import DefinitionCache
 
 
@@ -23,15 +24,19 @@ class Services:
     clock: Clock
     script_engine: Any
     definitions: DefinitionCache
-    # Called after commit with the due times of timers a command created (the scheduler arms alarms).
-    timer_listeners: list[Callable[[list[tuple[int, datetime]]], None]] = field(default_factory=list)
+    calendar: CalendarCache
+    # Called after commit with the timers a command created (id, due) and cancelled (ids):
+    # the scheduler arms and drops its alarms.
+    timer_listeners: list[Callable[[list[tuple[int, datetime]], list[int]], None]] = field(
+        default_factory=list
+    )
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.database)
 
-    def announce_timers(self, timers: list[tuple[int, datetime]]) -> None:
+    def announce_timers(self, created: list[tuple[int, datetime]], removed: list[int]) -> None:
         for listener in self.timer_listeners:
-            listener(timers)
+            listener(created, removed)
 
 
 @dataclass(frozen=True)

@@ -60,15 +60,21 @@ def _wait_key(task_id: str, name: str) -> str:
     return f"{task_id}|{name}"
 
 
+@dataclass(frozen=True)
+class TimerChanges:
+    created: list[tuple[int, datetime]]
+    cancelled: list[int]
+
+
 def sync_projection(
     session: Session, instance: ProcessInstance, previous: Projection, snap: Snapshot, now: datetime
-) -> tuple[Projection, list[tuple[int, datetime]]]:
-    """Write the differences between ``previous`` and ``snap``; returns the new projection and new timers."""
+) -> tuple[Projection, TimerChanges]:
+    """Write what changed between ``previous`` and ``snap``; returns the new projection and timer changes."""
     current = Projection()
     _sync_tasks(session, instance, previous, current, snap, now)
-    new_timers = _sync_timers(session, instance, previous, current, snap, now)
+    changes = _sync_timers(session, instance, previous, current, snap, now)
     _sync_waits(session, instance, previous, current, snap, now)
-    return current, new_timers
+    return current, changes
 
 
 def _task_due_times(timers: list[TimerView]) -> dict[str, datetime]:
@@ -135,8 +141,9 @@ def _sync_timers(
     current: Projection,
     snap: Snapshot,
     now: datetime,
-) -> list[tuple[int, datetime]]:
+) -> TimerChanges:
     created: list[tuple[str, Timer]] = []
+    cancelled: list[int] = []
     for view in snap.timers:
         key = _timer_key(view.task_id, view.due_at)
         if key in previous.timers:
@@ -157,7 +164,7 @@ def _sync_timers(
     gone = {key: row_id for key, row_id in previous.timers.items() if key not in current.timers}
     if gone:
         waiting = {timer.task_id for timer in snap.timers}
-        fired, cancelled = [], []
+        fired = []
         for key, row_id in gone.items():
             task_id, due = key.split("|", 1)
             # gone and due, or its (cycle) task still waits: it fired; otherwise what it guarded moved on
@@ -176,7 +183,7 @@ def _sync_timers(
         session.flush()
     for key, row in created:
         current.timers[key] = row.id
-    return [(row.id, row.due_at) for _, row in created]
+    return TimerChanges([(row.id, row.due_at) for _, row in created], cancelled)
 
 
 def _close_timer(session: Session, instance: ProcessInstance, row: Timer, status: str, now: datetime) -> None:
@@ -185,6 +192,7 @@ def _close_timer(session: Session, instance: ProcessInstance, row: Timer, status
         return
     row.fired_at = now
     lag = max((now - row.due_at) / timedelta(seconds=1), 0.0)
+    row.lag_seconds = lag
     audit.record(
         session,
         instance.id,

@@ -85,7 +85,7 @@ def write_back(
         )
         error = runtime.deliver_message(workflow, kept.name, kept.payload)
         snap = runtime.snapshot(workflow)
-    current, new_timers = sync_projection(session, instance, previous, snap, now)
+    current, timer_changes = sync_projection(session, instance, previous, snap, now)
     current.kept = max(kept_count, 0)
     instance.projection = current.dump()
     instance.state = serializer.dumps(workflow)
@@ -122,8 +122,8 @@ def write_back(
         )
     elif instance.status == "error" and not snap.error_task_ids:
         instance.status = "running"
-    if new_timers:
-        uow.after_commit(lambda: services.announce_timers(new_timers))
+    if timer_changes.created or timer_changes.cancelled:
+        uow.after_commit(lambda: services.announce_timers(timer_changes.created, timer_changes.cancelled))
 
 
 def _kept_message_for(session: Session, business_key: str, names: set[str]) -> MessageInbox | None:

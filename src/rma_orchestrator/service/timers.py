@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from ..store.models import ProcessInstance, Timer
 from . import steps
 from .context import SYSTEM, Services
 
+log = logging.getLogger(__name__)
 CLAIM_FOR = timedelta(minutes=2)
 # SpiffWorkflow fires a timer only when due < now, so a timer is fired at one microsecond past
 # its due time; timers that the firing starts count from there (a negligible drift).
@@ -30,8 +32,14 @@ def claim_due_timers(
     limit: int = 100,
     worker: str | None = None,
     instance_id: int | None = None,
+    timer_id: int | None = None,
 ) -> list[int]:
-    """Claim up to ``limit`` due timers of running instances (expired claims included), oldest first."""
+    """Claim up to ``limit`` due timers of running instances (expired claims included), oldest first.
+
+    One atomic step: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL lets several processes claim
+    side by side without waiting for or taking each other's rows; on SQLite the write lock
+    taken at BEGIN does the same job.
+    """
     worker = worker or worker_name()
     with services.uow() as uow:
         candidates = (
@@ -47,6 +55,8 @@ def claim_due_timers(
         )
         if instance_id is not None:
             candidates = candidates.where(Timer.instance_id == instance_id)
+        if timer_id is not None:
+            candidates = candidates.where(Timer.id == timer_id)
         if not services.database.is_sqlite:
             candidates = candidates.with_for_update(of=Timer, skip_locked=True)
         ids = list(uow.session.scalars(candidates))
@@ -89,11 +99,23 @@ def fire_timer(services: Services, timer_id: int, worker: str | None = None) -> 
         )
         if error is not None:
             timer.status = "failed"
-        elif timer.status == "claimed":  # the engine did not consume it (e.g. its task moved on)
-            timer.status = "fired"
-            timer.fired_at = services.clock.now()
+        elif timer.status == "claimed":  # due in the table but not in the engine: never expected
+            log.error(
+                "timer %s (%s) was claimed as due but the engine did not fire it", timer_id, timer.element_id
+            )
+            timer.status = "failed"
         uow.commit()
         return True
+
+
+def fire_timer_if_due(services: Services, timer_id: int) -> bool:
+    """An alarm went off for ``timer_id``: claim it if still due and unclaimed, and fire it."""
+    worker = worker_name()
+    now = services.clock.now()
+    if not claim_due_timers(services, now, 1, worker, timer_id=timer_id):
+        return False
+    with services.clock.pinned(now):
+        return fire_timer(services, timer_id, worker)
 
 
 def fire_due_timers(
@@ -110,3 +132,15 @@ def fire_due_timers(
         for timer_id in ids:
             with services.clock.pinned(max(now, services.clock.now())):
                 fired += fire_timer(services, timer_id, worker)
+
+
+def upcoming_timers(services: Services, until: datetime) -> list[tuple[int, datetime]]:
+    """Pending timers of running instances due before ``until`` (to arm alarms for them)."""
+    with services.database.read() as session:
+        rows = session.execute(
+            select(Timer.id, Timer.due_at)
+            .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+            .where(Timer.status == "pending", Timer.due_at < until, ProcessInstance.status == "running")
+            .order_by(Timer.due_at)
+        ).all()
+    return [(row.id, row.due_at) for row in rows]

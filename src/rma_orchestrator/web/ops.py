@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+
 from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from sqlalchemy import text
 
 from ..errors import Unauthorized
+from ..service.calendar import calendar_status
+from ..service.context import Services
+from ..service.metrics import service_statistics
 from .auth import services
 
 bp = Blueprint("ops", __name__)
+log = logging.getLogger(__name__)
 
 
 @bp.get("/healthz")
@@ -25,4 +33,48 @@ def metrics() -> ResponseReturnValue:
     token = services().settings.metrics_token
     if token and request.headers.get("Authorization") != f"Bearer {token}":
         raise Unauthorized("metrics need the RMA_METRICS_TOKEN bearer token")
-    return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_ServiceCollector(services()))
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+class _ServiceCollector:
+    """Timer and instance figures from the database (the same answer from every process)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def collect(self) -> Iterator[Metric]:
+        stats = service_statistics(self.services)
+        pending = GaugeMetricFamily("rma_timers_pending", "Timers waiting to fire")
+        pending.add_metric([], stats.timers_by_status.get("pending", 0))
+        yield pending
+        for status in ("fired", "failed", "cancelled"):
+            counter = CounterMetricFamily(f"rma_timers_{status}", f"Timers {status}")
+            counter.add_metric([], stats.timers_by_status.get(status, 0))
+            yield counter
+        lag = HistogramMetricFamily("rma_timer_lag_seconds", "How late timers fired after their due time")
+        buckets = [(str(bound), count) for bound, count in stats.lag_buckets] + [("+Inf", stats.lag_count)]
+        lag.add_metric([], buckets, sum_value=stats.lag_sum)
+        yield lag
+        breaches = CounterMetricFamily(
+            "rma_sla_breaches", "SLA timers that fired, by SLA name", labels=["sla"]
+        )
+        for name, count in sorted(stats.sla_breaches.items()):
+            breaches.add_metric([name], count)
+        yield breaches
+        calendar = calendar_status(self.services)
+        known = GaugeMetricFamily("rma_calendar_last_known_year", "Last year the working-day calendar knows")
+        known.add_metric([], calendar.last_known_year)
+        yield known
+        left = GaugeMetricFamily(
+            "rma_calendar_days_left", "Days until the working-day calendar runs out (warn under 30)"
+        )
+        left.add_metric([], calendar.days_left)
+        yield left
+        if calendar.warning:
+            log.warning(calendar.warning)
+        instances = GaugeMetricFamily("rma_instances", "Process instances by status", labels=["status"])
+        for status, count in sorted(stats.instances_by_status.items()):
+            instances.add_metric([status], count)
+        yield instances

@@ -42,6 +42,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("day"),
     )
     op.create_table(
+        "calendar_override",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("workday", sa.Boolean(), nullable=False),
+        sa.Column("set_by", sa.String(length=120), nullable=True),
+        sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("day"),
+    )
+    op.create_table(
+        "calendar_year",
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("confirmed_by", sa.String(length=120), nullable=True),
+        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("year"),
+    )
+    op.create_table(
         "deployment",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -287,6 +302,7 @@ def upgrade() -> None:
         sa.Column("claimed_by", sa.String(length=120), nullable=True),
         sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("fired_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("lag_seconds", sa.Double(), nullable=True),
         sa.ForeignKeyConstraint(
             ["instance_id"],
             ["process_instance.id"],
@@ -350,6 +366,8 @@ def downgrade() -> None:
     op.drop_table("user_group")
     op.drop_table("setting")
     op.drop_table("deployment")
+    op.drop_table("calendar_year")
+    op.drop_table("calendar_override")
     op.drop_table("business_key_counter")
     op.drop_table("blob")
     op.drop_table("app_user")

@@ -1,0 +1,114 @@
+"""APScheduler wiring: the alarm clock that wakes the service when a timer is due.
+
+The ``timer`` table is the truth. After each commit the service announces new timers and
+an in-memory date job is armed at each due time; a sweep job every few seconds claims what
+no alarm caught (timers of other processes, of a web-only process, or due while no
+scheduler ran) and arms alarms for what falls due before the next sweep. Claims are atomic
+in the database, so several schedulers can share one database and each timer fires once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from .service.calendar import warn_if_calendar_runs_out
+from .service.context import Services
+from .service.timers import fire_due_timers, fire_timer_if_due, upcoming_timers
+
+log = logging.getLogger(__name__)
+
+
+class TimerScheduler:
+    """Alarms for due timers plus a catch-up sweep; ``start()`` fires what fell due while stopped."""
+
+    def __init__(self, services: Services, sweep_seconds: float = 2.0, workers: int = 4) -> None:
+        self.services = services
+        self.sweep_seconds = sweep_seconds
+        # misfire_grace_time=None: APScheduler's 1 s default silently drops jobs that start late
+        # under load; a late timer must still fire.
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC,
+            executors={"default": ThreadPoolExecutor(workers)},
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        )
+        self._armed: set[int] = set()
+        self._calendar_checked_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        self.services.timer_listeners.append(self.on_commit)
+        self.scheduler.add_job(
+            self.sweep, "interval", seconds=self.sweep_seconds, id="sweep", next_run_time=datetime.now(UTC)
+        )
+        self.scheduler.start()
+
+    def shutdown(self, wait: bool = True) -> None:
+        if self.on_commit in self.services.timer_listeners:
+            self.services.timer_listeners.remove(self.on_commit)
+        self.scheduler.shutdown(wait=wait)
+
+    def on_commit(self, created: list[tuple[int, datetime]], removed: list[int]) -> None:
+        """A command committed: arm alarms for its new timers, drop those of timers it cancelled."""
+        self.disarm(removed)
+        self.arm(created)
+
+    def arm(self, timers: list[tuple[int, datetime]]) -> None:
+        """Set an alarm at each timer's due time."""
+        horizon = self.services.clock.now() + timedelta(seconds=self.sweep_seconds * 2)
+        for timer_id, due_at in timers:
+            if due_at > horizon:
+                continue  # a later sweep arms it; keeps the job store small
+            with self._lock:
+                if timer_id in self._armed:
+                    continue
+                self._armed.add(timer_id)
+            self.scheduler.add_job(
+                self._alarm,
+                "date",
+                run_date=due_at,
+                args=[timer_id],
+                id=f"timer-{timer_id}",
+                replace_existing=True,
+            )
+
+    def disarm(self, timer_ids: list[int]) -> None:
+        for timer_id in timer_ids:
+            with self._lock:
+                self._armed.discard(timer_id)
+            with contextlib.suppress(JobLookupError):
+                self.scheduler.remove_job(f"timer-{timer_id}")
+
+    def _alarm(self, timer_id: int) -> None:
+        with self._lock:
+            self._armed.discard(timer_id)
+        try:
+            fire_timer_if_due(self.services, timer_id)
+        except Exception:  # noqa: BLE001 - the sweep retries; never let one timer stop the scheduler
+            log.exception("firing timer %s failed", timer_id)
+
+    def _warn_about_calendar(self) -> None:
+        """Log, at most hourly, when the working-day calendar runs out within 30 days."""
+        now = time.monotonic()
+        if now - self._calendar_checked_at >= 3600:
+            self._calendar_checked_at = now
+            warn_if_calendar_runs_out(self.services)
+
+    def sweep(self) -> int:
+        """Fire everything due (oldest first) and arm alarms for what falls due before the next sweep."""
+        fired = 0
+        try:
+            self._warn_about_calendar()
+            fired = fire_due_timers(self.services)
+            horizon = self.services.clock.now() + timedelta(seconds=self.sweep_seconds * 2)
+            self.arm(upcoming_timers(self.services, horizon))
+        except Exception:  # noqa: BLE001 - a database hiccup must not end the sweep job
+            log.exception("timer sweep failed")
+        return fired

@@ -1,0 +1,113 @@
+"""APScheduler fires timers in real time, catches up after downtime, and takes over dead claims."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+from support import AGENT, ANALYST
+
+from rma_orchestrator.bootstrap import bootstrap
+from rma_orchestrator.config import Settings
+from rma_orchestrator.scheduler import TimerScheduler
+from rma_orchestrator.service.context import Services
+from rma_orchestrator.service.definitions import deploy
+from rma_orchestrator.service.instances import get_instance, list_events, start_instance
+from rma_orchestrator.service.timers import fire_due_timers
+from rma_orchestrator.store.models import Timer
+from rma_orchestrator.store.settings import save_controlled_time
+
+TIMERS = Path(__file__).parents[1] / "data" / "timers"
+
+
+@pytest.fixture
+def realtime(db_url: str, tmp_path: Path) -> Iterator[Services]:
+    """Services on the system clock, with the timer test processes deployed."""
+    services = bootstrap(Settings.from_env({}, data_dir=tmp_path, database_url=db_url))
+    deploy(services, {p.name: p.read_bytes() for p in TIMERS.glob("*.bpmn")}, ANALYST)
+    yield services
+    services.database.dispose()
+
+
+def _wait_completed(services: Services, instance_ids: list[int], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if all(get_instance(services, i, AGENT)["status"] == "completed" for i in instance_ids):
+            return
+        time.sleep(0.05)
+    pytest.fail(f"instances {instance_ids} did not complete within {seconds} s")
+
+
+def _fired_events(services: Services, instance_id: int) -> list[dict[str, object]]:
+    return [e for e in list_events(services, instance_id, AGENT)["items"] if e["kind"] == "timer_fired"]
+
+
+def test_an_alarm_fires_a_new_timer_at_its_due_time(realtime: Services) -> None:
+    scheduler = TimerScheduler(realtime, sweep_seconds=30)  # far apart: only the alarm can fire it in time
+    scheduler.start()
+    try:
+        due = datetime.now(UTC) + timedelta(seconds=1)
+        started = start_instance(realtime, "wait_date", {"due": due.isoformat()}, AGENT)
+        _wait_completed(realtime, [started["id"]], seconds=10)
+    finally:
+        scheduler.shutdown()
+    (fired,) = _fired_events(realtime, started["id"])
+    assert 0 <= fired["details"]["lag_seconds"] < 5
+
+
+def test_timers_due_while_no_scheduler_ran_fire_at_start_in_due_order(realtime: Services) -> None:
+    now = datetime.now(UTC)
+    ids = [
+        start_instance(realtime, "wait_date", {"due": (now + timedelta(milliseconds=ms)).isoformat()}, AGENT)[
+            "id"
+        ]
+        for ms in (600, 400, 200)
+    ]
+    time.sleep(0.8)
+    scheduler = TimerScheduler(realtime, sweep_seconds=0.5)
+    scheduler.start()
+    try:
+        _wait_completed(realtime, ids)
+    finally:
+        scheduler.shutdown()
+    events = {i: _fired_events(realtime, i)[0] for i in ids}
+    assert sorted(ids, key=lambda i: events[i]["id"]) == list(reversed(ids))
+    assert all(e["details"]["lag_seconds"] > 0 for e in events.values())
+
+
+def test_a_claim_whose_process_died_expires_and_is_taken_over(services: Services) -> None:
+    deploy(services, {p.name: p.read_bytes() for p in TIMERS.glob("*.bpmn")}, ANALYST)
+    started = start_instance(services, "wait_duration", {}, AGENT)
+    later = services.clock.now() + timedelta(hours=2)
+    with services.uow() as uow:
+        save_controlled_time(uow.session, later)
+        uow.session.execute(
+            update(Timer).values(
+                status="claimed", claimed_by="dead-host:1", claimed_until=later - timedelta(seconds=1)
+            )
+        )
+        uow.commit()
+    assert fire_due_timers(services) == 1
+    assert get_instance(services, started["id"], AGENT)["outcome"] == "end_done"
+    with services.database.read() as session:
+        assert session.scalars(select(Timer.status)).all() == ["fired"]
+
+
+def test_a_live_claim_is_left_alone(services: Services) -> None:
+    deploy(services, {p.name: p.read_bytes() for p in TIMERS.glob("*.bpmn")}, ANALYST)
+    started = start_instance(services, "wait_duration", {}, AGENT)
+    later = services.clock.now() + timedelta(hours=2)
+    with services.uow() as uow:
+        save_controlled_time(uow.session, later)
+        uow.session.execute(
+            update(Timer).values(
+                status="claimed", claimed_by="busy-host:1", claimed_until=later + timedelta(minutes=1)
+            )
+        )
+        uow.commit()
+    assert fire_due_timers(services) == 0
+    assert get_instance(services, started["id"], AGENT)["status"] == "running"
