@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 from rma_orchestrator.service.context import Actor
@@ -20,3 +23,17 @@ def lifecycle_files() -> dict[str, bytes]:
     return {
         p.name: p.read_bytes() for p in sorted(LIFECYCLE.iterdir()) if p.suffix in (".bpmn", ".dmn", ".json")
     }
+
+
+RMA = [sys.executable, "-m", "rma_orchestrator.cli"]
+
+
+def rma(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the `rma` command as a real subprocess."""
+    return subprocess.run([*RMA, *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

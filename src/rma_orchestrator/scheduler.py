@@ -26,6 +26,17 @@ from .service.timers import fire_due_timers, fire_timer_if_due, upcoming_timers
 log = logging.getLogger(__name__)
 
 
+class _QuietBusySweep(logging.Filter):
+    """A sweep still working through a backlog when the next one is due is normal, not a warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not ("TimerScheduler.sweep" in message and "maximum number of running instances" in message)
+
+
+_QUIET_BUSY_SWEEP = _QuietBusySweep()
+
+
 class TimerScheduler:
     """Alarms for due timers plus a catch-up sweep; ``start()`` fires what fell due while stopped."""
 
@@ -44,6 +55,7 @@ class TimerScheduler:
         self._lock = threading.Lock()
 
     def start(self) -> None:
+        logging.getLogger("apscheduler.scheduler").addFilter(_QUIET_BUSY_SWEEP)
         self.services.timer_listeners.append(self.on_commit)
         self.scheduler.add_job(
             self.sweep, "interval", seconds=self.sweep_seconds, id="sweep", next_run_time=datetime.now(UTC)

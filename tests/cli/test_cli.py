@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
-import pytest
-from support import DIVIDE_FILE, LIFECYCLE
-
-RMA = [sys.executable, "-m", "rma_orchestrator.cli"]
-
-
-@pytest.fixture
-def env(db_url: str, tmp_path: Path) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("RMA_")}
-    environ.update({"RMA_DATABASE_URL": db_url, "RMA_DATA_DIR": str(tmp_path)})
-    return environ
-
-
-def rma(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*RMA, *args], env=env, capture_output=True, text=True, timeout=120)
+from support import DIVIDE_FILE, LIFECYCLE, RMA, free_port, rma
 
 
 def test_deploy_users_tokens(env: dict[str, str]) -> None:
@@ -65,15 +48,9 @@ def test_validate_prints_file_line_element_message(env: dict[str, str], tmp_path
     assert file_line.startswith("bad.bpmn:") and element == "compute" and "import" in message
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_serve_answers_on_the_given_port(env: dict[str, str]) -> None:
     rma(env, "db", "upgrade")
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [*RMA, "serve", "--port", str(port)],
         env=env,

@@ -111,3 +111,26 @@ def test_a_live_claim_is_left_alone(services: Services) -> None:
         uow.commit()
     assert fire_due_timers(services) == 0
     assert get_instance(services, started["id"], AGENT)["status"] == "running"
+
+
+def test_completing_what_a_timer_guards_drops_its_alarm(realtime: Services) -> None:
+    from support import lifecycle_files
+
+    from rma_orchestrator.service.tasks import complete_task
+
+    deploy(realtime, lifecycle_files(), ANALYST)
+    scheduler = TimerScheduler(realtime, sweep_seconds=30)
+    scheduler.start()
+    try:
+        data = {"order_no": "1", "amount": 500, "category": "other"}
+        started = start_instance(realtime, "order_review", data, AGENT)
+        instance = get_instance(realtime, started["id"], AGENT)
+        # 2 h and 24 h are beyond the alarm horizon, so arm them explicitly as a sweep would near their time
+        with realtime.database.read() as session:
+            timers = [(t.id, t.due_at) for t in session.scalars(select(Timer))]
+        scheduler.arm([(timer_id, datetime.now(UTC) + timedelta(seconds=1)) for timer_id, _ in timers])
+        assert {job.id for job in scheduler.scheduler.get_jobs()} >= {f"timer-{i}" for i, _ in timers}
+        complete_task(realtime, instance["tasks"][0]["id"], {"approved": True}, AGENT)
+        assert not {job.id for job in scheduler.scheduler.get_jobs()} & {f"timer-{i}" for i, _ in timers}
+    finally:
+        scheduler.shutdown()

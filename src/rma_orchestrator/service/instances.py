@@ -252,14 +252,21 @@ def _short(value: Any) -> str | None:
 
 
 def _next_business_key(uow: UnitOfWork, services: Services) -> str:
-    """RMA-YYYYMMDD-NNNN, the date in the business time zone; unique under concurrency."""
+    """RMA-YYYYMMDD-NNNN, the date in the business time zone; unique under concurrency.
+
+    One upsert both creates the day's counter and takes the next number atomically; a number
+    whose key a caller already chose by hand is skipped.
+    """
     day = services.clock.now().astimezone(ZoneInfo(services.settings.business_tz)).strftime("%Y%m%d")
     insert = pg_insert if not uow.database.is_sqlite else sqlite_insert
-    uow.session.execute(insert(BusinessKeyCounter).values(day=day, last=0).on_conflict_do_nothing())
-    counter = uow.session.get(BusinessKeyCounter, day, with_for_update=not uow.database.is_sqlite)
-    assert counter is not None
+    take_next = (
+        insert(BusinessKeyCounter)
+        .values(day=day, last=1)
+        .on_conflict_do_update(index_elements=["day"], set_={"last": BusinessKeyCounter.last + 1})
+        .returning(BusinessKeyCounter.last)
+    )
     while True:
-        counter.last += 1
-        key = f"RMA-{day}-{counter.last:04d}"
+        number = uow.session.execute(take_next).scalar_one()
+        key = f"RMA-{day}-{number:04d}"
         if not uow.session.scalar(select(ProcessInstance.id).where(ProcessInstance.business_key == key)):
             return key

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..engine import runtime
-from ..errors import Conflict, InvalidData, NotFound
-from ..store.models import MessageInbox, ProcessInstance
+from ..errors import Conflict, InvalidData
+from ..store.models import MessageInbox
 from . import audit, steps
 from .context import Actor, Services
 from .permissions import require_role
@@ -56,12 +56,7 @@ def _deliver(
             )
             if earlier is not None:
                 return {"delivered": earlier.status == "delivered", "duplicate": True}
-        instance_id = session.scalar(
-            select(ProcessInstance.id).where(ProcessInstance.business_key == business_key)
-        )
-        if instance_id is None:
-            raise NotFound(f"no case with business key {business_key}")
-        instance = uow.lock_instance(instance_id)
+        instance = uow.lock_instance_by_business_key(business_key)
         if instance.status in ("completed", "cancelled"):
             raise Conflict(f"case {business_key} has already ended ({instance.status})")
         inbox = MessageInbox(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import TracebackType
 
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, insert, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound, StaleRevision
@@ -53,10 +53,7 @@ class UnitOfWork:
 
     def lock_instance(self, instance_id: int, revision: int | None = None) -> ProcessInstance:
         """Load an instance row for update (the write lock on SQLite is already held)."""
-        query = select(ProcessInstance).where(ProcessInstance.id == instance_id)
-        if not self.database.is_sqlite:
-            query = query.with_for_update()
-        instance = self.session.scalars(query).one_or_none()
+        instance = self._lock(ProcessInstance.id == instance_id)
         if instance is None:
             raise NotFound(f"process instance {instance_id} not found")
         if revision is not None and instance.revision != revision:
@@ -64,3 +61,15 @@ class UnitOfWork:
                 f"process instance {instance_id} changed (revision {instance.revision}, expected {revision})"
             )
         return instance
+
+    def lock_instance_by_business_key(self, business_key: str) -> ProcessInstance:
+        instance = self._lock(ProcessInstance.business_key == business_key)
+        if instance is None:
+            raise NotFound(f"no case with business key {business_key}")
+        return instance
+
+    def _lock(self, condition: ColumnElement[bool]) -> ProcessInstance | None:
+        query = select(ProcessInstance).where(condition)
+        if not self.database.is_sqlite:
+            query = query.with_for_update()
+        return self.session.scalars(query).one_or_none()
