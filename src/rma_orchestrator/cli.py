@@ -85,12 +85,9 @@ def db() -> None:
 @_one_line_errors
 def db_upgrade() -> None:
     """Create or migrate the schema to the latest revision."""
-    from .store.db import Database
-    from .store.migrate import current_revision, upgrade
+    from .service.schema import upgrade_database
 
-    database = Database(Settings.from_env().resolved_database_url)
-    upgrade(database)
-    click.echo(f"database at revision {current_revision(database)}")
+    click.echo(f"database at revision {upgrade_database(Settings.from_env())}")
 
 
 @main.command()

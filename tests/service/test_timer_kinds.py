@@ -110,3 +110,17 @@ def test_a_deadline_in_an_unknown_year_is_an_incident_until_the_year_is_confirme
     assert result["instance_status"] == "running"
     (due,) = _due(timers, started["id"])
     assert due.year == 2027
+
+
+def test_moving_the_clock_steps_through_chained_timers(timers: Services) -> None:
+    now = timers.clock.now()
+    started = start_instance(timers, "wait_twice", {}, AGENT)
+    assert move_clock(timers, ADMIN, add="P15D")["fired"] == 2
+    fired = [
+        e["details"]["due_at"]
+        for e in list_events(timers, started["id"], AGENT)["items"]
+        if e["kind"] == "timer_fired"
+    ]
+    first = now + timedelta(days=7)
+    assert [datetime.fromisoformat(d) for d in fired] == [first, first + timedelta(days=7, microseconds=1)]
+    assert get_instance(timers, started["id"], AGENT)["outcome"] == "end_done"
