@@ -47,7 +47,7 @@ def test_crash_during_completion_changes_nothing(
     started = start_order(amount=500)
     before = _snapshot(deployed, started["id"])
     task_id = before[1][0]["id"]
-    monkeypatch.setattr(projection, "_sync_waits", _crash)
+    monkeypatch.setattr(projection._ProjectionStep, "sync_waits", _crash)
     with pytest.raises(Crash):
         complete_task(deployed, task_id, {"approved": True}, AGENT)
     assert _snapshot(deployed, started["id"]) == before
@@ -61,7 +61,7 @@ def test_crash_during_message_keeps_no_message(
 ) -> None:
     started = start_order(amount=50)
     before = _snapshot(deployed, started["id"])
-    monkeypatch.setattr(projection, "_sync_waits", _crash)
+    monkeypatch.setattr(projection._ProjectionStep, "sync_waits", _crash)
     with pytest.raises(Crash):
         deliver_message(
             deployed, "payment_received", started["business_key"], {}, AGENT, idempotency_key="c1"

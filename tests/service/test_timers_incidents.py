@@ -146,3 +146,37 @@ def test_an_sla_timer_records_its_breach(deployed: Services, start_order: Start)
         details for kind, element, details in kinds if kind == "timer_fired" and element == "review_timeout"
     ]
     assert len(fired) == 1 and fired[0]["lag_seconds"] == 0
+
+
+def test_a_message_kept_while_suspended_is_delivered_on_resume(
+    deployed: Services, start_order: Start
+) -> None:
+    from rma_orchestrator.service.messages import deliver_message
+
+    started = start_order(amount=50)
+    suspend_instance(deployed, started["id"], MANAGER)
+    kept = deliver_message(deployed, "payment_received", started["business_key"], {"ref": "late"}, AGENT)
+    assert kept == {"delivered": False}
+    resume_instance(deployed, started["id"], MANAGER)
+    instance = get_instance(deployed, started["id"], AGENT)
+    assert (instance["status"], instance["data"]["payment"]) == ("completed", {"ref": "late"})
+
+
+def test_cancelling_records_overdue_timers_as_cancelled_not_fired(
+    deployed: Services, start_order: Start
+) -> None:
+    from rma_orchestrator.service.instances import cancel_instance
+
+    started = start_order(amount=500)
+    suspend_instance(deployed, started["id"], MANAGER)
+    move_clock(deployed, ADMIN, add="PT25H")  # both timers overdue, none fired while suspended
+    cancel_instance(deployed, started["id"], MANAGER)
+    kinds = [e["kind"] for e in list_events(deployed, started["id"], AGENT)["items"]]
+    assert "timer_fired" not in kinds and "instance_completed" not in kinds
+    assert kinds[-1] == "instance_cancelled"
+    from sqlalchemy import select
+
+    from rma_orchestrator.store.models import Timer
+
+    with deployed.database.read() as session:
+        assert session.scalars(select(Timer.status)).all() == ["cancelled", "cancelled"]

@@ -86,6 +86,11 @@ class Snapshot:
     message_waits: list[MessageWaitView]
     element_states: dict[str, dict[str, dict[str, Any]]]
     error_task_ids: list[str]
+    fired_timer_task_ids: frozenset[str]  # timer tasks not cancelled: they completed or (cycles) went on
+
+    def timer_fired(self, task_id: str) -> bool:
+        """Whether a timer that no longer waits at its old due time fired (else it was cancelled)."""
+        return task_id in self.fired_timer_task_ids
 
 
 _STATE_NAMES = {
@@ -244,6 +249,12 @@ def snapshot(workflow: BpmnWorkflow) -> Snapshot:
         message_waits=_message_waits(workflow),
         element_states=_element_states(tasks),
         error_task_ids=[str(task.id) for task in tasks if task.state == TaskState.ERROR],
+        fired_timer_task_ids=frozenset(
+            str(task.id)
+            for task in tasks
+            if task.has_state(TaskState.COMPLETED | TaskState.WAITING | TaskState.READY)
+            and isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
+        ),
     )
 
 

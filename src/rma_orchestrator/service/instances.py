@@ -158,12 +158,8 @@ def cancel_instance(services: Services, instance_id: int, actor: Actor) -> dict[
             raise Conflict(f"instance {instance_id} has already ended ({instance.status})")
         workflow = steps.restore(services, instance)
         runtime.cancel(workflow)
+        instance.status, instance.ended_at = "cancelled", now  # before write-back: not "completed"
         steps.write_back(services, uow, instance, workflow, actor.name, "cancel", None)
-        instance.status, instance.ended_at = "cancelled", now
-        for timer in uow.session.scalars(
-            select(Timer).where(Timer.instance_id == instance_id, Timer.status.in_(("pending", "claimed")))
-        ):
-            timer.status = "cancelled"
         audit.record(uow.session, instance.id, "instance_cancelled", now, actor.name)
         uow.commit()
         return instance_summary(instance)

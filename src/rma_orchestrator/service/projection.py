@@ -44,9 +44,6 @@ class Projection:
     def dump(self) -> dict[str, Any]:
         return {"tasks": self.tasks, "timers": self.timers, "waits": self.waits, "kept": self.kept}
 
-    def new_wait_names(self, snap: Snapshot) -> set[str]:
-        return {w.name for w in snap.message_waits if _wait_key(w.task_id, w.name) not in self.waits}
-
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
@@ -70,11 +67,11 @@ def sync_projection(
     session: Session, instance: ProcessInstance, previous: Projection, snap: Snapshot, now: datetime
 ) -> tuple[Projection, TimerChanges]:
     """Write what changed between ``previous`` and ``snap``; returns the new projection and timer changes."""
-    current = Projection()
-    _sync_tasks(session, instance, previous, current, snap, now)
-    changes = _sync_timers(session, instance, previous, current, snap, now)
-    _sync_waits(session, instance, previous, current, snap, now)
-    return current, changes
+    step = _ProjectionStep(session, instance, previous, Projection(), snap, now)
+    step.sync_tasks()
+    changes = step.sync_timers()
+    step.sync_waits()
+    return step.current, changes
 
 
 def _task_due_times(timers: list[TimerView]) -> dict[str, datetime]:
@@ -86,166 +83,160 @@ def _task_due_times(timers: list[TimerView]) -> dict[str, datetime]:
     return due
 
 
-def _sync_tasks(
-    session: Session,
-    instance: ProcessInstance,
-    previous: Projection,
-    current: Projection,
-    snap: Snapshot,
-    now: datetime,
-) -> None:
-    due = _task_due_times(snap.timers)
-    for view in snap.user_tasks:
-        due_at = due.get(view.task_id)
-        current.tasks[view.task_id] = _iso(due_at)
-        if view.task_id not in previous.tasks:
-            session.add(
-                HumanTask(
-                    id=view.task_id,
-                    instance_id=instance.id,
-                    process_key=view.process_key,
-                    element_id=view.element_id,
-                    name=view.name,
-                    group=view.lane,
-                    form=view.form,
-                    status="open",
-                    created_at=now,
-                    due_at=due_at,
+@dataclass
+class _ProjectionStep:
+    """One step's projection work: compares ``previous`` with ``snap`` and fills ``current``."""
+
+    session: Session
+    instance: ProcessInstance
+    previous: Projection
+    current: Projection
+    snap: Snapshot
+    now: datetime
+
+    def sync_tasks(self) -> None:
+        due = _task_due_times(self.snap.timers)
+        for view in self.snap.user_tasks:
+            due_at = due.get(view.task_id)
+            self.current.tasks[view.task_id] = _iso(due_at)
+            if view.task_id not in self.previous.tasks:
+                self.session.add(
+                    HumanTask(
+                        id=view.task_id,
+                        instance_id=self.instance.id,
+                        process_key=view.process_key,
+                        element_id=view.element_id,
+                        name=view.name,
+                        group=view.lane,
+                        form=view.form,
+                        status="open",
+                        created_at=self.now,
+                        due_at=due_at,
+                    )
                 )
-            )
-            audit.record(
-                session,
-                instance.id,
-                "task_created",
-                now,
-                None,
-                view.element_id,
+                audit.record(
+                    self.session,
+                    self.instance.id,
+                    "task_created",
+                    self.now,
+                    None,
+                    view.element_id,
+                    task_id=view.task_id,
+                    group=view.lane,
+                )
+            elif self.previous.tasks[view.task_id] != self.current.tasks[view.task_id]:
+                self.session.execute(
+                    update(HumanTask).where(HumanTask.id == view.task_id).values(due_at=due_at)
+                )
+        for task_id in self.previous.tasks:
+            if task_id in self.current.tasks:
+                continue
+            row = self.session.get(HumanTask, task_id)  # the task this command completed is already loaded
+            if row is not None and row.status == "open":  # gone without being completed: cancelled
+                row.status, row.completed_at = "cancelled", self.now
+                audit.record(
+                    self.session,
+                    self.instance.id,
+                    "task_cancelled",
+                    self.now,
+                    None,
+                    row.element_id,
+                    task_id=row.id,
+                )
+
+    def sync_timers(self) -> TimerChanges:
+        created: list[tuple[str, Timer]] = []
+        cancelled: list[int] = []
+        for view in self.snap.timers:
+            key = _timer_key(view.task_id, view.due_at)
+            if key in self.previous.timers:
+                self.current.timers[key] = self.previous.timers[key]
+                continue
+            row = Timer(
+                instance_id=self.instance.id,
                 task_id=view.task_id,
-                group=view.lane,
+                element_id=view.element_id,
+                process_key=view.process_key,
+                attached_to=view.attached_to,
+                due_at=view.due_at,
+                status="pending",
+                sla=view.sla,
             )
-        elif previous.tasks[view.task_id] != current.tasks[view.task_id]:
-            session.execute(update(HumanTask).where(HumanTask.id == view.task_id).values(due_at=due_at))
-    for task_id in previous.tasks:
-        if task_id in current.tasks:
-            continue
-        row = session.get(HumanTask, task_id)  # the task this command completed is already loaded
-        if row is not None and row.status == "open":  # gone without being completed: cancelled
-            row.status, row.completed_at = "cancelled", now
-            audit.record(session, instance.id, "task_cancelled", now, None, row.element_id, task_id=row.id)
+            self.session.add(row)
+            created.append((key, row))
+        gone = {key: row_id for key, row_id in self.previous.timers.items() if key not in self.current.timers}
+        if gone:
+            fired = []
+            for key, row_id in gone.items():
+                (fired if self.snap.timer_fired(key.split("|", 1)[0]) else cancelled).append(row_id)
+            if cancelled:
+                self.session.execute(
+                    update(Timer)
+                    .where(Timer.id.in_(cancelled), Timer.status.in_(("pending", "claimed")))
+                    .values(status="cancelled")
+                )
+            if fired:
+                query = select(Timer).where(Timer.id.in_(fired), Timer.status.in_(("pending", "claimed")))
+                for row in self.session.scalars(query):
+                    self._close_timer(row, "fired")
+        if created:
+            self.session.flush()
+        for key, row in created:
+            self.current.timers[key] = row.id
+        return TimerChanges([(row.id, row.due_at) for _, row in created], cancelled)
 
-
-def _sync_timers(
-    session: Session,
-    instance: ProcessInstance,
-    previous: Projection,
-    current: Projection,
-    snap: Snapshot,
-    now: datetime,
-) -> TimerChanges:
-    created: list[tuple[str, Timer]] = []
-    cancelled: list[int] = []
-    for view in snap.timers:
-        key = _timer_key(view.task_id, view.due_at)
-        if key in previous.timers:
-            current.timers[key] = previous.timers[key]
-            continue
-        row = Timer(
-            instance_id=instance.id,
-            task_id=view.task_id,
-            element_id=view.element_id,
-            process_key=view.process_key,
-            attached_to=view.attached_to,
-            due_at=view.due_at,
-            status="pending",
-            sla=view.sla,
-        )
-        session.add(row)
-        created.append((key, row))
-    gone = {key: row_id for key, row_id in previous.timers.items() if key not in current.timers}
-    if gone:
-        waiting = {timer.task_id for timer in snap.timers}
-        fired = []
-        for key, row_id in gone.items():
-            task_id, due = key.split("|", 1)
-            # gone and due, or its (cycle) task still waits: it fired; otherwise what it guarded moved on
-            (fired if datetime.fromisoformat(due) <= now or task_id in waiting else cancelled).append(row_id)
-        if cancelled:
-            session.execute(
-                update(Timer)
-                .where(Timer.id.in_(cancelled), Timer.status.in_(("pending", "claimed")))
-                .values(status="cancelled")
-            )
-        if fired:
-            query = select(Timer).where(Timer.id.in_(fired), Timer.status.in_(("pending", "claimed")))
-            for row in session.scalars(query):
-                _close_timer(session, instance, row, "fired", now)
-    if created:
-        session.flush()
-    for key, row in created:
-        current.timers[key] = row.id
-    return TimerChanges([(row.id, row.due_at) for _, row in created], cancelled)
-
-
-def _close_timer(session: Session, instance: ProcessInstance, row: Timer, status: str, now: datetime) -> None:
-    row.status = status
-    if status != "fired":
-        return
-    row.fired_at = now
-    lag = max((now - row.due_at) / timedelta(seconds=1), 0.0)
-    row.lag_seconds = lag
-    audit.record(
-        session,
-        instance.id,
-        "timer_fired",
-        now,
-        "scheduler",
-        row.element_id,
-        timer_id=row.id,
-        due_at=row.due_at.isoformat(),
-        lag_seconds=round(lag, 3),
-    )
-    if row.sla:
+    def _close_timer(self, row: Timer, status: str) -> None:
+        row.status = status
+        if status != "fired":
+            return
+        row.fired_at = self.now
+        lag = max((self.now - row.due_at) / timedelta(seconds=1), 0.0)
+        row.lag_seconds = lag
         audit.record(
-            session,
-            instance.id,
-            "sla_breached",
-            now,
+            self.session,
+            self.instance.id,
+            "timer_fired",
+            self.now,
             "scheduler",
             row.element_id,
-            sla=row.sla,
             timer_id=row.id,
+            due_at=row.due_at.isoformat(),
+            lag_seconds=round(lag, 3),
         )
-
-
-def _sync_waits(
-    session: Session,
-    instance: ProcessInstance,
-    previous: Projection,
-    current: Projection,
-    snap: Snapshot,
-    now: datetime,
-) -> None:
-    for wait in snap.message_waits:
-        key = _wait_key(wait.task_id, wait.name)
-        current.waits[key] = wait.name
-        if key not in previous.waits:
-            session.add(
-                MessageSubscription(
-                    instance_id=instance.id,
-                    business_key=instance.business_key,
-                    message_name=wait.name,
-                    task_id=wait.task_id,
-                    element_id=wait.element_id,
-                    created_at=now,
-                )
+        if row.sla:
+            audit.record(
+                self.session,
+                self.instance.id,
+                "sla_breached",
+                self.now,
+                "scheduler",
+                row.element_id,
+                sla=row.sla,
+                timer_id=row.id,
             )
-    for key, name in previous.waits.items():
-        if key not in current.waits:
-            task_id = key.split("|", 1)[0]
-            session.execute(
-                delete(MessageSubscription).where(
-                    MessageSubscription.instance_id == instance.id,
-                    MessageSubscription.task_id == task_id,
-                    MessageSubscription.message_name == name,
+
+    def sync_waits(self) -> None:
+        for wait in self.snap.message_waits:
+            key = _wait_key(wait.task_id, wait.name)
+            self.current.waits[key] = wait.name
+            if key not in self.previous.waits:
+                self.session.add(
+                    MessageSubscription(
+                        instance_id=self.instance.id,
+                        business_key=self.instance.business_key,
+                        message_name=wait.name,
+                        task_id=wait.task_id,
+                        element_id=wait.element_id,
+                        created_at=self.now,
+                    )
                 )
-            )
+        for key, name in self.previous.waits.items():
+            if key not in self.current.waits:
+                task_id = key.split("|", 1)[0]
+                self.session.execute(
+                    delete(MessageSubscription).where(
+                        MessageSubscription.instance_id == self.instance.id,
+                        MessageSubscription.task_id == task_id,
+                        MessageSubscription.message_name == name,
+                    )
+                )

@@ -75,7 +75,7 @@ def write_back(
     for _ in range(100):  # kept messages may open new waits; bounded against ping-pong
         if error is not None or snap.completed or kept_count <= 0:
             break
-        kept = _kept_message_for(session, instance.business_key, previous.new_wait_names(snap))
+        kept = _kept_message_for(session, instance.business_key, {wait.name for wait in snap.message_waits})
         if kept is None:
             break
         kept_count -= 1
@@ -127,7 +127,7 @@ def write_back(
 
 
 def _kept_message_for(session: Session, business_key: str, names: set[str]) -> MessageInbox | None:
-    """The oldest kept message for a wait that just opened (older waits already had their chance)."""
+    """The oldest kept message for one of the waits open now."""
     if not names:
         return None
     return session.scalar(
