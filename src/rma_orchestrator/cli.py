@@ -111,6 +111,37 @@ def deploy(paths: tuple[str, ...], dry_run: bool) -> None:
         click.echo("no executable process in these files")
 
 
+DEFAULT_SCENARIO_DIR = "processes/tests"
+
+
+@main.command("test-processes")
+@click.argument("directory", default=DEFAULT_SCENARIO_DIR, type=click.Path(path_type=Path))
+@click.option(
+    "--deploy",
+    "deploy_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A directory of .bpmn, .dmn and .json files to deploy first; repeat (default: processes/ forms/).",
+)
+@_one_line_errors
+def test_processes(directory: Path, deploy_dirs: tuple[Path, ...]) -> None:
+    """Run the YAML scenarios in DIRECTORY (default processes/tests/) against a throwaway database."""
+    import tempfile
+
+    from .service.scenarios import ScenarioResult, run_directory, throwaway_services
+
+    def report(result: ScenarioResult) -> None:
+        click.echo(f"PASS {result.name}" if result.passed else f"FAIL {result.name}: {result.message}")
+
+    dirs = list(deploy_dirs) or [Path(p) for p in DEFAULT_DEPLOY_DIRS if Path(p).is_dir()]
+    with tempfile.TemporaryDirectory(prefix="rma-scenarios-") as workdir:
+        results = run_directory(throwaway_services(Path(workdir)), directory, dirs, on_result=report)
+    failed = sum(not result.passed for result in results)
+    click.echo(f"{len(results) - failed} passed, {failed} failed")
+    if failed:
+        sys.exit(1)
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True)
 @_one_line_errors

@@ -84,3 +84,15 @@ def test_calendar_commands(env: dict[str, str]) -> None:
     )
     bad = rma(env, "calendar", "set", "2027-02-30", "holiday")
     assert bad.returncode == 1 and "not YYYY-MM-DD" in bad.stderr
+
+
+def test_test_processes_reports_each_scenario(env: dict[str, str]) -> None:
+    scenarios = LIFECYCLE / "scenarios"
+    passing = rma(env, "test-processes", str(scenarios), "--deploy", str(LIFECYCLE))
+    assert passing.returncode == 0, passing.stdout + passing.stderr
+    lines = passing.stdout.strip().splitlines()
+    assert all(line.startswith("PASS ") for line in lines[:-1]) and len(lines) > 3
+    assert lines[-1] == f"{len(lines) - 1} passed, 0 failed"
+    failing = rma(env, "test-processes", str(LIFECYCLE / "scenarios_failing"), "--deploy", str(LIFECYCLE))
+    assert failing.returncode == 1
+    assert failing.stdout.count("FAIL ") == 2 and failing.stdout.strip().endswith("0 passed, 2 failed")

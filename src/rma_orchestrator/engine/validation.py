@@ -3,21 +3,23 @@
 SpiffWorkflow's parser silently ignores unknown flow nodes and event definitions, parses only what
 is reachable from a start event and defers every expression to run time, so each check here
 mirrors what the engine will actually do with the element. Every finding is appended to
-``Checker.errors`` as ``{file, line, element, message}``; nothing is raised.
+``Checker.errors`` as ``{file, line, element, message}``; nothing is raised. The BPMN structure
+checks live here, the decision-table checks in ``dmn_checks`` and the timer-value checks in
+``timer_checks``; ``check_dmn`` is re-exported so callers need only this module.
 """
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from .dmn_checks import check_dmn as check_dmn  # re-exported: definitions imports it from here
 from .sandbox import compile_check
+from .timer_checks import check_timer_expression
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -73,16 +75,8 @@ SPLITTING_NODES = {
     "startEvent",
 }
 CONDITIONAL_GATEWAYS = {"exclusiveGateway", "inclusiveGateway"}
-HIT_POLICIES = {"UNIQUE", "FIRST", "COLLECT"}
-_ISO_LITERAL = re.compile(r"R\d*/\S*|P(?=[\dT])[\dYMWDTHS.,]*|\d{4}-\d{1,2}-\d{1,2}\S*", re.IGNORECASE)
-_OFFSET = re.compile(r"(Z|[+-]\d{2}(:?\d{2})?)$", re.IGNORECASE)
+_PROPERTY = f"properties/{{{SPIFF_NS}}}property"
 _LINE = re.compile(r"line (\d+)")
-_STRING = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'")
-_RANGE = re.compile(r"\s*([\[\]\(])\s*(.+?)\s*\.\.\s*(.+?)\s*([\]\[\)])\s*", re.DOTALL)
-_FEEL_CONSTANT = re.compile(r"(?<![\w.])(true|false|null)(?!\w)")
-_FEEL_FUNCTION = re.compile(r"(?<![\w.])(date\s+and\s+time|date|duration)\s*\(")
-_FEEL_NOT = re.compile(r"\s*not\s*\((.*)\)\s*", re.DOTALL)
-_QUESTION_MARK = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")  # DMNEngine.evaluate's own pattern
 
 
 def local(node: Any) -> str:
@@ -111,7 +105,7 @@ def properties(node: Any) -> dict[str, str]:
     """The spiffworkflow:property name/value pairs of a node, as the spiff parser reads them."""
     return {
         prop.get("name"): prop.get("value")
-        for prop in extension(node, f"properties/{{{SPIFF_NS}}}property")
+        for prop in extension(node, _PROPERTY)
         if prop.get("name") is not None and prop.get("value") is not None
     }
 
@@ -198,7 +192,7 @@ class Checker:
                     f"Form file '{form}' is not among the deployed files; upload it with this "
                     "diagram or fix the formJsonSchemaFilename property.",
                 )
-        for prop in extension(node, f"properties/{{{SPIFF_NS}}}property"):
+        for prop in extension(node, _PROPERTY):
             if prop.get("name") is None or prop.get("value") is None:
                 self.add(prop, "spiffworkflow:property needs both a name and a value attribute.")
         for kind in ("preScript", "postScript"):
@@ -264,36 +258,13 @@ class Checker:
             )
 
     def _check_timer(self, node: Any) -> None:
+        """Check the expression the engine will use: the first of timeDate, timeDuration, timeCycle."""
         for kind in ("timeDate", "timeDuration", "timeCycle"):
             exprs = _bpmn(node, kind)
             if exprs:
-                self._check_timer_expression(exprs[0], kind)
+                check_timer_expression(self, exprs[0], kind)
                 return
         self.add(node, "Timer has no timeDate, timeDuration or timeCycle expression.")
-
-    def _check_timer_expression(self, node: Any, kind: str) -> None:
-        text = (node.text or "").strip()
-        if not text:
-            self.add(node, f'Timer {kind} is empty; give a quoted ISO 8601 value such as "PT24H".')
-            return
-        try:
-            value = ast.literal_eval(text)
-        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-            if _ISO_LITERAL.fullmatch(text):
-                self.add(
-                    node,
-                    f"Timer {kind} {text} is not quoted: timer expressions are evaluated as "
-                    f'Python, so write it as a string: "{text}".',
-                )
-            else:
-                self.compile(node, node.text, "eval", f"Timer {kind} expression")
-            return
-        if not isinstance(value, str):
-            self.add(node, f'Timer {kind} {text} must be an ISO 8601 string such as "PT24H".')
-            return
-        message = timer_problem(kind, value)
-        if message:
-            self.add(node, message)
 
     def _check_scope(self, scope: Any, top: bool) -> None:
         """Flow structure of a process or embedded subprocess: every path starts, continues and ends."""
@@ -407,222 +378,3 @@ class Checker:
                 )
             else:
                 self.add(node, f"{local(node)} cannot be reached from any start event.")
-
-
-def timer_problem(kind: str, value: str) -> str | None:
-    """Why the literal ISO 8601 ``value`` of a timer ``kind`` would fail or misfire, or None."""
-    example = {
-        "timeDate": '"2030-01-31T09:00:00+01:00"',
-        "timeDuration": '"PT24H"',
-        "timeCycle": '"R3/PT1H"',
-    }[kind]
-    try:
-        if kind == "timeDuration":
-            TimerEventDefinition.parse_iso_duration(value)
-            return None
-        if kind == "timeDate":
-            if value.upper().startswith("P"):
-                return f'Timer timeDate "{value}" is a duration; use timeDuration or give a date-time.'
-            TimerEventDefinition.parse_time_or_duration(value)
-            moments = [value]
-        else:
-            TimerEventDefinition.parse_iso_recurring_interval(value)
-            parts = value.upper().replace("--", "/").strip("R").split("/")[1:]
-            moments = [part for part in parts if not part.startswith("P")]
-    except Exception:  # noqa: BLE001 - the helpers raise bare Exception/ValueError/AttributeError
-        return f'Timer {kind} "{value}" is not valid ISO 8601; for example {example}.'
-    for moment in moments:
-        clock = moment.upper().split("T", 1)[1] if "T" in moment.upper() else ""
-        if not _OFFSET.search(clock):
-            return (
-                f'Timer {kind} "{value}" has no UTC offset; SpiffWorkflow would read it with the '
-                "server's current fixed offset and get daylight-saving changes wrong. Add Z or an offset "
-                "such as +01:00."
-            )
-    return None
-
-
-def check_dmn(checker: Checker, root: Any) -> None:
-    """Check the one decision table of a DMN document: hit policy, shape and every expression cell."""
-    ns = etree.QName(root).namespace
-
-    def find(node: Any, path: str) -> list[Any]:
-        return node.findall("/".join(f"{{{ns}}}{part}" for part in path.split("/")))
-
-    decisions = find(root, "decision")
-    if len(decisions) != 1:
-        checker.add(
-            root,
-            f"The DMN file holds {len(decisions)} decisions; the engine reads exactly one "
-            "decision per file, so put each decision in its own file.",
-        )
-        return
-    tables = find(decisions[0], "decisionTable")
-    if not tables:
-        checker.add(decisions[0], "The decision has no decision table; only decision tables are supported.")
-        return
-    table = tables[0]
-    policy = table.get("hitPolicy", "UNIQUE").upper()
-    if policy not in HIT_POLICIES:
-        checker.add(table, f"Hit policy {policy} is not supported; use UNIQUE, FIRST or COLLECT.")
-    elif policy == "COLLECT" and table.get("aggregation"):
-        checker.add(
-            table,
-            f"COLLECT with aggregation {table.get('aggregation')} is not supported (the "
-            "engine ignores it and returns lists); remove the aggregation and compute it in a "
-            "script.",
-        )
-    inputs: list[str | None] = []
-    for item in find(table, "input"):
-        texts = find(item, "inputExpression/text")
-        text = texts[0].text if texts else None
-        hint = feel_hint(text, cell=False) if text and text.strip() else None
-        if not text or not text.strip():
-            checker.add(item, "Input has no input expression; give the Python expression to test.")
-        elif hint:
-            checker.add(texts[0], f"Input expression `{text}` {hint}", item.get("id"))
-        elif checker.compile(texts[0], text, "eval", f"Input expression `{text}`", item.get("id")):
-            inputs.append(text)
-            continue
-        inputs.append(None)  # its cells cannot be checked against a broken input expression
-    outputs = find(table, "output")
-    for item in outputs:
-        if not item.get("name") and not item.get("label"):
-            checker.add(item, "Output has no name; the name is the variable the result is stored in.")
-    for rule in find(table, "rule"):
-        _check_rule(checker, rule, ns, inputs, len(outputs))
-
-
-def _check_rule(checker: Checker, rule: Any, ns: str, inputs: list[str | None], outputs: int) -> None:
-    rule_id = rule.get("id")
-    entries = [c for c in rule if local(c) == "inputEntry"]
-    results = [c for c in rule if local(c) == "outputEntry"]
-    if len(entries) != len(inputs) or len(results) != outputs:
-        checker.add(
-            rule,
-            f"Rule has {len(entries)} input and {len(results)} output cells but the table has "
-            f"{len(inputs)} inputs and {outputs} outputs.",
-            rule_id,
-        )
-        return
-    for column, (entry, input_text) in enumerate(zip(entries, inputs, strict=True), start=1):
-        node = entry.find(f"{{{ns}}}text")
-        text = node.text if node is not None else None
-        if text is None or text == "-" or not input_text:
-            continue
-        where = f"Input cell {column} `{text}`"
-        if not text.strip():
-            checker.add(node, f"{where} is blank; leave it empty or write - to match anything.", rule_id)
-            continue
-        hint = feel_hint(text, cell=True)
-        if hint:
-            checker.add(node, f"{where} {hint}", rule_id)
-            continue
-        expression, problem = dmn_input_expression(input_text, text)
-        if problem:
-            checker.add(node, f"{where} {problem}", rule_id)
-        else:
-            checker.compile(node, expression, "eval", f"{where} (evaluated as `{expression}`)", rule_id)
-    for column, entry in enumerate(results, start=1):
-        node = entry.find(f"{{{ns}}}text")
-        text = node.text if node is not None else None
-        if not text:
-            continue
-        hint = feel_hint(text, cell=False)
-        if hint:
-            checker.add(node, f"Output cell {column} `{text}` {hint}", rule_id)
-        else:
-            checker.compile(node, text, "eval", f"Output cell {column} `{text}`", rule_id)
-
-
-def _split_top_level(text: str) -> list[str]:
-    """Split on commas outside quotes and brackets."""
-    parts, depth, quote, start = [], 0, "", 0
-    for index, char in enumerate(text):
-        if quote:
-            quote = "" if char == quote and text[index - 1] != "\\" else quote
-        elif char in "\"'":
-            quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif char == "," and depth == 0:
-            parts.append(text[start:index].strip())
-            start = index + 1
-    return [*parts, text[start:].strip()]
-
-
-def feel_hint(text: str, cell: bool) -> str | None:
-    """How FEEL syntax in a DMN ``text`` should be written in Python, or None when it is not FEEL.
-
-    Trap: several FEEL forms are valid Python with another meaning (``"a","b"`` is a tuple, ``not("a")``
-    is a boolean), so they compile and then silently never match; they must be recognised by shape.
-    """
-    bare = _STRING.sub('""', text)
-    if cell:
-        found = _RANGE.fullmatch(text)
-        if found:
-            low = ">=" if found[1] == "[" else ">"
-            high = "<=" if found[4] == "]" else "<"
-            return (
-                f"is a FEEL range, not Python; write `? {low} {found[2]} and ? {high} {found[3]}` "
-                "(? stands for the input value)."
-            )
-        found = _FEEL_NOT.fullmatch(text) if _FEEL_NOT.fullmatch(bare) else None
-        if found:
-            parts = [part for part in _split_top_level(found[1]) if part]
-            python = f"? not in ({', '.join(parts)})" if len(parts) > 1 else f"? != {found[1].strip()}"
-            return f"is a FEEL negation, which Python reads as a boolean `not`; write `{python}`."
-        parts = _split_top_level(text)
-        if len(parts) > 1:
-            items = ", ".join(part for part in parts if part)
-            return (
-                f"is a FEEL list, which Python reads as one tuple value that never matches; write "
-                f"`? in ({items})`."
-            )
-    found = _FEEL_CONSTANT.search(bare)
-    if found:
-        python = {"true": "True", "false": "False", "null": "None"}[found[1]]
-        return f"uses FEEL `{found[1]}`; Python spells it `{python}`."
-    found = _FEEL_FUNCTION.search(bare)
-    if found:
-        return (
-            f"calls the FEEL function `{found[1]}(...)`, which does not exist in Python; compare ISO "
-            'strings such as `? >= "2024-01-01"` or compute the value in a script task.'
-        )
-    return None
-
-
-def _parses(text: str) -> bool:
-    try:
-        ast.parse(text)
-    except (SyntaxError, ValueError):
-        return False
-    return True
-
-
-def dmn_input_expression(input_text: str, cell: str) -> tuple[str, str | None]:
-    """The Python that DMNEngine.evaluate builds for an input ``cell``, or a reason it cannot work.
-
-    Mirrors the engine: ``?`` becomes the input value; a cell that parses alone is compared with ``==``;
-    otherwise it is appended to the input expression WITHOUT a space, so ``status`` + ``in ("a",)``
-    becomes the call ``statusin ("a",)``.
-    """
-    replaced = _QUESTION_MARK.sub("dmninputexpr", cell)
-    if "dmninputexpr" in replaced:
-        return replaced, None
-    if _parses(cell):
-        return f"({input_text}) == ({cell})", None
-    if not _parses(f"v {cell}"):
-        return cell, (
-            'is not valid Python: give a value (`"a"`, `5`) or a comparison (`< 5`, '
-            "`? in (1, 2)`, `? > 1 and ? < 5`)."
-        )
-    expression = input_text + cell
-    if re.search(r"\w$", input_text) and re.match(r"\w", cell):
-        return expression, (
-            f"would be glued to the input expression without a space (the engine evaluates "
-            f"`{expression}`); write `? {cell}` instead."
-        )
-    return expression, None

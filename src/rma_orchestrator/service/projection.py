@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..engine.runtime import Snapshot, TimerView
@@ -96,23 +96,24 @@ class _ProjectionStep:
 
     def sync_tasks(self) -> None:
         due = _task_due_times(self.snap.timers)
+        new_tasks: list[dict[str, Any]] = []
         for view in self.snap.user_tasks:
             due_at = due.get(view.task_id)
             self.current.tasks[view.task_id] = _iso(due_at)
             if view.task_id not in self.previous.tasks:
-                self.session.add(
-                    HumanTask(
-                        id=view.task_id,
-                        instance_id=self.instance.id,
-                        process_key=view.process_key,
-                        element_id=view.element_id,
-                        name=view.name,
-                        group=view.lane,
-                        form=view.form,
-                        status="open",
-                        created_at=self.now,
-                        due_at=due_at,
-                    )
+                new_tasks.append(
+                    {
+                        "id": view.task_id,
+                        "instance_id": self.instance.id,
+                        "process_key": view.process_key,
+                        "element_id": view.element_id,
+                        "name": view.name,
+                        "group": view.lane,
+                        "form": view.form,
+                        "status": "open",
+                        "created_at": self.now,
+                        "due_at": due_at,
+                    }
                 )
                 audit.record(
                     self.session,
@@ -128,6 +129,8 @@ class _ProjectionStep:
                 self.session.execute(
                     update(HumanTask).where(HumanTask.id == view.task_id).values(due_at=due_at)
                 )
+        if new_tasks:  # Core inserts: the ORM's unit of work costs more than the rows themselves
+            self.session.execute(insert(HumanTask), new_tasks)
         for task_id in self.previous.tasks:
             if task_id in self.current.tasks:
                 continue
@@ -145,25 +148,28 @@ class _ProjectionStep:
                 )
 
     def sync_timers(self) -> TimerChanges:
-        created: list[tuple[str, Timer]] = []
+        created: list[tuple[str, dict[str, Any]]] = []
         cancelled: list[int] = []
         for view in self.snap.timers:
             key = _timer_key(view.task_id, view.due_at)
             if key in self.previous.timers:
                 self.current.timers[key] = self.previous.timers[key]
                 continue
-            row = Timer(
-                instance_id=self.instance.id,
-                task_id=view.task_id,
-                element_id=view.element_id,
-                process_key=view.process_key,
-                attached_to=view.attached_to,
-                due_at=view.due_at,
-                status="pending",
-                sla=view.sla,
+            created.append(
+                (
+                    key,
+                    {
+                        "instance_id": self.instance.id,
+                        "task_id": view.task_id,
+                        "element_id": view.element_id,
+                        "process_key": view.process_key,
+                        "attached_to": view.attached_to,
+                        "due_at": view.due_at,
+                        "status": "pending",
+                        "sla": view.sla,
+                    },
+                )
             )
-            self.session.add(row)
-            created.append((key, row))
         gone = {key: row_id for key, row_id in self.previous.timers.items() if key not in self.current.timers}
         if gone:
             fired = []
@@ -174,16 +180,18 @@ class _ProjectionStep:
                     update(Timer)
                     .where(Timer.id.in_(cancelled), Timer.status.in_(("pending", "claimed")))
                     .values(status="cancelled")
+                    .execution_options(synchronize_session=False)
                 )
             if fired:
                 query = select(Timer).where(Timer.id.in_(fired), Timer.status.in_(("pending", "claimed")))
                 for row in self.session.scalars(query):
                     self._close_timer(row, "fired")
-        if created:
-            self.session.flush()
-        for key, row in created:
-            self.current.timers[key] = row.id
-        return TimerChanges([(row.id, row.due_at) for _, row in created], cancelled)
+        new_timers: list[tuple[int, datetime]] = []
+        for key, row in created:  # one INSERT … RETURNING each: ids are needed for the projection
+            timer_id = self.session.execute(insert(Timer).values(row).returning(Timer.id)).scalar_one()
+            self.current.timers[key] = timer_id
+            new_timers.append((timer_id, row["due_at"]))
+        return TimerChanges(new_timers, cancelled)
 
     def _close_timer(self, row: Timer, status: str) -> None:
         row.status = status
@@ -220,8 +228,8 @@ class _ProjectionStep:
             key = _wait_key(wait.task_id, wait.name)
             self.current.waits[key] = wait.name
             if key not in self.previous.waits:
-                self.session.add(
-                    MessageSubscription(
+                self.session.execute(
+                    insert(MessageSubscription).values(
                         instance_id=self.instance.id,
                         business_key=self.instance.business_key,
                         message_name=wait.name,

@@ -1,0 +1,79 @@
+"""Static checks on BPMN timer expressions, for values SpiffWorkflow would reject or misread at run time.
+
+The engine evaluates a timer expression as Python and parses the result as ISO 8601 only when the
+timer is reached, so a bare ``PT24H`` or an offset-less date-time fails (or fires at the wrong hour)
+long after deployment. Findings go through ``Checker.add``; nothing is raised.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import TYPE_CHECKING, Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+if TYPE_CHECKING:  # validation calls into this module, so importing it at run time would be circular
+    from .validation import Checker
+
+_ISO_LITERAL = re.compile(r"R\d*/\S*|P(?=[\dT])[\dYMWDTHS.,]*|\d{4}-\d{1,2}-\d{1,2}\S*", re.IGNORECASE)
+_OFFSET = re.compile(r"(Z|[+-]\d{2}(:?\d{2})?)$", re.IGNORECASE)
+_EXAMPLES = {
+    "timeDate": '"2030-01-31T09:00:00+01:00"',
+    "timeDuration": '"PT24H"',
+    "timeCycle": '"R3/PT1H"',
+}
+
+
+def check_timer_expression(checker: Checker, node: Any, kind: str) -> None:
+    """Check the timeDate, timeDuration or timeCycle element ``node`` of a timer event definition."""
+    text = (node.text or "").strip()
+    if not text:
+        checker.add(node, f'Timer {kind} is empty; give a quoted ISO 8601 value such as "PT24H".')
+        return
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        if _ISO_LITERAL.fullmatch(text):
+            checker.add(
+                node,
+                f"Timer {kind} {text} is not quoted: timer expressions are evaluated as "
+                f'Python, so write it as a string: "{text}".',
+            )
+        else:
+            checker.compile(node, node.text, "eval", f"Timer {kind} expression")
+        return
+    if not isinstance(value, str):
+        checker.add(node, f'Timer {kind} {text} must be an ISO 8601 string such as "PT24H".')
+        return
+    message = timer_problem(kind, value)
+    if message:
+        checker.add(node, message)
+
+
+def timer_problem(kind: str, value: str) -> str | None:
+    """Why the literal ISO 8601 ``value`` of a timer ``kind`` would fail or misfire, or None."""
+    try:
+        if kind == "timeDuration":
+            TimerEventDefinition.parse_iso_duration(value)
+            return None
+        if kind == "timeDate":
+            if value.upper().startswith("P"):
+                return f'Timer timeDate "{value}" is a duration; use timeDuration or give a date-time.'
+            TimerEventDefinition.parse_time_or_duration(value)
+            moments = [value]
+        else:
+            TimerEventDefinition.parse_iso_recurring_interval(value)
+            parts = value.upper().replace("--", "/").strip("R").split("/")[1:]
+            moments = [part for part in parts if not part.startswith("P")]
+    except Exception:  # noqa: BLE001 - the helpers raise bare Exception/ValueError/AttributeError
+        return f'Timer {kind} "{value}" is not valid ISO 8601; for example {_EXAMPLES[kind]}.'
+    for moment in moments:
+        clock = moment.upper().split("T", 1)[1] if "T" in moment.upper() else ""
+        if not _OFFSET.search(clock):
+            return (
+                f'Timer {kind} "{value}" has no UTC offset; SpiffWorkflow would read it with the '
+                "server's current fixed offset and get daylight-saving changes wrong. Add Z or an offset "
+                "such as +01:00."
+            )
+    return None
