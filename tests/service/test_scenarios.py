@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from support import ANALYST, LIFECYCLE
+from support import ANALYST, DATA, LIFECYCLE
 
 from rma_orchestrator.bootstrap import bootstrap
+from rma_orchestrator.clock import iso
 from rma_orchestrator.config import Settings
 from rma_orchestrator.service.context import Services
+from rma_orchestrator.service.instances import list_events, list_instances
 from rma_orchestrator.service.scenarios import (
     InvalidScenario,
     ScenarioResult,
@@ -22,6 +25,9 @@ from rma_orchestrator.service.scenarios import (
 
 SCENARIOS = LIFECYCLE / "scenarios"
 FAILING = LIFECYCLE / "scenarios_failing"
+CLOCKED = LIFECYCLE / "scenarios_clock"
+TIMERS = DATA / "timers"
+BEIJING = timezone(timedelta(hours=8))
 START = "start: {order_no: SO-T, amount: 500, category: other}\n"
 
 
@@ -167,8 +173,6 @@ def test_an_undeployed_process_fails_the_start(deployed: Services, tmp_path: Pat
 
 
 def test_leftover_instances_are_cancelled(deployed: Services, tmp_path: Path) -> None:
-    from rma_orchestrator.service.instances import list_instances
-
     result = _run_one(deployed, _write(tmp_path / "e", f"name: e\nprocess: order_review\n{START}"))
     assert result.passed and result.steps_run == 0
     assert list_instances(deployed, ANALYST, status="running")["total"] == 0
@@ -215,6 +219,15 @@ def test_yaml_values_stay_json(deployed: Services, tmp_path: Path) -> None:
             "step 2 must be a mapping",
         ),
         ("name: x\nprocess: p\nstart: {when: !!timestamp 2026-11-20}\n", 3, "is not a JSON value"),
+        (
+            "name: x\nprocess: p\nclock: 2025-09-30T10:00:00\nstart: {}\n",
+            3,
+            "clock 2025-09-30T10:00:00 has no UTC offset; give one, e.g. 2025-09-30T10:00:00+08:00",
+        ),
+        ("name: x\nprocess: p\nstart: {}\nclock: 2025-09-30\n", 4, "clock 2025-09-30 has no UTC offset"),
+        ("name: x\nprocess: p\nclock: PT3H\n", 3, "move the clock later with a step: '- clock: PT3H'"),
+        ("name: x\nprocess: p\nclock: {set: 2025-09-30T10:00:00Z}\n", 3, "is not a time"),
+        ("name: x\nprocess: p\nclok: 2025-09-30T10:00:00Z\n", 3, "(did you mean 'clock'?)"),
     ],
 )
 def test_unreadable_files_name_the_file_and_line(tmp_path: Path, text: str, line: int, message: str) -> None:
@@ -246,3 +259,52 @@ def test_a_directory_without_scenarios_is_an_error(tmp_path: Path) -> None:
         load_scenarios(tmp_path)
     with pytest.raises(InvalidScenario, match="no such directory"):
         load_scenarios(tmp_path / "missing")
+
+
+def test_a_start_clock_gives_absolute_dates_on_fresh_databases(tmp_path: Path) -> None:
+    """The National Day scenarios pass whatever today is: each scenario's database starts at its clock."""
+    scenarios = {s.name: s for s in load_scenarios(CLOCKED)}
+    review = scenarios["review started on National Day eve"]
+    assert review.clock == datetime(2025, 9, 30, 2, tzinfo=UTC)
+    assert review.clock is not None and review.clock.utcoffset() == timedelta(hours=8)
+    results = run_directory(throwaway_services(tmp_path, {}), CLOCKED, [LIFECYCLE, TIMERS])
+    assert [(r.name, r.passed, r.message, r.steps_run) for r in results] == [
+        ("review started on National Day eve", True, None, 8),
+        ("one working day after National Day eve", True, None, 4),
+    ]
+
+
+def test_the_start_clock_dates_the_instance_and_its_timers(deployed: Services) -> None:
+    (review,) = [s for s in load_scenarios(CLOCKED) if s.process == "order_review"]
+    result = run_scenario(deployed, review)
+    assert result.passed, result.message
+    (instance,) = list_instances(deployed, ANALYST)["items"]
+    assert instance["business_key"].startswith("RMA-20250930-")
+    assert (instance["started_at"], instance["outcome"]) == ("2025-09-30T02:00:00Z", "end_timed_out")
+    events = list_events(deployed, instance["id"], ANALYST)["items"]
+    assert [e["details"]["due_at"] for e in events if e["kind"] == "timer_fired"] == [
+        "2025-09-30T04:00:00+00:00",
+        "2025-10-01T02:00:00+00:00",
+    ]
+
+
+def test_a_shared_database_clock_moves_forward_only(
+    services_factory: Callable[[], Services], deployed: Services, tmp_path: Path
+) -> None:
+    """Scenarios sharing a database: the first sets the clock back, the next may not, a later time may."""
+    first, second = run_directory(services_factory, CLOCKED, [LIFECYCLE, TIMERS])
+    assert first.passed and (second.passed, second.steps_run) == (False, 0)
+    assert second.message == (
+        "clock 2025-09-30T10:00:00+08:00: the controlled clock is already at 2025-10-01T02:00:00Z and never"
+        " moves backwards, and this database already holds instances or messages (it is shared with other"
+        " scenarios); run this scenario on a database of its own, in a separate run (`rma test-processes`"
+        " gives each scenario a fresh one)"
+    )
+    _run_one(deployed, _write(tmp_path / "h", f"name: h\nprocess: order_review\n{START}"))
+    later = (deployed.clock.now() + timedelta(days=3)).astimezone(BEIJING).replace(microsecond=0)
+    steps = "steps:\n  - expect: {status: running, timers: [review_reminder, review_timeout]}\n"
+    text = f"name: i\nprocess: order_review\nclock: {later.isoformat()}\n{START}{steps}"
+    result = _run_one(deployed, _write(tmp_path / "i", text))
+    assert result.passed, result.message
+    started = list_instances(deployed, ANALYST, status="cancelled")["items"]
+    assert max(i["started_at"] for i in started) == iso(later)

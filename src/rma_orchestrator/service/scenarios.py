@@ -1,56 +1,23 @@
-"""Scenario tests for analysts: YAML files that drive one process instance through the service layer.
+"""Running analysts' YAML scenarios (``rma test-processes``) through the service layer.
 
-``rma test-processes [DIR]`` runs every ``*.yaml`` / ``*.yml`` file of DIR (default
-``processes/tests/``) against a throwaway database with a controlled clock. A file holds one
-scenario, or several separated by ``---``::
+The file format is described in ``scenario_files``, which reads and checks it. Each scenario
+drives one process instance: its steps call the same services as the API does, as the actors
+they name, and the first step that fails (or whose expectation differs) ends it with a message
+naming the step and what differs.
 
-    name: manual review approved          # required; unique in the directory
-    process: order_review                 # required; the latest deployed version is started
-    start: {order_no: SO-1, amount: 500, category: other}   # start data (or a `start` step)
-    as: customer_service                  # who starts (optional)
-    steps:                                # in order; the first failing step ends the scenario
-      - expect: {status: running, tasks: [review_order], timers: [review_reminder, review_timeout]}
-      - complete: review_order            # element id of an open task of this instance
-        as: customer_service              # optional
-        data: {approved: true}
-      - message: payment_received         # correlated by the instance's business key
-        payload: {ref: P-1}
-        delivered: true                   # optional: true = the instance took it, false = kept
-      - clock: PT25H                      # move the clock (ISO 8601 duration), firing what falls due
-      - expect: {status: completed, outcome: end_done, data: {fixed: true, payment.ref: P-1}}
-
-Steps, one action key each:
-  ``start: DATA`` starts the instance (instead of the top-level ``start``, e.g. after a rejected
-  start); ``complete: ELEMENT`` with ``data``; ``message: NAME`` with ``payload``, ``delivered``,
-  ``idempotency_key``; ``clock: DURATION`` or ``clock: {set: TIME}`` (never backwards);
-  ``retry: ELEMENT`` retries the open incident of the element, with ``data``; ``cancel``,
-  ``suspend``, ``resume`` (write ``- cancel: true``); ``expect: {...}``.
-Any action step may say ``expect_error: InvalidData`` (a class of ``rma_orchestrator.errors``;
-subclasses match: ``Conflict`` matches ``TaskNotOpen``) or ``expect_error: {type: InvalidData,
-fields: [amount], message: part of the text}``: it then passes only when it fails that way. Any
-other error fails the scenario with its message.
-Expect keys: ``status``; ``outcome`` (end event id, null while running); ``tasks`` and ``timers``
-(element ids of open tasks and pending timers, order-insensitive, exact); ``incidents`` (element
-ids of unresolved incidents, exact); ``data`` (dotted path -> value: ``payment.ref``,
-``items.0.sku``); ``events`` (audit kinds that must appear; repeat one to require it N times);
-``elements`` (``{element_id: state}``; ``called_process:element_id`` for a called process).
-Actors (``as``): ``manager``, ``admin``, ``analyst``, ``staff`` are roles; any other value is a
-group, worked by a staff user in it. Defaults: ``complete`` = staff of the task's group;
-``start`` and ``message`` = staff; ``retry``/``cancel``/``suspend``/``resume`` = manager; the
-clock = admin.
-Expectations compare as JSON does (``500`` equals ``500.0``, ``true`` is not ``1``); an element never
-reached has the state ``unreached``. An instance still running at the end is cancelled.
-YAML is read with JSON scalars: numbers as JSON writes them, ``true``/``false``, ``null`` (or
-``~``); every other plain scalar is a string (``2026-11-20``, ``yes``, ``0755`` stay strings).
-Duplicate keys and unknown keys are errors naming the file and line.
+``run_directory`` deploys the process files and runs each scenario on services from a factory;
+``throwaway_services`` builds each on a fresh SQLite file with a controlled clock. A scenario's
+top-level ``clock`` is applied before anything else. On a database that holds no instance or
+message yet (a throwaway one) the controlled clock is simply set to it, earlier or later; on one
+that does (scenarios sharing a database) it may only move forward, firing what falls due as a
+``clock`` step does, and an earlier time fails the scenario with a message to run it on a
+database of its own.
 """
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import json
-import re
 import shutil
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -58,11 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from sqlalchemy import select
 
-from .. import errors
+from ..clock import iso, utc
 from ..config import Settings
 from ..errors import InvalidDefinition, RmaError
+from ..store.models import MessageInbox, ProcessInstance
+from ..store.settings import save_controlled_time
 from .clock import move_clock
 from .context import Actor, Services
 from .definitions import deploy
@@ -76,75 +45,46 @@ from .instances import (
     suspend_instance,
 )
 from .messages import deliver_message
+from .scenario_files import (
+    ACTIONS,
+    ERROR_TYPES,
+    EXPECT_KEYS,
+    ROLES,
+    SCENARIO_KEYS,
+    STEP_OPTIONS,
+    ExpectedError,
+    InvalidScenario,
+    Scenario,
+    Step,
+    load_scenarios,
+    problem_item,
+)
 from .tasks import complete_task
 
+__all__ = [
+    "ACTIONS",
+    "DEPLOYABLE",
+    "ERROR_TYPES",
+    "EXPECT_KEYS",
+    "ROLES",
+    "SCENARIO_KEYS",
+    "STEP_OPTIONS",
+    "USER",
+    "ExpectedError",
+    "InvalidScenario",
+    "Scenario",
+    "ScenarioResult",
+    "Step",
+    "load_scenarios",
+    "run_directory",
+    "run_scenario",
+    "throwaway_services",
+]
+
 USER = "scenario"
-ROLES = ("staff", "manager", "analyst", "admin")
-ACTIONS = ("start", "complete", "message", "clock", "retry", "cancel", "suspend", "resume", "expect")
-STEP_OPTIONS = {
-    "start": {"as", "expect_error"},
-    "complete": {"as", "data", "expect_error"},
-    "message": {"as", "payload", "delivered", "idempotency_key", "expect_error"},
-    "clock": {"expect_error"},
-    "retry": {"as", "data", "expect_error"},
-    "cancel": {"as", "expect_error"},
-    "suspend": {"as", "expect_error"},
-    "resume": {"as", "expect_error"},
-    "expect": set(),
-}
-SCENARIO_KEYS = ("name", "process", "start", "as", "steps")
-EXPECT_KEYS = ("status", "outcome", "tasks", "timers", "incidents", "data", "events", "elements")
-ERROR_TYPES = {
-    name: cls for name, cls in vars(errors).items() if isinstance(cls, type) and issubclass(cls, RmaError)
-}
 DEPLOYABLE = (".bpmn", ".dmn", ".json")
-
-
-class InvalidScenario(InvalidDefinition):
-    """Scenario files that cannot be read; items are ``{file, line, element, message}``."""
-
-    def __init__(self, items: list[dict[str, Any]]) -> None:
-        super().__init__(items)
-        first = items[0]
-        more = f" (and {len(items) - 1} more)" if len(items) > 1 else ""
-        self.message = f"{first['file']}:{first['line'] or '-'}: {first['message']}{more}"
-        self.args = (self.message,)
-
-
-@dataclass(frozen=True)
-class ExpectedError:
-    type: str
-    fields: tuple[str, ...] | None = None
-    message: str | None = None
-
-
-@dataclass(frozen=True)
-class Step:
-    """One action; ``number`` 0 is the top-level ``start``."""
-
-    number: int
-    line: int
-    action: str
-    arg: Any
-    options: Mapping[str, Any]
-
-    @property
-    def label(self) -> str:
-        if self.number == 0:
-            return "start"
-        shown = f" {self.arg}" if self.action in ("complete", "message", "retry") else ""
-        if self.action == "clock":
-            shown = f" {self.arg}" if isinstance(self.arg, str) else f" set {self.arg['set']}"
-        return f"step {self.number} ({self.action}{shown})"
-
-
-@dataclass(frozen=True)
-class Scenario:
-    file: str
-    line: int
-    name: str
-    process: str
-    steps: tuple[Step, ...]
+ADMIN = Actor(USER, "admin")
+READER = Actor(USER, "manager")
 
 
 @dataclass(frozen=True)
@@ -156,266 +96,8 @@ class ScenarioResult:
     steps_run: int
 
 
-# --- reading -------------------------------------------------------------------------------------
-
-
-class _Map(dict[str, Any]):
-    """A mapping that remembers the line of itself and of each key."""
-
-    def __init__(
-        self, items: Mapping[str, Any] | None = None, line: int = 0, lines: dict[str, int] | None = None
-    ) -> None:
-        items = items or {}
-        super().__init__(items)
-        self.line = line
-        self.lines = lines if lines is not None else dict.fromkeys(items, line)
-
-
-class _Seq(list[Any]):
-    """A list that remembers the line of each item."""
-
-    def __init__(self, items: list[Any], lines: list[int]) -> None:
-        super().__init__(items)
-        self.lines = lines
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with JSON scalars, line numbers and duplicate keys refused."""
-
-    yaml_implicit_resolvers = {
-        first: [
-            (tag, rx) for tag, rx in resolvers if not tag.endswith((":bool", ":int", ":float", ":timestamp"))
-        ]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Map:  # type: ignore[override]
-        self.flatten_mapping(node)
-        mapping = _Map(line=node.start_mark.line + 1)
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, str):
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"keys must be strings, found {key!r}", key_node.start_mark
-                )
-            if key in mapping:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
-            mapping[key] = self.construct_object(value_node, deep=True)
-            mapping.lines[key] = key_node.start_mark.line + 1
-        return mapping
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^-?(?:0|[1-9][0-9]*)$"), list("-0123456789")
-)
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[eE][-+]?[0-9]+)$"),
-    list("-0123456789"),
-)
-_Loader.add_constructor("tag:yaml.org,2002:map", lambda loader, node: loader.construct_mapping(node))
-_Loader.add_constructor(
-    "tag:yaml.org,2002:seq",
-    lambda loader, node: _Seq(
-        [loader.construct_object(child, deep=True) for child in node.value],
-        [child.start_mark.line + 1 for child in node.value],
-    ),
-)
-
-
-class _Problem(Exception):
-    def __init__(self, line: int | None, message: str, element: str | None = None) -> None:
-        super().__init__(message)
-        self.line, self.message, self.element = line, message, element
-
-
-def load_scenarios(directory: Path) -> list[Scenario]:
-    """Every scenario of ``directory``, or InvalidScenario listing every unreadable one with its line."""
-    if not directory.is_dir():
-        raise InvalidScenario([_item(directory, None, None, "no such directory")])
-    files = sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml"))
-    if not files:
-        raise InvalidScenario([_item(directory, None, None, "no scenario files (*.yaml, *.yml) here")])
-    scenarios: list[Scenario] = []
-    problems: list[dict[str, Any]] = []
-    names: dict[str, str] = {}
-    for path in files:
-        try:
-            documents = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_Loader))
-        except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            text = " ".join(str(part) for part in (error.context, error.problem) if part)
-            problems.append(_item(path, mark.line + 1 if mark else None, None, f"YAML syntax error: {text}"))
-            continue
-        except (yaml.YAMLError, UnicodeDecodeError) as error:
-            problems.append(_item(path, None, None, f"not readable YAML: {error}"))
-            continue
-        for document in documents:
-            if document is None:
-                continue
-            try:
-                scenario = _scenario(path, document)
-            except _Problem as problem:
-                named = document.get("name") if isinstance(document, dict) else None
-                element = problem.element or (named if isinstance(named, str) else None)
-                problems.append(_item(path, problem.line, element, problem.message))
-                continue
-            if scenario.name in names:
-                problems.append(
-                    _item(path, scenario.line, scenario.name, f"name also used in {names[scenario.name]}")
-                )
-            names[scenario.name] = str(path)
-            scenarios.append(scenario)
-    if problems:
-        raise InvalidScenario(problems)
-    return scenarios
-
-
-def _item(path: Path | str, line: int | None, element: str | None, message: str) -> dict[str, Any]:
-    return {"file": str(path), "line": line, "element": element, "message": message}
-
-
-def _scenario(path: Path, document: Any) -> Scenario:
-    if not isinstance(document, _Map):
-        raise _Problem(1, "a scenario is a mapping with name, process and steps")
-    _check_keys(document, SCENARIO_KEYS, "scenario", None)
-    for key in ("name", "process"):
-        if not isinstance(document.get(key), str) or not document[key].strip():
-            raise _Problem(document.lines.get(key, document.line), f"give the scenario a {key} (text)")
-    name = document["name"]
-    raw_steps = document.get("steps", [])
-    if not isinstance(raw_steps, list):
-        raise _Problem(document.lines["steps"], "steps must be a list", name)
-    steps: list[Step] = []
-    if "start" in document:
-        start = {key: document[key] for key in ("start", "as") if key in document}
-        lines = {key: document.lines[key] for key in start}
-        steps.append(_step(0, document.lines["start"], _Map(start, document.lines["start"], lines), name))
-    elif "as" in document:
-        raise _Problem(document.lines["as"], "top-level 'as' names who starts; give 'start' too", name)
-    lines = getattr(raw_steps, "lines", [])
-    for number, raw in enumerate(raw_steps, 1):
-        line = lines[number - 1] if number <= len(lines) else document.line
-        if isinstance(raw, str) and raw in ("cancel", "suspend", "resume"):
-            raw = _Map({raw: True}, line)
-        if not isinstance(raw, _Map):
-            raise _Problem(line, f"step {number} must be a mapping such as '- complete: review_order'", name)
-        steps.append(_step(number, line, raw, name))
-    return Scenario(str(path), document.line, name, document["process"], tuple(steps))
-
-
-def _step(number: int, line: int, raw: _Map, scenario: str) -> Step:
-    where = "start" if number == 0 else f"step {number}"
-    actions = [key for key in raw if key in ACTIONS]
-    if len(actions) != 1:
-        found = ", ".join(actions) or "none"
-        unknown = [key for key in raw if key not in ACTIONS]
-        hint = _did_you_mean(unknown[0], ACTIONS) if unknown and not actions else ""
-        raise _Problem(
-            line, f"{where} needs exactly one of {', '.join(ACTIONS)} (found {found}){hint}", scenario
-        )
-    action = actions[0]
-    _check_keys(raw, (action, *sorted(STEP_OPTIONS[action])), f"{where} ({action})", scenario)
-    at = raw.lines.get(action, line)
-    arg = _plain(raw[action], at)
-    options = {key: _plain(value, raw.lines[key]) for key, value in raw.items() if key != action}
-    if action in ("complete", "message", "retry") and (not isinstance(arg, str) or not arg):
-        raise _Problem(at, f"{where}: {action} takes an element id or name (text)", scenario)
-    if action == "start" and not isinstance(arg, dict):
-        raise _Problem(at, f"{where}: start takes the start data (a mapping)", scenario)
-    if action == "clock" and not (
-        isinstance(arg, str)
-        or (isinstance(arg, dict) and set(arg) == {"set"} and isinstance(arg["set"], str))
-    ):
-        raise _Problem(at, f"{where}: clock takes a duration (PT25H) or {{set: TIME}}", scenario)
-    if action == "expect":
-        _check_expect(raw[action], where, scenario, at)
-    if "as" in options and (not isinstance(options["as"], str) or not options["as"]):
-        raise _Problem(
-            raw.lines["as"], f"{where}: 'as' takes a group or a role ({', '.join(ROLES)})", scenario
-        )
-    if "delivered" in options and not isinstance(options["delivered"], bool):
-        raise _Problem(raw.lines["delivered"], f"{where}: delivered takes true or false", scenario)
-    if "expect_error" in options:
-        options["expect_error"] = _expected_error(
-            raw["expect_error"], where, scenario, raw.lines["expect_error"]
-        )
-    return Step(number, line, action, arg, options)
-
-
-def _check_expect(raw: Any, where: str, scenario: str, line: int) -> None:
-    if not isinstance(raw, _Map) or not raw:
-        raise _Problem(line, f"{where}: expect takes a mapping of {', '.join(EXPECT_KEYS)}", scenario)
-    _check_keys(raw, EXPECT_KEYS, f"{where} (expect)", scenario)
-    for key in ("tasks", "timers", "incidents", "events"):
-        value = raw.get(key)
-        if key in raw and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-            raise _Problem(
-                raw.lines[key], f"{where}: {key} takes a list of ids, e.g. [review_order]", scenario
-            )
-    for key in ("data", "elements"):
-        if key in raw and not isinstance(raw[key], dict):
-            raise _Problem(raw.lines[key], f"{where}: {key} takes a mapping", scenario)
-
-
-def _expected_error(raw: Any, where: str, scenario: str, line: int) -> ExpectedError:
-    if isinstance(raw, str):
-        raw = _Map({"type": raw}, line)
-    if not isinstance(raw, _Map):
-        raise _Problem(
-            line, f"{where}: expect_error takes an error name or {{type, fields, message}}", scenario
-        )
-    _check_keys(raw, ("type", "fields", "message"), f"{where} (expect_error)", scenario, line)
-    name = raw.get("type")
-    if name not in ERROR_TYPES:
-        hint = _did_you_mean(str(name), ERROR_TYPES)
-        raise _Problem(line, f"{where}: unknown error type {name!r}{hint}", scenario)
-    fields = raw.get("fields")
-    if fields is not None and not (isinstance(fields, list) and all(isinstance(f, str) for f in fields)):
-        raise _Problem(line, f"{where}: expect_error fields takes a list of dotted paths", scenario)
-    message = raw.get("message")
-    return ExpectedError(
-        name, tuple(fields) if fields is not None else None, str(message) if message else None
-    )
-
-
-def _check_keys(raw: _Map, allowed: tuple[str, ...], where: str, scenario: str | None, line: int = 0) -> None:
-    for key in raw:
-        if key not in allowed:
-            hint = _did_you_mean(key, allowed)
-            raise _Problem(
-                raw.lines.get(key, line),
-                f"unknown key {key!r} in {where}{hint}; allowed: {', '.join(allowed)}",
-                scenario,
-            )
-
-
-def _did_you_mean(word: str, choices: Any) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _plain(value: Any, line: int) -> Any:
-    """Plain JSON values: the loader's line-aware mappings stay out of process data."""
-    if isinstance(value, dict):
-        return {key: _plain(item, line) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item, line) for item in value]
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    raise _Problem(line, f"{value!r} is not a JSON value; quote it or drop the YAML tag")
-
-
-# --- running -------------------------------------------------------------------------------------
-
-
 def run_scenario(services: Services, scenario: Scenario) -> ScenarioResult:
-    """Drive a fresh instance through the steps; the first mismatch fails the scenario.
+    """Set the start clock, then drive a fresh instance through the steps; the first mismatch fails.
 
     An instance left running is cancelled at the end, so that later clock moves on a shared
     database do not fire its timers.
@@ -423,6 +105,11 @@ def run_scenario(services: Services, scenario: Scenario) -> ScenarioResult:
     run = _Run(services, scenario)
     passed = 0
     try:
+        if scenario.clock is not None:
+            problem = run.attempt(run.start_clock, None)
+            if problem is not None:
+                message = f"clock {scenario.clock.isoformat()}: {problem}"
+                return ScenarioResult(scenario.file, scenario.name, False, message, 0)
         for step in scenario.steps:
             problem = run.step(step)
             if problem is not None:
@@ -488,17 +175,17 @@ def _deployable_files(directories: list[Path]) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for directory in directories:
         if not directory.is_dir():
-            raise InvalidDefinition([_item(directory, None, None, "no such directory to deploy")])
+            raise InvalidDefinition([problem_item(directory, "no such directory to deploy")])
         for path in sorted(directory.iterdir()):
             if path.is_file() and path.suffix in DEPLOYABLE:
                 if path.name in files:
                     raise InvalidDefinition(
-                        [_item(path, None, None, "two files of this name; file names must be unique")]
+                        [problem_item(path, "two files of this name; file names must be unique")]
                     )
                 files[path.name] = path.read_bytes()
     if not files:
         shown = ", ".join(str(d) for d in directories) or "(no directory given)"
-        raise InvalidDefinition([_item(shown, None, None, "no .bpmn, .dmn or .json files to deploy")])
+        raise InvalidDefinition([problem_item(shown, "no .bpmn, .dmn or .json files to deploy")])
     return files
 
 
@@ -517,8 +204,12 @@ class _Run:
         if step.action != "start" and self.instance_id is None:
             return "no instance yet: give start data (top-level 'start') or a start step first"
         expected: ExpectedError | None = step.options.get("expect_error")
+        return self.attempt(lambda: getattr(self, f"_{step.action}")(step), expected)
+
+    def attempt(self, action: Callable[[], str | None], expected: ExpectedError | None) -> str | None:
+        """Run ``action``: None when it passed (or failed as expected), else what went wrong."""
         try:
-            problem = getattr(self, f"_{step.action}")(step)
+            problem = action()
         except RmaError as error:
             if expected is None:
                 return f"{_describe(error)}{self._context()}"
@@ -528,6 +219,34 @@ class _Run:
         if problem is None and expected is not None:
             return f"expected {expected.type}, but the step succeeded{self._context()}"
         return problem
+
+    def start_clock(self) -> str | None:
+        """Set the controlled clock to the scenario's start time, before the instance starts."""
+        start = self.scenario.clock
+        assert start is not None
+        if not self.services.clock.controlled:
+            return "the clock is not controlled here (set RMA_CONTROLLED_CLOCK=1)"
+        if self._database_is_fresh():  # nothing counts from the clock yet: any time will do
+            with self.services.uow() as uow:
+                save_controlled_time(uow.session, utc(start))
+                uow.commit()
+            return None
+        current = self.services.clock.now()
+        if start < current:
+            return (
+                f"the controlled clock is already at {iso(current)} and never moves backwards, and this"
+                " database already holds instances or messages (it is shared with other scenarios);"
+                " run this scenario on a database of its own, in a separate run (`rma test-processes`"
+                " gives each scenario a fresh one)"
+            )
+        move_clock(self.services, ADMIN, set_to=start.isoformat())  # fires what falls due
+        return None
+
+    def _database_is_fresh(self) -> bool:
+        with self.services.database.read() as session:
+            return all(
+                session.scalar(select(model.id).limit(1)) is None for model in (ProcessInstance, MessageInbox)
+            )
 
     def _start(self, step: Step) -> str | None:
         actor = self._actor(step, Actor(USER, "staff"))
@@ -562,11 +281,10 @@ class _Run:
         return None
 
     def _clock(self, step: Step) -> None:
-        admin = Actor(USER, "admin")
         if isinstance(step.arg, str):
-            move_clock(self.services, admin, add=step.arg)
+            move_clock(self.services, ADMIN, add=step.arg)
         else:
-            move_clock(self.services, admin, set_to=step.arg["set"])
+            move_clock(self.services, ADMIN, set_to=step.arg["set"])
 
     def _retry(self, step: Step) -> str | None:
         incidents = [i for i in self._instance()["incidents"] if i["resolved_at"] is None]
@@ -608,7 +326,7 @@ class _Run:
             elif not _same(actual_value, value):
                 mismatches.append(f"data.{path} is {_show(actual_value)}, expected {_show(value)}")
         if "events" in expected:
-            kinds = [e["kind"] for e in list_events(self.services, self._id, self._reader)["items"]]
+            kinds = [e["kind"] for e in list_events(self.services, self._id, READER)["items"]]
             missing = Counter(expected["events"]) - Counter(kinds)
             if missing:
                 mismatches.append(f"events lack {_ids(missing.elements())}; events: {_ids(kinds)}")
@@ -627,7 +345,7 @@ class _Run:
             return
         try:
             if self._instance()["status"] in ("running", "error", "suspended"):
-                cancel_instance(self.services, self._id, Actor(USER, "admin"))
+                cancel_instance(self.services, self._id, ADMIN)
         except RmaError:
             pass  # best effort: the scenario's result stands
 
@@ -636,12 +354,8 @@ class _Run:
         assert self.instance_id is not None
         return self.instance_id
 
-    @property
-    def _reader(self) -> Actor:
-        return Actor(USER, "manager")
-
     def _instance(self) -> dict[str, Any]:
-        return get_instance(self.services, self._id, self._reader)
+        return get_instance(self.services, self._id, READER)
 
     def _context(self, instance: dict[str, Any] | None = None) -> str:
         if self.instance_id is None:
