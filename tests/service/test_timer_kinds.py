@@ -124,3 +124,11 @@ def test_moving_the_clock_steps_through_chained_timers(timers: Services) -> None
     first = now + timedelta(days=7)
     assert [datetime.fromisoformat(d) for d in fired] == [first, first + timedelta(days=7, microseconds=1)]
     assert get_instance(timers, started["id"], AGENT)["outcome"] == "end_done"
+
+
+def test_a_timer_overdue_when_created_fires_at_once_and_is_recorded(timers: Services) -> None:
+    due = timers.clock.now() - timedelta(hours=1)
+    started = start_instance(timers, "wait_date", {"due": due.isoformat()}, AGENT)
+    assert started["status"] == "completed"
+    (fired,) = [e for e in list_events(timers, started["id"], AGENT)["items"] if e["kind"] == "timer_fired"]
+    assert fired["element_id"] == "wait_until" and fired["details"]["lag_seconds"] == 3600

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
@@ -87,11 +88,16 @@ class Snapshot:
     element_states: dict[str, dict[str, dict[str, Any]]]
     error_task_ids: list[str]
     fired_timer_task_ids: frozenset[str]  # timer tasks not cancelled: they completed or (cycles) went on
+    fired_timers: list[TimerView]  # timers the engine ran since the last snapshot, with their due times
 
     def timer_fired(self, task_id: str) -> bool:
         """Whether a timer that no longer waits at its old due time fired (else it was cancelled)."""
         return task_id in self.fired_timer_task_ids
 
+
+# Timers that fired while the engine ran, noted before SpiffWorkflow clears their due time; a
+# timer already overdue when it was created fires in the same step and is known only from here.
+_FIRED_IN_STEP: WeakKeyDictionary[BpmnWorkflow, list[TimerView]] = WeakKeyDictionary()
 
 _STATE_NAMES = {
     TaskState.READY: "active",
@@ -115,11 +121,17 @@ def new_workflow(definition: ProcessDefinition, data: dict[str, Any], script_eng
 
 def run(workflow: BpmnWorkflow, action: Callable[[], None] | None = None) -> ProcessError | None:
     """Apply ``action`` (if any) and run the engine until it waits; a process failure is returned."""
+    fired = _FIRED_IN_STEP.setdefault(workflow, [])
+
+    def note_fired_timer(task: Task) -> None:
+        if task.state == TaskState.READY:
+            fired.extend(_timers([task], TaskState.READY))
+
     try:
         workflow.refresh_timers()
         if action is not None:
             action()
-        workflow.do_engine_steps()
+        workflow.do_engine_steps(will_complete_task=note_fired_timer)
     except (WorkflowException, SandboxError) as error:
         return _process_error(workflow, error)
     return _naive_time_date(workflow)
@@ -246,6 +258,7 @@ def snapshot(workflow: BpmnWorkflow) -> Snapshot:
         data=_case_data(workflow),
         user_tasks=user_tasks,
         timers=_timers(list(workflow.event_manager.tasks.values())),
+        fired_timers=_FIRED_IN_STEP.pop(workflow, []),
         message_waits=_message_waits(workflow),
         element_states=_element_states(tasks),
         error_task_ids=[str(task.id) for task in tasks if task.state == TaskState.ERROR],
@@ -315,10 +328,10 @@ def _outcome(workflow: BpmnWorkflow) -> str | None:
     return max(ends, key=lambda task: task.last_state_change).task_spec.bpmn_id
 
 
-def _timers(tasks: list[Task]) -> list[TimerView]:
+def _timers(tasks: list[Task], state: TaskState = TaskState.WAITING) -> list[TimerView]:
     timers = []
     for task in tasks:
-        if task.state != TaskState.WAITING:
+        if task.state != state:
             continue
         definition = getattr(task.task_spec, "event_definition", None)
         if not isinstance(definition, TimerEventDefinition):

@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -51,13 +52,16 @@ def _registry() -> Any:
 
 
 _REGISTRY = _registry()
+# SpiffWorkflow 3.2 converts internal data through the registry but leaves task data as it is,
+# so a Decimal or datetime a script left in task data reaches json.dumps: the encoder converts it.
+_ENCODER = create_encoder(_REGISTRY)
 
 
 def dumps(workflow: BpmnWorkflow) -> str:
     """The workflow's state (tasks, data, subprocesses, events) as compact JSON."""
     dct = _REGISTRY.convert(workflow)
     dct["format"] = STATE_FORMAT
-    return json.dumps(dct, separators=(",", ":"))
+    return json.dumps(dct, separators=(",", ":"), cls=_ENCODER)
 
 
 def loads(

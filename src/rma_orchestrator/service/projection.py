@@ -186,12 +186,33 @@ class _ProjectionStep:
                 query = select(Timer).where(Timer.id.in_(fired), Timer.status.in_(("pending", "claimed")))
                 for row in self.session.scalars(query):
                     self._close_timer(row, "fired")
+        self._record_timers_fired_unseen()
         new_timers: list[tuple[int, datetime]] = []
         for key, row in created:  # one INSERT … RETURNING each: ids are needed for the projection
             timer_id = self.session.execute(insert(Timer).values(row).returning(Timer.id)).scalar_one()
             self.current.timers[key] = timer_id
             new_timers.append((timer_id, row["due_at"]))
         return TimerChanges(new_timers, cancelled)
+
+    def _record_timers_fired_unseen(self) -> None:
+        """Timers created and fired within this step (overdue when set): a fired row and its events."""
+        projected = {key.split("|", 1)[0] for key in self.previous.timers}
+        for view in self.snap.fired_timers:
+            if view.task_id in projected:
+                continue
+            row = Timer(
+                instance_id=self.instance.id,
+                task_id=view.task_id,
+                element_id=view.element_id,
+                process_key=view.process_key,
+                attached_to=view.attached_to,
+                due_at=view.due_at,
+                status="pending",
+                sla=view.sla,
+            )
+            self.session.add(row)
+            self.session.flush()
+            self._close_timer(row, "fired")
 
     def _close_timer(self, row: Timer, status: str) -> None:
         row.status = status
