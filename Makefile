@@ -14,12 +14,16 @@ run: setup migrate deploy
 test: setup migrate deploy lint
 	$(BIN)/pytest -q
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 migrate: setup
@@ -33,6 +37,7 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/lifecycle.py
+	$(BIN)/python bench/timers.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var node_modules .pytest_cache
