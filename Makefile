@@ -8,8 +8,8 @@ PORT ?= 5000
 
 .PHONY: run test setup migrate deploy lint bench clean
 
-run: setup migrate deploy
-	$(RMA) serve --host $(HOST) --port $(PORT)
+run: setup
+	$(RMA) demo --host $(HOST) --port $(PORT)
 
 test: setup migrate deploy lint
 	$(BIN)/pytest -q

@@ -187,6 +187,39 @@ def tokens_create(name: str) -> None:
     click.echo(create_token(_services(), name))
 
 
+@main.command()
+@click.option("--reset", is_flag=True, help="Drop every table and start from an empty database first.")
+@click.option("--serve/--no-serve", "then_serve", default=True, show_default=True, help="Serve afterwards.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@_one_line_errors
+def demo(reset: bool, then_serve: bool, host: str, port: int) -> None:
+    """Migrate, deploy processes/ and forms/, add demo users and cases to an empty database, serve."""
+    from .service.definitions import deploy as deploy_files
+    from .service.demo import seed_demo
+    from .service.schema import upgrade_database
+
+    settings = Settings.from_env()
+    upgrade_database(settings, reset=reset)
+    services = _services()
+    files = _collect_files(tuple(p for p in DEFAULT_DEPLOY_DIRS if Path(p).exists()))
+    if files:
+        deploy_files(services, files, SYSTEM)
+    seed = seed_demo(services, progress=lambda key: click.echo(f"  case {key}"))
+    if seed.skipped:
+        click.echo(f"demo data not added: {seed.skipped} (use --reset to start over)")
+    else:
+        click.echo("demo users (passwords are shown only now):")
+        for name, role, password in seed.users:
+            click.echo(f"  {name:24s} {role:8s} {password}")
+        click.echo(f"{len(seed.cases)} demo cases added")
+        from .service.users import create_token
+
+        click.echo(f"API token of admin_demo: {create_token(services, 'admin_demo')}")
+    if then_serve:
+        _serve(services, host, port, with_scheduler=True)
+
+
 @main.group()
 def calendar() -> None:
     """The Mainland China working-day calendar (holidays and make-up working days)."""
@@ -226,12 +259,15 @@ def calendar_confirm(year: int) -> None:
 @_one_line_errors
 def serve(host: str, port: int, no_scheduler: bool) -> None:
     """Serve the web pages and the API, and fire timers (unless --no-scheduler)."""
+    _serve(_services(), host, port, with_scheduler=not no_scheduler)
+
+
+def _serve(services: Services, host: str, port: int, with_scheduler: bool) -> None:
     from werkzeug.serving import run_simple
 
     from .web import create_app
 
-    services = _services()
-    scheduler = None if no_scheduler else _start_scheduler(services)
+    scheduler = _start_scheduler(services) if with_scheduler else None
     app = create_app(services=services)
     click.echo(f"serving on http://{host}:{port}" + ("" if scheduler else " (no scheduler)"))
     try:

@@ -96,3 +96,15 @@ def test_test_processes_reports_each_scenario(env: dict[str, str]) -> None:
     failing = rma(env, "test-processes", str(LIFECYCLE / "scenarios_failing"), "--deploy", str(LIFECYCLE))
     assert failing.returncode == 1
     assert failing.stdout.count("FAIL ") == 2 and failing.stdout.strip().endswith("0 passed, 2 failed")
+
+
+def test_demo_prints_users_once_and_reset_starts_over(env: dict[str, str]) -> None:
+    """Needs processes/ and forms/ from the working directory, as `make run` has them."""
+    env = {**env, "RMA_CONTROLLED_CLOCK": "1"}
+    first = rma(env, "demo", "--no-serve")
+    assert first.returncode == 0, first.stderr
+    assert "12 demo cases added" in first.stdout and "admin_demo" in first.stdout
+    again = rma(env, "demo", "--no-serve")
+    assert again.returncode == 0 and "demo data not added" in again.stdout
+    reset = rma(env, "demo", "--reset", "--no-serve")
+    assert reset.returncode == 0 and "12 demo cases added" in reset.stdout

@@ -149,3 +149,14 @@ def test_overdue_tasks_are_those_past_their_earliest_boundary_timer(
     overdue = list_tasks(deployed, MANAGER, overdue=True)["items"]
     assert [t["id"] for t in overdue] == [task["id"]]
     assert overdue[0]["due_at"] == task["due_at"]
+
+
+def test_a_task_whose_sla_timer_fired_stays_overdue(deployed: Services, start_order: Start) -> None:
+    from support import ADMIN
+
+    from rma_orchestrator.service.clock import move_clock
+
+    _, task = _open_task(deployed, start_order)
+    move_clock(deployed, ADMIN, add="PT3H")  # the 2 h reminder fired; the task is still open
+    (overdue,) = list_tasks(deployed, MANAGER, overdue=True)["items"]
+    assert overdue["id"] == task["id"] and overdue["due_at"] == task["due_at"]

@@ -95,10 +95,17 @@ class _ProjectionStep:
     now: datetime
 
     def sync_tasks(self) -> None:
-        due = _task_due_times(self.snap.timers)
+        due = _task_due_times([*self.snap.timers, *self.snap.fired_timers])
         new_tasks: list[dict[str, Any]] = []
         for view in self.snap.user_tasks:
             due_at = due.get(view.task_id)
+            earlier = self.previous.tasks.get(view.task_id)
+            if earlier is not None:  # a deadline that passed (its timer fired) stays: the task is overdue
+                due_at = (
+                    min(datetime.fromisoformat(earlier), due_at)
+                    if due_at
+                    else datetime.fromisoformat(earlier)
+                )
             self.current.tasks[view.task_id] = _iso(due_at)
             if view.task_id not in self.previous.tasks:
                 new_tasks.append(

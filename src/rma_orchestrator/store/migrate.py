@@ -25,6 +25,11 @@ def upgrade(database: Database, revision: str = "head") -> None:
     command.upgrade(alembic_config(database), revision)
 
 
+def downgrade(database: Database, revision: str) -> None:
+    """Undo migrations down to ``revision`` (``base`` drops every table: all data is lost)."""
+    command.downgrade(alembic_config(database), revision)
+
+
 def current_revision(database: Database) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
