@@ -11,14 +11,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
-from support import AGENT, ANALYST, lifecycle_files
+from support import AGENT, ANALYST, empty_postgres, lifecycle_files
 
 from rma_orchestrator.bootstrap import bootstrap
 from rma_orchestrator.config import Settings
 from rma_orchestrator.service.context import Services
 from rma_orchestrator.store.db import Database
 from rma_orchestrator.store.migrate import upgrade
-from rma_orchestrator.store.models import Base
 
 PG_ADMIN_URL = os.environ.get("RMA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -82,11 +81,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         shutil.copy(template, path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("pg_database")
-    engine = create_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    empty_postgres(url)
     return url
 
 

@@ -37,3 +37,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def empty_postgres(url: str) -> None:
+    """Empty every table but keep the reference data the migrations seed (the lanes' groups)."""
+    from sqlalchemy import create_engine, text
+
+    from rma_orchestrator.store.models import Base
+
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name != "user_group")
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        connection.execute(text("DELETE FROM user_group WHERE label_en IS NULL"))
+    engine.dispose()

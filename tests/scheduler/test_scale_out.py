@@ -11,29 +11,21 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
-from support import AGENT, ANALYST
+from sqlalchemy import func, select
+from support import AGENT, ANALYST, empty_postgres
 
 from rma_orchestrator.bootstrap import bootstrap
 from rma_orchestrator.config import Settings
 from rma_orchestrator.service.definitions import deploy
 from rma_orchestrator.service.instances import start_instance
-from rma_orchestrator.store.models import Base, Event, ProcessInstance, Timer
+from rma_orchestrator.store.models import Event, ProcessInstance, Timer
 
 TIMERS = Path(__file__).parents[1] / "data" / "timers"
 COUNT = 2000
 
 
 def test_two_scheduler_processes_fire_each_of_2000_timers_once(pg_database: str, tmp_path: Path) -> None:
-    engine = create_engine(pg_database)
-    with engine.begin() as connection:
-        connection.execute(
-            text(
-                "TRUNCATE "
-                + ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-                + " RESTART IDENTITY CASCADE"
-            )
-        )
+    empty_postgres(pg_database)
     services = bootstrap(Settings.from_env({}, data_dir=tmp_path, database_url=pg_database))
     deploy(services, {p.name: p.read_bytes() for p in TIMERS.glob("*.bpmn")}, ANALYST)
     first_due = datetime.now(UTC) + timedelta(seconds=15)
@@ -83,7 +75,6 @@ def test_two_scheduler_processes_fire_each_of_2000_timers_once(pg_database: str,
         )
         workers = Counter(session.scalars(select(Timer.claimed_by)).all())
     services.database.dispose()
-    engine.dispose()
     assert statuses == {"fired": COUNT}
     assert len(fired) == COUNT and set(fired.values()) == {1}
     assert completed == COUNT

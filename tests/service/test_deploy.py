@@ -89,3 +89,19 @@ def test_files_with_identical_content_share_one_blob(services: Services) -> None
     files["copy_of_review_form.json"] = files["review_form.json"]
     result = deploy(services, files, ANALYST)
     assert result.created
+
+
+def test_the_lanes_exist_as_groups_with_labels(services: Services) -> None:
+    from rma_orchestrator.store.models import Group
+
+    with services.database.read() as session:
+        labels = {g.name: (g.label_zh, g.label_en) for g in session.scalars(select(Group))}
+    assert labels["after_sales_manager"] == ("售后经理", "After-sales manager")
+    assert set(labels) >= {
+        "customer_service",
+        "cs_supervisor",
+        "warehouse",
+        "quality",
+        "finance",
+        "technician",
+    }
