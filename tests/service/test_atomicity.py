@@ -73,3 +73,24 @@ def test_crash_during_message_keeps_no_message(
     assert deliver_message(
         deployed, "payment_received", started["business_key"], {}, AGENT, idempotency_key="c1"
     )["delivered"]
+
+
+def test_a_write_based_on_a_stale_revision_is_refused(deployed: Services, start_order: Start) -> None:
+    from sqlalchemy import update
+
+    from rma_orchestrator.errors import StaleRevision
+
+    started = start_order(amount=500)
+    before = _snapshot(deployed, started["id"])
+    with pytest.raises(StaleRevision), deployed.uow() as uow:
+        instance = uow.lock_instance(started["id"])
+        # another writer that ignored the lock bumps the revision behind this command's back
+        uow.session.execute(
+            update(ProcessInstance)
+            .where(ProcessInstance.id == started["id"])
+            .values(revision=ProcessInstance.revision + 1)
+            .execution_options(synchronize_session=False)
+        )
+        instance.status = "suspended"
+        uow.commit()
+    assert _snapshot(deployed, started["id"]) == before

@@ -68,7 +68,6 @@ def start_instance(
             state="",
             data=data,
             element_states={},
-            revision=0,
             **_business_fields(data),
         )
         uow.session.add(instance)
@@ -174,7 +173,6 @@ def suspend_instance(services: Services, instance_id: int, actor: Actor) -> dict
                 f"instance {instance_id} is {instance.status}; only running instances can be suspended"
             )
         instance.status = "suspended"
-        instance.revision += 1
         audit.record(uow.session, instance.id, "instance_suspended", now, actor.name)
         uow.commit()
         return instance_summary(instance)
@@ -194,7 +192,6 @@ def resume_instance(services: Services, instance_id: int, actor: Actor) -> dict[
                 .where(Incident.instance_id == instance_id, Incident.resolved_at.is_(None))
             )
             instance.status = "error" if open_incidents else "running"
-            instance.revision += 1
             audit.record(uow.session, instance.id, "instance_resumed", now, actor.name)
             uow.commit()
         if instance.status == "running":

@@ -91,7 +91,6 @@ def write_back(
     instance.state = serializer.dumps(workflow)
     instance.data = snap.data
     instance.element_states = snap.element_states
-    instance.revision += 1
     if error is not None:
         instance.status = "error"
         incident = Incident(

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from ..engine import runtime
-from ..errors import NotFound, StaleRevision
+from ..errors import NotFound
 from ..store.models import ProcessInstance, Timer
 from . import steps
 from .context import SYSTEM, Services
@@ -77,10 +77,7 @@ def fire_timer(services: Services, timer_id: int, worker: str | None = None) -> 
         instance_id = uow.session.scalar(select(Timer.instance_id).where(Timer.id == timer_id))
         if instance_id is None:
             raise NotFound(f"timer {timer_id} not found")
-        try:
-            instance = uow.lock_instance(instance_id)
-        except StaleRevision:
-            return False
+        instance = uow.lock_instance(instance_id)
         timer = uow.session.get(Timer, timer_id, populate_existing=True)
         if timer is None or timer.status != "claimed" or timer.claimed_by != worker:
             return False

@@ -101,11 +101,14 @@ class ProcessInstance(Base):
     data: Mapped[dict[str, Any]]
     element_states: Mapped[dict[str, Any]]
     projection: Mapped[dict[str, Any]] = mapped_column(default=dict)  # what the last step projected
-    revision: Mapped[int] = mapped_column(Integer, default=0)
+    revision: Mapped[int] = mapped_column(Integer)
     order_no: Mapped[str | None] = mapped_column(String(120), index=True)
     customer_name: Mapped[str | None] = mapped_column(String(255))
     kind: Mapped[str | None] = mapped_column(String(40))
     product_category: Mapped[str | None] = mapped_column(String(40))
+    # Every UPDATE says WHERE revision = <the one read> and bumps it: a write based on a stale
+    # read fails (StaleDataError) instead of overwriting, whatever locking did or did not happen.
+    __mapper_args__ = {"version_id_col": revision}
 
 
 class BusinessKeyCounter(Base):

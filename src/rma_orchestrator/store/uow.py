@@ -7,6 +7,7 @@ from types import TracebackType
 
 from sqlalchemy import ColumnElement, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import NotFound, StaleRevision
 from .db import Database
@@ -38,28 +39,29 @@ class UnitOfWork:
                 self.session.rollback()
         finally:
             self.session.close()
+        if isinstance(exc, StaleDataError):  # a flush before commit found the revision changed
+            raise StaleRevision(f"the case changed while this command ran; try again ({exc})") from None
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         self._after_commit.append(callback)
 
     def commit(self) -> None:
         events = self.session.info.pop(PENDING_EVENTS, None)
-        if events:
-            self.session.execute(insert(Event), events)
-        self.session.commit()
+        try:
+            if events:
+                self.session.execute(insert(Event), events)
+            self.session.commit()
+        except StaleDataError as error:
+            raise StaleRevision(f"the case changed while this command ran; try again ({error})") from None
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()
 
-    def lock_instance(self, instance_id: int, revision: int | None = None) -> ProcessInstance:
+    def lock_instance(self, instance_id: int) -> ProcessInstance:
         """Load an instance row for update (the write lock on SQLite is already held)."""
         instance = self._lock(ProcessInstance.id == instance_id)
         if instance is None:
             raise NotFound(f"process instance {instance_id} not found")
-        if revision is not None and instance.revision != revision:
-            raise StaleRevision(
-                f"process instance {instance_id} changed (revision {instance.revision}, expected {revision})"
-            )
         return instance
 
     def lock_instance_by_business_key(self, business_key: str) -> ProcessInstance:
