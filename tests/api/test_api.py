@@ -9,6 +9,8 @@ import pytest
 from flask.testing import FlaskClient
 from support import DIVIDE_FILE, lifecycle_files
 
+from rma_orchestrator.service.context import Services
+
 Auth = Callable[[str], dict[str, str]]
 
 
@@ -250,3 +252,11 @@ def test_manager_actions(deployed_api: FlaskClient, auth: Auth) -> None:
     assert deployed_api.post(f"{base}/resume", headers=auth("manager")).json["status"] == "running"
     assert deployed_api.post(f"{base}/cancel", headers=auth("manager")).json["status"] == "cancelled"
     assert deployed_api.post(f"{base}/resume", headers=auth("manager")).status_code == 409
+
+
+def test_clock_is_not_found_unless_controlled(services: Services, client: FlaskClient, auth: Auth) -> None:
+    from rma_orchestrator.clock import SystemClock
+
+    services.clock = SystemClock()
+    assert client.get("/api/v1/clock", headers=auth("admin")).status_code == 404
+    assert client.post("/api/v1/clock", json={"add": "PT1H"}, headers=auth("admin")).status_code == 404

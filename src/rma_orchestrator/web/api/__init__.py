@@ -211,8 +211,8 @@ def get_clock() -> ResponseReturnValue:
 
 @bp.post("/clock")
 def move_clock() -> ResponseReturnValue:
-    actor = current_actor()
-    if not services().clock.controlled:
-        return jsonify(clock_service.get_clock(services(), actor))  # raises NotFound
-    body = _json_body()
-    return jsonify(clock_service.move_clock(services(), actor, add=body.get("add"), set_to=body.get("set")))
+    body = _json_body(required=False)
+    result = clock_service.move_clock(
+        services(), current_actor(), add=body.get("add"), set_to=body.get("set")
+    )
+    return jsonify(result)
