@@ -29,7 +29,7 @@ from sqlalchemy import create_engine, func, select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from support import AGENT, ANALYST  # noqa: E402
+from support import AGENT, ANALYST, timer_firings  # noqa: E402
 
 from rma_orchestrator.bootstrap import bootstrap  # noqa: E402
 from rma_orchestrator.config import Settings  # noqa: E402
@@ -39,7 +39,7 @@ from rma_orchestrator.service.definitions import deploy  # noqa: E402
 from rma_orchestrator.service.instances import start_instance  # noqa: E402
 from rma_orchestrator.store.db import Database  # noqa: E402
 from rma_orchestrator.store.migrate import upgrade  # noqa: E402
-from rma_orchestrator.store.models import Event, Timer  # noqa: E402
+from rma_orchestrator.store.models import Timer  # noqa: E402
 
 TIMERS = ROOT / "tests" / "data" / "timers"
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -83,11 +83,7 @@ def _wait_until(condition: Callable[[], bool], limit: float) -> float:
 
 
 def _duplicates(services: Services) -> int:
-    with services.database.read() as session:
-        fired = Counter(
-            e.details["timer_id"] for e in session.scalars(select(Event).where(Event.kind == "timer_fired"))
-        )
-    return sum(count - 1 for count in fired.values())
+    return sum(count - 1 for count in timer_firings(services.database).values())
 
 
 def lag(count: int = 1000, spread: float = 60.0) -> None:

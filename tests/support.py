@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 from rma_orchestrator.service.context import Actor
@@ -51,3 +52,14 @@ def empty_postgres(url: str) -> None:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         connection.execute(text("DELETE FROM user_group WHERE label_en IS NULL"))
     engine.dispose()
+
+
+def timer_firings(database: object) -> Counter[int]:
+    """How many ``timer_fired`` events each timer has in the audit trail (exactly-once checks)."""
+    from sqlalchemy import select
+
+    from rma_orchestrator.store.models import Event
+
+    with database.read() as session:  # type: ignore[attr-defined]
+        events = session.scalars(select(Event).where(Event.kind == "timer_fired"))
+        return Counter(e.details["timer_id"] for e in events)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -20,7 +20,6 @@ class Settings:
     controlled_clock: bool = False
     metrics_token: str | None = None
     script_time_limit: float = 1.0
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def resolved_database_url(self) -> str:

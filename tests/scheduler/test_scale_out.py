@@ -12,13 +12,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
-from support import AGENT, ANALYST, empty_postgres
+from support import AGENT, ANALYST, empty_postgres, timer_firings
 
 from rma_orchestrator.bootstrap import bootstrap
 from rma_orchestrator.config import Settings
 from rma_orchestrator.service.definitions import deploy
 from rma_orchestrator.service.instances import start_instance
-from rma_orchestrator.store.models import Event, ProcessInstance, Timer
+from rma_orchestrator.store.models import ProcessInstance, Timer
 
 TIMERS = Path(__file__).parents[1] / "data" / "timers"
 COUNT = 2000
@@ -67,13 +67,11 @@ def test_two_scheduler_processes_fire_each_of_2000_timers_once(pg_database: str,
             process.wait(timeout=30)
     with services.database.read() as session:
         statuses = Counter(session.scalars(select(Timer.status)).all())
-        fired = Counter(
-            e.details["timer_id"] for e in session.scalars(select(Event).where(Event.kind == "timer_fired"))
-        )
         completed = session.scalar(
             select(func.count()).select_from(ProcessInstance).where(ProcessInstance.status == "completed")
         )
         workers = Counter(session.scalars(select(Timer.claimed_by)).all())
+    fired = timer_firings(services.database)
     services.database.dispose()
     assert statuses == {"fired": COUNT}
     assert len(fired) == COUNT and set(fired.values()) == {1}

@@ -284,14 +284,8 @@ def _find_task(workflow: BpmnWorkflow, task_id: str) -> Task | None:
 
 
 def _all_tasks(workflow: BpmnWorkflow) -> list[Task]:
-    tasks = list(workflow.get_tasks())
-    seen = {task.id for task in tasks}
-    for subprocess in workflow.subprocesses.values():
-        for task in subprocess.get_tasks():
-            if task.id not in seen:
-                seen.add(task.id)
-                tasks.append(task)
-    return tasks
+    """Every task, called processes' included (SpiffWorkflow's iterator descends into them)."""
+    return list(workflow.get_tasks())
 
 
 def _case_data(workflow: BpmnWorkflow) -> dict[str, Any]:

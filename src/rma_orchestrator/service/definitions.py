@@ -143,15 +143,10 @@ def deploy(services: Services, files: dict[str, bytes], actor: Actor, dry_run: b
         return DeployResult(deployment.id, results)
 
 
-def validate_files(files: dict[str, bytes], database: Database | None = None) -> None:
-    """Raise InvalidDefinition when ``files`` do not deploy (resolving against deployed files if given)."""
+def validate_files(files: dict[str, bytes]) -> None:
+    """Raise InvalidDefinition when ``files`` (on their own) would not deploy."""
     _check_names(files)
-    known: dict[str, bytes] = {}
-    if database is not None:
-        with database.read() as session:
-            workspace = _workspace(session)
-            known = _blobs(session, {n: s for n, s in workspace.items() if n not in files})
-    load_bundle(files, known=known)
+    load_bundle(files)
 
 
 def list_definitions(services: Services, actor: Actor) -> list[dict[str, Any]]:
