@@ -24,7 +24,7 @@ from support import AGENT, ANALYST, lifecycle_files  # noqa: E402
 
 from rma_orchestrator.bootstrap import bootstrap  # noqa: E402
 from rma_orchestrator.config import Settings  # noqa: E402
-from rma_orchestrator.engine import runtime, serializer  # noqa: E402
+from rma_orchestrator.engine import runtime, serializer, snapshot  # noqa: E402
 from rma_orchestrator.engine.definitions import load_bundle  # noqa: E402
 from rma_orchestrator.engine.sandbox import make_script_engine  # noqa: E402
 from rma_orchestrator.service.definitions import deploy  # noqa: E402
@@ -47,12 +47,12 @@ def engine_only(n: int) -> float:
         assert runtime.run(workflow) is None
         state = serializer.dumps(workflow)
         workflow = serializer.loads(state, definition.spec, definition.subprocess_specs, engine)
-        (task,) = runtime.snapshot(workflow).user_tasks
+        (task,) = snapshot.take(workflow, []).user_tasks
         assert runtime.complete_user_task(workflow, task.task_id, {"approved": True}) is None
         state = serializer.dumps(workflow)
         workflow = serializer.loads(state, definition.spec, definition.subprocess_specs, engine)
         assert runtime.deliver_message(workflow, "payment_received", {"ref": "P"}) is None
-        assert runtime.snapshot(workflow).outcome == "end_done"
+        assert snapshot.take(workflow, []).outcome == "end_done"
         serializer.dumps(workflow)
     return n / (time.perf_counter() - began)
 
@@ -65,11 +65,11 @@ def through_service(url: str, n: int) -> float:
     began = time.perf_counter()
     for _ in range(n):
         started = start_instance(services, "order_review", START, AGENT)
-        task = list_tasks(services, AGENT, per_page=1)["items"][0]
-        complete_task(services, task["id"], {"approved": True}, AGENT)
-        deliver_message(services, "payment_received", started["business_key"], {"ref": "P"}, AGENT)
+        task = list_tasks(services, AGENT, per_page=1).items[0]
+        complete_task(services, task.id, {"approved": True}, AGENT)
+        deliver_message(services, "payment_received", started.business_key, {"ref": "P"}, AGENT)
     elapsed = time.perf_counter() - began
-    assert get_instance(services, started["id"], AGENT)["outcome"] == "end_done"
+    assert get_instance(services, started.id, AGENT).outcome == "end_done"
     database.dispose()
     return n / elapsed
 

@@ -16,6 +16,7 @@ from support import AGENT, ANALYST, empty_postgres, lifecycle_files
 from rma_orchestrator.bootstrap import bootstrap
 from rma_orchestrator.config import Settings
 from rma_orchestrator.service.context import Services
+from rma_orchestrator.service.results import InstanceInfo
 from rma_orchestrator.store.db import Database
 from rma_orchestrator.store.migrate import upgrade
 
@@ -102,10 +103,10 @@ def deployed(services: Services) -> Services:
 
 
 @pytest.fixture
-def start_order(deployed: Services) -> Callable[..., dict[str, Any]]:
+def start_order(deployed: Services) -> Callable[..., InstanceInfo]:
     from rma_orchestrator.service.instances import start_instance
 
-    def start(amount: float = 500, category: str = "electronics", **extra: Any) -> dict[str, Any]:
+    def start(amount: float = 500, category: str = "electronics", **extra: Any) -> InstanceInfo:
         data = {"order_no": f"SO-{uuid.uuid4().hex[:8]}", "amount": amount, "category": category}
         return start_instance(deployed, "order_review", data, AGENT, **extra)
 

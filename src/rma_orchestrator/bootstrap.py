@@ -10,9 +10,10 @@ from .config import Settings
 from .engine.clockhook import use_clock
 from .engine.sandbox import make_script_engine
 from .engine.workdays import script_functions
-from .service.calendar import CalendarCache
+from .engine.workflow_cache import WorkflowCache
+from .service.calendar_cache import CalendarCache
 from .service.context import Services
-from .service.definitions import DefinitionCache
+from .service.definition_cache import DefinitionCache
 from .store.db import Database
 from .store.settings import load_controlled_time, start_controlled_time
 
@@ -39,4 +40,5 @@ def bootstrap(settings: Settings | None = None, database: Database | None = None
         script_engine=script_engine,
         definitions=DefinitionCache(database),
         calendar=calendar,
+        workflows=WorkflowCache(settings.workflow_cache_size),
     )

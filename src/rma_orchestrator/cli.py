@@ -128,7 +128,7 @@ def test_processes(directory: Path, deploy_dirs: tuple[Path, ...]) -> None:
     """Run the YAML scenarios in DIRECTORY (default processes/tests/) against a throwaway database."""
     import tempfile
 
-    from .service.scenarios import ScenarioResult, run_directory, throwaway_services
+    from .scenarios.runner import ScenarioResult, run_directory, throwaway_services
 
     def report(result: ScenarioResult) -> None:
         click.echo(f"PASS {result.name}" if result.passed else f"FAIL {result.name}: {result.message}")
@@ -169,7 +169,7 @@ def users_add(name: str, groups: tuple[str, ...], role: str, password: str | Non
     from .service.users import add_user
 
     user = add_user(_services(), name, groups, role, password)
-    click.echo(f"user {user['name']} ({user['role']}) in {', '.join(user['groups']) or 'no group'}")
+    click.echo(f"user {user.name} ({user.role}) in {', '.join(user.groups) or 'no group'}")
 
 
 @main.group()
@@ -234,7 +234,7 @@ def calendar_set(day: str, kind: str) -> None:
     from .service.calendar import set_override
 
     result = set_override(_services(), day, kind, SYSTEM)
-    click.echo(f"{result['date']} is a {result['kind']}")
+    click.echo(f"{result.date} is a {result.kind}")
 
 
 @calendar.command("confirm")
@@ -246,7 +246,7 @@ def calendar_confirm(year: int) -> None:
 
     services = _services()
     result = confirm_year(services, year, SYSTEM)
-    click.echo(f"{year} confirmed ({result['overrides']} overrides entered for it)")
+    click.echo(f"{year} confirmed ({result.overrides} overrides entered for it)")
     click.echo(f"the calendar is known until {calendar_status(services).last_known_year}-12-31")
 
 

@@ -20,6 +20,7 @@ class Settings:
     controlled_clock: bool = False
     metrics_token: str | None = None
     script_time_limit: float = 1.0
+    workflow_cache_size: int = 256  # live workflows kept between commands; 0 restores every time
 
     @property
     def resolved_database_url(self) -> str:
@@ -38,6 +39,7 @@ class Settings:
             "controlled_clock": _flag(env.get("RMA_CONTROLLED_CLOCK")),
             "metrics_token": env.get("RMA_METRICS_TOKEN") or None,
             "script_time_limit": float(env.get("RMA_SCRIPT_TIME_LIMIT", "1.0")),
+            "workflow_cache_size": int(env.get("RMA_WORKFLOW_CACHE", "256")),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

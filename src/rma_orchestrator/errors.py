@@ -42,6 +42,10 @@ class TaskHeldByOther(Conflict):
     """The task is claimed by another user."""
 
 
+class DuplicateDelivery(Conflict):
+    """A concurrent delivery with the same idempotency key committed first."""
+
+
 class InvalidData(RmaError):
     """Request data failed validation; items are ``{field, message}``."""
 

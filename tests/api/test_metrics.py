@@ -57,11 +57,10 @@ def test_calendar_figures_and_warning(
     from datetime import UTC, datetime
 
     from rma_orchestrator.service.calendar import confirm_year
-    from rma_orchestrator.store.settings import save_controlled_time
 
     last = _samples(client)[("rma_calendar_last_known_year", ())]
     with services.uow() as uow:  # 20 days before the known calendar runs out
-        save_controlled_time(uow.session, datetime(int(last), 12, 11, 4, tzinfo=UTC))
+        uow.settings.save_controlled_time(datetime(int(last), 12, 11, 4, tzinfo=UTC))
         uow.commit()
     with caplog.at_level("WARNING"):
         assert _samples(client)[("rma_calendar_days_left", ())] == 20

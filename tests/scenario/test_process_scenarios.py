@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rma_orchestrator.service.scenarios import run_directory, throwaway_services
+from rma_orchestrator.scenarios.runner import run_directory, throwaway_services
 
 ROOT = Path(__file__).parents[2]
 SCENARIO_FILES = sorted((ROOT / "processes" / "tests").glob("*.y*ml"))

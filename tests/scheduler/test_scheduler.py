@@ -19,7 +19,6 @@ from rma_orchestrator.service.definitions import deploy
 from rma_orchestrator.service.instances import get_instance, list_events, start_instance
 from rma_orchestrator.service.timers import fire_due_timers
 from rma_orchestrator.store.models import Timer
-from rma_orchestrator.store.settings import save_controlled_time
 
 TIMERS = Path(__file__).parents[1] / "data" / "timers"
 
@@ -36,14 +35,14 @@ def realtime(db_url: str, tmp_path: Path) -> Iterator[Services]:
 def _wait_completed(services: Services, instance_ids: list[int], seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if all(get_instance(services, i, AGENT)["status"] == "completed" for i in instance_ids):
+        if all(get_instance(services, i, AGENT).status == "completed" for i in instance_ids):
             return
         time.sleep(0.05)
     pytest.fail(f"instances {instance_ids} did not complete within {seconds} s")
 
 
 def _fired_events(services: Services, instance_id: int) -> list[dict[str, object]]:
-    return [e for e in list_events(services, instance_id, AGENT)["items"] if e["kind"] == "timer_fired"]
+    return [e for e in list_events(services, instance_id, AGENT).items if e.kind == "timer_fired"]
 
 
 def test_an_alarm_fires_a_new_timer_at_its_due_time(realtime: Services) -> None:
@@ -52,19 +51,19 @@ def test_an_alarm_fires_a_new_timer_at_its_due_time(realtime: Services) -> None:
     try:
         due = datetime.now(UTC) + timedelta(seconds=1)
         started = start_instance(realtime, "wait_date", {"due": due.isoformat()}, AGENT)
-        _wait_completed(realtime, [started["id"]], seconds=10)
+        _wait_completed(realtime, [started.id], seconds=10)
     finally:
         scheduler.shutdown()
-    (fired,) = _fired_events(realtime, started["id"])
-    assert 0 <= fired["details"]["lag_seconds"] < 5
+    (fired,) = _fired_events(realtime, started.id)
+    assert 0 <= fired.details["lag_seconds"] < 5
 
 
 def test_timers_due_while_no_scheduler_ran_fire_at_start_in_due_order(realtime: Services) -> None:
     now = datetime.now(UTC)
     ids = [
-        start_instance(realtime, "wait_date", {"due": (now + timedelta(milliseconds=ms)).isoformat()}, AGENT)[
-            "id"
-        ]
+        start_instance(
+            realtime, "wait_date", {"due": (now + timedelta(milliseconds=ms)).isoformat()}, AGENT
+        ).id
         for ms in (600, 400, 200)
     ]
     time.sleep(0.8)
@@ -75,8 +74,8 @@ def test_timers_due_while_no_scheduler_ran_fire_at_start_in_due_order(realtime: 
     finally:
         scheduler.shutdown()
     events = {i: _fired_events(realtime, i)[0] for i in ids}
-    assert sorted(ids, key=lambda i: events[i]["id"]) == list(reversed(ids))
-    assert all(e["details"]["lag_seconds"] > 0 for e in events.values())
+    assert sorted(ids, key=lambda i: events[i].id) == list(reversed(ids))
+    assert all(e.details["lag_seconds"] > 0 for e in events.values())
 
 
 @pytest.mark.parametrize(
@@ -92,15 +91,15 @@ def test_a_claim_is_taken_over_only_once_it_expired(
     started = start_instance(services, "wait_duration", {}, AGENT)
     later = services.clock.now() + timedelta(hours=2)
     with services.uow() as uow:
-        save_controlled_time(uow.session, later)
-        uow.session.execute(
-            update(Timer).values(
+        uow.settings.save_controlled_time(later)
+        uow.connection.execute(
+            update(Timer.__table__).values(
                 status="claimed", claimed_by="other-host:1", claimed_until=later + claim_left
             )
         )
         uow.commit()
     assert fire_due_timers(services) == fired
-    assert get_instance(services, started["id"], AGENT)["status"] == ("completed" if fired else "running")
+    assert get_instance(services, started.id, AGENT).status == ("completed" if fired else "running")
     with services.database.read() as session:
         assert session.scalars(select(Timer.status)).all() == [status]
 
@@ -116,13 +115,13 @@ def test_completing_what_a_timer_guards_drops_its_alarm(realtime: Services) -> N
     try:
         data = {"order_no": "1", "amount": 500, "category": "other"}
         started = start_instance(realtime, "order_review", data, AGENT)
-        instance = get_instance(realtime, started["id"], AGENT)
+        instance = get_instance(realtime, started.id, AGENT)
         # 2 h and 24 h are beyond the alarm horizon, so arm them explicitly as a sweep would near their time
         with realtime.database.read() as session:
             timers = [(t.id, t.due_at) for t in session.scalars(select(Timer))]
         scheduler.arm([(timer_id, datetime.now(UTC) + timedelta(seconds=1)) for timer_id, _ in timers])
         assert {job.id for job in scheduler.scheduler.get_jobs()} >= {f"timer-{i}" for i, _ in timers}
-        complete_task(realtime, instance["tasks"][0]["id"], {"approved": True}, AGENT)
+        complete_task(realtime, instance.tasks[0].id, {"approved": True}, AGENT)
         assert not {job.id for job in scheduler.scheduler.get_jobs()} & {f"timer-{i}" for i, _ in timers}
     finally:
         scheduler.shutdown()

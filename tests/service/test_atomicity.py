@@ -13,10 +13,11 @@ from rma_orchestrator.service import projection
 from rma_orchestrator.service.context import Services
 from rma_orchestrator.service.instances import get_instance, list_events
 from rma_orchestrator.service.messages import deliver_message
+from rma_orchestrator.service.results import InstanceInfo
 from rma_orchestrator.service.tasks import complete_task
 from rma_orchestrator.store.models import MessageInbox, ProcessInstance
 
-Start = Callable[..., dict[str, Any]]
+Start = Callable[..., InstanceInfo]
 
 
 class Crash(Exception):
@@ -35,9 +36,9 @@ def _snapshot(services: Services, instance_id: int) -> tuple[Any, ...]:
     instance = get_instance(services, instance_id, AGENT)
     return (
         state,
-        instance["tasks"],
-        instance["timers"],
-        len(list_events(services, instance_id, AGENT)["items"]),
+        instance.tasks,
+        instance.timers,
+        len(list_events(services, instance_id, AGENT).items),
     )
 
 
@@ -45,34 +46,34 @@ def test_crash_during_completion_changes_nothing(
     deployed: Services, start_order: Start, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     started = start_order(amount=500)
-    before = _snapshot(deployed, started["id"])
-    task_id = before[1][0]["id"]
+    before = _snapshot(deployed, started.id)
+    task_id = before[1][0].id
     monkeypatch.setattr(projection._ProjectionStep, "sync_waits", _crash)
     with pytest.raises(Crash):
         complete_task(deployed, task_id, {"approved": True}, AGENT)
-    assert _snapshot(deployed, started["id"]) == before
+    assert _snapshot(deployed, started.id) == before
     monkeypatch.undo()
     complete_task(deployed, task_id, {"approved": True}, AGENT)
-    assert get_instance(deployed, started["id"], AGENT)["tasks"] == []
+    assert get_instance(deployed, started.id, AGENT).tasks == []
 
 
 def test_crash_during_message_keeps_no_message(
     deployed: Services, start_order: Start, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     started = start_order(amount=50)
-    before = _snapshot(deployed, started["id"])
+    before = _snapshot(deployed, started.id)
     monkeypatch.setattr(projection._ProjectionStep, "sync_waits", _crash)
     with pytest.raises(Crash):
         deliver_message(
-            deployed, "payment_received", started["business_key"], {}, AGENT, idempotency_key="c1"
+            deployed, "payment_received", started.business_key, {}, AGENT, idempotency_key="c1"
         )
-    assert _snapshot(deployed, started["id"]) == before
+    assert _snapshot(deployed, started.id) == before
     with deployed.database.read() as session:
         assert session.scalar(select(func.count()).select_from(MessageInbox)) == 0
     monkeypatch.undo()
     assert deliver_message(
-        deployed, "payment_received", started["business_key"], {}, AGENT, idempotency_key="c1"
-    )["delivered"]
+        deployed, "payment_received", started.business_key, {}, AGENT, idempotency_key="c1"
+    ).delivered
 
 
 def test_a_write_based_on_a_stale_revision_is_refused(deployed: Services, start_order: Start) -> None:
@@ -81,16 +82,14 @@ def test_a_write_based_on_a_stale_revision_is_refused(deployed: Services, start_
     from rma_orchestrator.errors import StaleRevision
 
     started = start_order(amount=500)
-    before = _snapshot(deployed, started["id"])
+    before = _snapshot(deployed, started.id)
     with pytest.raises(StaleRevision), deployed.uow() as uow:
-        instance = uow.lock_instance(started["id"])
+        instance = uow.instances.lock(started.id)
         # another writer that ignored the lock bumps the revision behind this command's back
-        uow.session.execute(
-            update(ProcessInstance)
-            .where(ProcessInstance.id == started["id"])
-            .values(revision=ProcessInstance.revision + 1)
-            .execution_options(synchronize_session=False)
+        table = ProcessInstance.__table__
+        uow.connection.execute(
+            update(table).where(table.c.id == started.id).values(revision=table.c.revision + 1)
         )
-        instance.status = "suspended"
+        uow.instances.set_status(instance, "suspended")
         uow.commit()
-    assert _snapshot(deployed, started["id"]) == before
+    assert _snapshot(deployed, started.id) == before

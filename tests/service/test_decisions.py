@@ -20,10 +20,10 @@ def test_two_matching_rows_in_a_unique_table_are_an_incident(services: Services)
     started = start_instance(
         services, "order_review", {"order_no": "1", "amount": 500, "category": "other"}, AGENT
     )
-    assert started["status"] == "error"
-    (incident,) = get_instance(services, started["id"], AGENT)["incidents"]
-    assert incident["element_id"] == "decide_route"
-    assert "UNIQUE" in incident["message"] and "rule_electronics_manual" in incident["message"]
+    assert started.status == "error"
+    (incident,) = get_instance(services, started.id, AGENT).incidents
+    assert incident.element_id == "decide_route"
+    assert "UNIQUE" in incident.message and "rule_electronics_manual" in incident.message
 
 
 def test_exclusive_rows_decide(deployed: Services) -> None:
@@ -31,4 +31,4 @@ def test_exclusive_rows_decide(deployed: Services) -> None:
         started = start_instance(
             deployed, "order_review", {"order_no": "1", "amount": amount, "category": "other"}, AGENT
         )
-        assert get_instance(deployed, started["id"], AGENT)["data"]["route"] == route
+        assert get_instance(deployed, started.id, AGENT).data["route"] == route

@@ -23,7 +23,7 @@ def test_first_deploy_creates_version_one_of_each_process(services: Services) ->
         ("order_review", 1, True),
         ("order_fix", 1, True),
     }
-    assert [d["process_key"] for d in list_definitions(services, ANALYST)] == ["order_fix", "order_review"]
+    assert [d.process_key for d in list_definitions(services, ANALYST)] == ["order_fix", "order_review"]
 
 
 def test_identical_upload_reports_the_existing_version(services: Services) -> None:

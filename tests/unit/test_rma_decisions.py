@@ -20,6 +20,7 @@ from lxml import etree
 from rma_orchestrator.engine import runtime
 from rma_orchestrator.engine.definitions import ProcessDefinition, load_bundle
 from rma_orchestrator.engine.sandbox import make_script_engine
+from rma_orchestrator.engine.snapshot import take as take_snapshot
 
 PROCESSES = Path(__file__).parents[2] / "processes"
 DMN_NS = "https://www.omg.org/spec/DMN/20191111/MODEL/"
@@ -69,7 +70,7 @@ def decide(table_file: str, decision_id: str, **inputs: Any) -> dict[str, Any]:
     workflow = runtime.new_workflow(definition(table_file, decision_id), inputs, make_script_engine())
     error = runtime.run(workflow)
     assert error is None, error.message
-    snapshot = runtime.snapshot(workflow)
+    snapshot = take_snapshot(workflow, [])
     assert snapshot.completed
     return {key: value for key, value in snapshot.data.items() if key not in inputs}
 

@@ -1,63 +1,23 @@
-"""The working-day calendar: operator overrides, confirmed years, and the cached calendar scripts use."""
+"""The working-day calendar: operator overrides, confirmed years, and how long the known calendar lasts."""
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from sqlalchemy import select
-
-from ..engine.workdays import WorkCalendar
 from ..errors import InvalidData
-from ..store.db import Database
-from ..store.models import CalendarOverride, ConfirmedCalendarYear
+from . import permissions
 from .context import Actor, Services
-from .permissions import require_role
+from .results import CalendarDay, CalendarYear
 
 log = logging.getLogger(__name__)
 WARN_DAYS = 30
 
 
-class CalendarCache:
-    """The current ``WorkCalendar``, re-read from the database at most every ``ttl`` seconds.
-
-    Timer expressions call the working-day functions often; the overrides change rarely.
-    A change made in this process is seen at once, one made by another process within ``ttl``.
-    """
-
-    def __init__(self, database: Database, tz: str, ttl: float = 30.0) -> None:
-        self._database = database
-        self._tz = tz
-        self._ttl = ttl
-        self._lock = threading.Lock()
-        self._calendar: WorkCalendar | None = None
-        self._loaded_at = 0.0
-
-    def get(self) -> WorkCalendar:
-        calendar = self._calendar
-        if calendar is not None and time.monotonic() - self._loaded_at < self._ttl:
-            return calendar
-        with self._lock:
-            with self._database.read() as session:
-                overrides = dict(
-                    session.execute(select(CalendarOverride.day, CalendarOverride.workday)).all()
-                )
-                confirmed = frozenset(session.scalars(select(ConfirmedCalendarYear.year)))
-            self._calendar = WorkCalendar(tz=self._tz, overrides=overrides, confirmed_years=confirmed)  # type: ignore[arg-type]
-            self._loaded_at = time.monotonic()
-            return self._calendar
-
-    def invalidate(self) -> None:
-        self._calendar = None
-
-
-def set_override(services: Services, day: str, kind: str, actor: Actor) -> dict[str, Any]:
+def set_override(services: Services, day: str, kind: str, actor: Actor) -> CalendarDay:
     """Make ``day`` a working day or a holiday, whatever the official calendar says."""
-    require_role(actor, "admin")
+    permissions.require_may_administer(actor)
     try:
         parsed = date.fromisoformat(day)
     except ValueError:
@@ -65,28 +25,23 @@ def set_override(services: Services, day: str, kind: str, actor: Actor) -> dict[
     if kind not in ("workday", "holiday"):
         raise InvalidData("bad kind", [{"field": "kind", "message": "workday or holiday"}])
     with services.clock.pinned() as now, services.uow() as uow:
-        row = uow.session.get(CalendarOverride, parsed)
-        if row is None:
-            row = CalendarOverride(day=parsed, workday=kind == "workday", set_by=actor.name, set_at=now)
-            uow.session.add(row)
-        else:
-            row.workday, row.set_by, row.set_at = kind == "workday", actor.name, now
+        uow.calendar.set_override(parsed, kind == "workday", actor.name, now)
         uow.commit()
     services.calendar.invalidate()
-    return {"date": parsed.isoformat(), "kind": kind}
+    return CalendarDay(parsed.isoformat(), "workday" if kind == "workday" else "holiday")
 
 
-def confirm_year(services: Services, year: int, actor: Actor) -> dict[str, Any]:
+def confirm_year(services: Services, year: int, actor: Actor) -> CalendarYear:
     """Declare ``year``'s schedule complete (official holidays and make-up days entered as overrides)."""
-    require_role(actor, "admin")
+    permissions.require_may_administer(actor)
     if not 2000 <= year <= 2200:
         raise InvalidData("bad year", [{"field": "year", "message": "a year between 2000 and 2200"}])
     with services.clock.pinned() as now, services.uow() as uow:
-        if uow.session.get(ConfirmedCalendarYear, year) is None:
-            uow.session.add(ConfirmedCalendarYear(year=year, confirmed_by=actor.name, confirmed_at=now))
+        uow.calendar.confirm_year(year, actor.name, now)
+        overrides = uow.calendar.override_count(year)
         uow.commit()
     services.calendar.invalidate()
-    return {"year": year, "overrides": _override_count(services, year)}
+    return CalendarYear(year, overrides)
 
 
 @dataclass(frozen=True)
@@ -116,9 +71,3 @@ def warn_if_calendar_runs_out(services: Services) -> None:
     warning = calendar_status(services).warning
     if warning:
         log.warning(warning)
-
-
-def _override_count(services: Services, year: int) -> int:
-    with services.database.read() as session:
-        days = session.scalars(select(CalendarOverride.day)).all()
-    return sum(1 for day in days if day.year == year)

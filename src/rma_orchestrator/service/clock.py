@@ -2,32 +2,28 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from sqlalchemy import func, select
-
-from ..clock import iso, utc
+from ..clock import utc
+from ..engine import durations
 from ..errors import InvalidData, NotFound
-from ..store.models import ProcessInstance, Timer
-from ..store.settings import save_controlled_time
+from ..store import statistics
+from . import permissions
 from .context import Actor, Services
-from .permissions import require_role
-from .timers import fire_due_timers
+from .results import ClockMove, ClockReading
+from .timers import fire_due_timers, next_due_time
 
 MAX_STEPS = 10_000
 
 
-def get_clock(services: Services, actor: Actor) -> dict[str, Any]:
+def get_clock(services: Services, actor: Actor) -> ClockReading:
     _require_controlled(services, actor)
-    return {"now": iso(services.clock.now())}
+    return ClockReading(services.clock.now())
 
 
 def move_clock(
     services: Services, actor: Actor, add: str | None = None, set_to: str | None = None
-) -> dict[str, Any]:
+) -> ClockMove:
     """Step through each due time up to the target, firing what falls due; never backwards."""
     _require_controlled(services, actor)
     current = services.clock.now()
@@ -38,7 +34,7 @@ def move_clock(
         )
     fired = 0
     for _ in range(MAX_STEPS):
-        next_due = _next_due(services, target)
+        next_due = next_due_time(services, target)
         if next_due is None:
             break
         step = max(next_due, services.clock.now())
@@ -49,21 +45,27 @@ def move_clock(
             break
     _save(services, target)
     fired += fire_due_timers(services, target)
-    return {"now": iso(target), "fired": fired}
+    return ClockMove(target, fired)
 
 
-def _next_due(services: Services, target: datetime) -> datetime | None:
-    with services.database.read() as session:
-        return session.scalar(
-            select(func.min(Timer.due_at))
-            .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-            .where(Timer.status == "pending", Timer.due_at <= target, ProcessInstance.status == "running")
-        )
+def set_clock_while_unused(services: Services, actor: Actor, at: datetime) -> bool:
+    """Set the controlled clock to ``at``, earlier or later, if nothing counts from it yet.
+
+    False (and nothing changed) once the database holds an instance or a message: from then on
+    the clock only moves forward, with ``move_clock``.
+    """
+    _require_controlled(services, actor)
+    with services.uow() as uow:
+        if statistics.holds_cases(uow.connection):
+            return False
+        uow.settings.save_controlled_time(utc(at))
+        uow.commit()
+    return True
 
 
 def _save(services: Services, value: datetime) -> None:
     with services.uow() as uow:
-        save_controlled_time(uow.session, value)
+        uow.settings.save_controlled_time(value)
         uow.commit()
 
 
@@ -71,14 +73,11 @@ def _target(current: datetime, add: str | None, set_to: str | None) -> datetime:
     if (add is None) == (set_to is None):
         raise InvalidData("give add or set", [{"field": "add", "message": "give exactly one of add and set"}])
     if add is not None:
-        if not isinstance(add, str) or not re.fullmatch(
-            r"P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?", add
-        ):
+        if not isinstance(add, str) or not durations.is_duration(add):
             raise InvalidData(
                 "bad duration", [{"field": "add", "message": "an ISO 8601 duration such as PT25H or P7D"}]
             )
-        parsed = TimerEventDefinition.parse_iso_duration(add)
-        return current + TimerEventDefinition.get_timedelta_from_start(parsed, current)
+        return durations.after(current, add)
     try:
         value = datetime.fromisoformat(str(set_to).replace("Z", "+00:00"))
     except ValueError as error:
@@ -95,4 +94,4 @@ def _target(current: datetime, add: str | None, set_to: str | None) -> datetime:
 def _require_controlled(services: Services, actor: Actor) -> None:
     if not services.clock.controlled:
         raise NotFound("the clock is not controlled here (set RMA_CONTROLLED_CLOCK=1)")
-    require_role(actor, "admin")
+    permissions.require_may_administer(actor)

@@ -1,20 +1,21 @@
-"""The services every command needs, built once by ``bootstrap``."""
+"""The services every command needs, built once by ``bootstrap``, and who is asking."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..clock import Clock
 from ..config import Settings
+from ..engine.workflow_cache import WorkflowCache
 from ..store.db import Database
 from ..store.uow import UnitOfWork
+from .calendar_cache import CalendarCache
+from .definition_cache import DefinitionCache
 
-if TYPE_CHECKING:
-    from .calendar import CalendarCache
-    from .definitions import DefinitionCache
+TimerListener = Callable[[list[tuple[int, datetime]], list[int]], None]
 
 
 @dataclass
@@ -25,11 +26,10 @@ class Services:
     script_engine: Any
     definitions: DefinitionCache
     calendar: CalendarCache
+    workflows: WorkflowCache = field(default_factory=WorkflowCache)
     # Called after commit with the timers a command created (id, due) and cancelled (ids):
     # the scheduler arms and drops its alarms.
-    timer_listeners: list[Callable[[list[tuple[int, datetime]], list[int]], None]] = field(
-        default_factory=list
-    )
+    timer_listeners: list[TimerListener] = field(default_factory=list)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.database)
@@ -41,17 +41,11 @@ class Services:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who asks: a user name, a role and the groups (lanes) they work in."""
+    """Who asks: a user name, a role and the groups (lanes) they work in (rules: ``permissions``)."""
 
     name: str
     role: str = "staff"
     groups: frozenset[str] = frozenset()
-
-    def has_role(self, *roles: str) -> bool:
-        return self.role == "admin" or self.role in roles
-
-    def may_work(self, group: str | None) -> bool:
-        return self.role in ("manager", "admin") or (group is not None and group in self.groups)
 
 
 SYSTEM = Actor("system", "admin")

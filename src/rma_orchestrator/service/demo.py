@@ -14,11 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-
-from ..store.models import ProcessInstance, User
+from ..store import statistics
 from .context import Actor, Services
-from .instances import get_instance, start_instance
+from .instances import get_instance, list_instances, start_instance
 from .messages import deliver_message
 from .tasks import complete_task
 from .users import add_user
@@ -42,9 +40,8 @@ class DemoSeed:
 
 def seed_demo(services: Services, progress: Callable[[str], None] = lambda _: None) -> DemoSeed:
     """Add the demo users and cases, unless the database already holds users or instances."""
-    with services.database.read() as session:
-        users = session.scalar(select(func.count()).select_from(User))
-        instances = session.scalar(select(func.count()).select_from(ProcessInstance))
+    with services.database.reading() as connection:
+        users, instances = statistics.users_and_instances(connection)
     if users or instances:
         return DemoSeed(skipped=f"the database already holds {users} users and {instances} cases")
     seed = DemoSeed()
@@ -87,14 +84,13 @@ def _case(now: datetime, kind: str, reason: str, received_days_ago: float, **cha
 
 def _open(services: Services, key: str, element_id: str) -> str:
     """The id of the open task ``element_id`` of case ``key``."""
-    with services.database.read() as session:
-        instance_id = session.scalar(select(ProcessInstance.id).where(ProcessInstance.business_key == key))
-    tasks = get_instance(services, instance_id, MANAGER)["tasks"]
-    return next(t["id"] for t in tasks if t["element_id"] == element_id)
+    (instance,) = list_instances(services, MANAGER, business_key=key).items
+    tasks = get_instance(services, instance.id, MANAGER).tasks
+    return next(t.id for t in tasks if t.element_id == element_id)
 
 
 def _start(services: Services, data: dict[str, Any]) -> str:
-    return start_instance(services, "rma_case", data, Actor("customer_service_demo", "staff"))["business_key"]
+    return start_instance(services, "rma_case", data, Actor("customer_service_demo", "staff")).business_key
 
 
 def _review(services: Services, key: str, approved: bool, **extra: Any) -> None:

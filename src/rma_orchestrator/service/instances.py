@@ -5,29 +5,19 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
-
-from ..engine import runtime
+from ..engine.step import Cancel, Run, Start
 from ..errors import Conflict, InvalidData, NotFound
-from ..store.models import (
-    BusinessKeyCounter,
-    Event,
-    HumanTask,
-    Incident,
-    ProcessInstance,
-    Timer,
-)
-from ..store.uow import UnitOfWork
-from . import audit, steps
+from ..store import definitions as stored_definitions
+from ..store import queries
+from ..store.instances import InstanceWrite, NewInstance
+from . import permissions
 from .context import Actor, Services
-from .definitions import latest_definition
 from .forms import validate_form
-from .permissions import require_role
+from .paging import check_paging
+from .results import EventInfo, InstanceDetail, InstanceInfo, Page
+from .rows import event_info, incident_info, instance_info, task_info, timer_info
+from .steps import carry_cached_workflow, run_step
 from .timers import fire_due_timers
-from .views import event_view, incident_view, instance_summary, task_view, timer_view
 
 STATUSES = ("running", "completed", "cancelled", "suspended", "error")
 
@@ -38,42 +28,47 @@ def start_instance(
     data: dict[str, Any] | None,
     actor: Actor,
     business_key: str | None = None,
-) -> dict[str, Any]:
+) -> InstanceInfo:
     """Start the latest version of ``process_key``; the first steps run before this returns."""
-    require_role(actor, "staff", "manager")
+    permissions.require_may_start(actor)
     data = data if data is not None else {}
     if not isinstance(data, dict):
         raise InvalidData(
             "data must be a JSON object", [{"field": "data", "message": "must be a JSON object"}]
         )
     with services.clock.pinned() as now, services.uow() as uow:
-        row = latest_definition(uow.session, process_key)
+        row = stored_definitions.latest_definition(uow.connection, process_key)
+        if row is None:
+            raise NotFound(f"process {process_key!r} is not deployed")
         definition = services.definitions.get(row.id)
         if definition.start_form:
             validate_form(definition.start_form, definition.forms[definition.start_form], data)
         if business_key is None:
-            business_key = _next_business_key(uow, services)
-        elif uow.session.scalar(
-            select(ProcessInstance.id).where(ProcessInstance.business_key == business_key)
-        ):
+            day = now.astimezone(ZoneInfo(services.settings.business_tz)).strftime("%Y%m%d")
+            business_key = uow.instances.next_business_key(day)
+        elif uow.instances.business_key_taken(business_key):
             raise Conflict(f"business key {business_key} is already used")
-        instance = ProcessInstance(
-            definition_id=row.id,
-            process_key=row.process_key,
-            version=row.version,
-            business_key=business_key,
-            status="running",
-            started_at=now,
-            started_by=actor.name,
-            state="",
-            data=data,
-            element_states={},
-            **_business_fields(data),
+        instance = uow.instances.insert(
+            NewInstance(
+                definition_id=row.id,
+                process_key=row.process_key,
+                version=row.version,
+                business_key=business_key,
+                started_at=now,
+                started_by=actor.name,
+                fields=_business_fields(data),
+            ),
+            InstanceWrite(
+                state="",
+                data=data,
+                element_states={},
+                projection={},
+                status="running",
+                outcome=None,
+                ended_at=None,
+            ),
         )
-        uow.session.add(instance)
-        uow.session.flush()
-        audit.record(
-            uow.session,
+        uow.events.record(
             instance.id,
             "instance_started",
             now,
@@ -82,41 +77,26 @@ def start_instance(
             process_key=row.process_key,
             version=row.version,
         )
-        workflow = runtime.new_workflow(definition, data, services.script_engine)
-        steps.apply(services, uow, instance, lambda wf: runtime.run(wf), actor.name, "start", workflow)
+        run_step(services, uow, instance, Start(data), actor.name, "start")
         uow.commit()
-        return instance_summary(instance)
+        return instance_info(instance)
 
 
-def get_instance(services: Services, instance_id: int, actor: Actor) -> dict[str, Any]:
-    with services.database.read() as session:
-        instance = _get(session, instance_id)
-        result = instance_summary(instance)
-        result["data"] = instance.data
-        result["tasks"] = [
-            task_view(t, instance.business_key)
-            for t in session.scalars(
-                select(HumanTask)
-                .where(HumanTask.instance_id == instance_id, HumanTask.status == "open")
-                .order_by(HumanTask.created_at)
-            )
-        ]
-        result["timers"] = [
-            timer_view(t)
-            for t in session.scalars(
-                select(Timer)
-                .where(Timer.instance_id == instance_id, Timer.status.in_(("pending", "claimed")))
-                .order_by(Timer.due_at)
-            )
-        ]
-        result["incidents"] = [
-            incident_view(i)
-            for i in session.scalars(
-                select(Incident).where(Incident.instance_id == instance_id).order_by(Incident.id)
-            )
-        ]
-        result["element_states"] = instance.element_states
-        return result
+def get_instance(services: Services, instance_id: int, actor: Actor) -> InstanceDetail:
+    permissions.require_may_read_cases(actor)
+    with services.database.reading() as connection:
+        row = queries.instance(connection, instance_id)
+        if row is None:
+            raise NotFound(f"process instance {instance_id} not found")
+        summary = instance_info(row)
+        return InstanceDetail(
+            **vars(summary),
+            data=row.data,
+            tasks=[task_info(t) for t in queries.open_tasks(connection, instance_id)],
+            timers=[timer_info(t) for t in queries.pending_timers(connection, instance_id)],
+            incidents=[incident_info(i) for i in queries.incidents_of(connection, instance_id)],
+            element_states=row.element_states,
+        )
 
 
 def list_instances(
@@ -127,109 +107,79 @@ def list_instances(
     business_key: str | None = None,
     page: int = 1,
     per_page: int = 50,
-) -> dict[str, Any]:
+) -> Page[InstanceInfo]:
+    permissions.require_may_read_cases(actor)
     if status is not None and status not in STATUSES:
         raise InvalidData(
             "unknown status", [{"field": "status", "message": f"must be one of {', '.join(STATUSES)}"}]
         )
-    query = select(ProcessInstance)
-    if status:
-        query = query.where(ProcessInstance.status == status)
-    if process_key:
-        query = query.where(ProcessInstance.process_key == process_key)
-    if business_key:
-        query = query.where(ProcessInstance.business_key == business_key)
-    return paginate(services, query, instance_summary, [ProcessInstance.id.desc()], page, per_page)
+    check_paging(page, per_page)
+    with services.database.reading() as connection:
+        rows, total = queries.list_instances(connection, status, process_key, business_key, page, per_page)
+    return Page([instance_info(r) for r in rows], total, page, per_page)
 
 
-def list_events(services: Services, instance_id: int, actor: Actor) -> dict[str, Any]:
-    with services.database.read() as session:
-        _get(session, instance_id)
-        rows = session.scalars(select(Event).where(Event.instance_id == instance_id).order_by(Event.id)).all()
-        return {"items": [event_view(r) for r in rows], "total": len(rows)}
+def list_events(services: Services, instance_id: int, actor: Actor) -> Page[EventInfo]:
+    permissions.require_may_read_cases(actor)
+    with services.database.reading() as connection:
+        if not queries.instance_exists(connection, instance_id):
+            raise NotFound(f"process instance {instance_id} not found")
+        events = [event_info(r) for r in queries.events_of(connection, instance_id)]
+    return Page(events, len(events), 1, max(len(events), 1))
 
 
-def cancel_instance(services: Services, instance_id: int, actor: Actor) -> dict[str, Any]:
-    require_role(actor, "manager")
+def cancel_instance(services: Services, instance_id: int, actor: Actor) -> InstanceInfo:
+    permissions.require_may_manage_instances(actor)
     with services.clock.pinned() as now, services.uow() as uow:
-        instance = uow.lock_instance(instance_id)
-        if instance.status in ("completed", "cancelled"):
+        instance = uow.instances.lock(instance_id)
+        if instance.ended:
             raise Conflict(f"instance {instance_id} has already ended ({instance.status})")
-        workflow = steps.restore(services, instance)
-        runtime.cancel(workflow)
-        instance.status, instance.ended_at = "cancelled", now  # before write-back: not "completed"
-        steps.write_back(services, uow, instance, workflow, actor.name, "cancel", None)
-        audit.record(uow.session, instance.id, "instance_cancelled", now, actor.name)
+        run_step(services, uow, instance, Cancel(), actor.name, "cancel", status="cancelled")
+        uow.events.record(instance.id, "instance_cancelled", now, actor.name)
         uow.commit()
-        return instance_summary(instance)
+        return instance_info(instance)
 
 
-def suspend_instance(services: Services, instance_id: int, actor: Actor) -> dict[str, Any]:
-    require_role(actor, "manager")
+def suspend_instance(services: Services, instance_id: int, actor: Actor) -> InstanceInfo:
+    permissions.require_may_manage_instances(actor)
     with services.clock.pinned() as now, services.uow() as uow:
-        instance = uow.lock_instance(instance_id)
+        instance = uow.instances.lock(instance_id)
         if instance.status not in ("running", "error"):
             raise Conflict(
                 f"instance {instance_id} is {instance.status}; only running instances can be suspended"
             )
-        instance.status = "suspended"
-        audit.record(uow.session, instance.id, "instance_suspended", now, actor.name)
+        carry_cached_workflow(services, uow, instance)
+        uow.instances.set_status(instance, "suspended")
+        uow.events.record(instance.id, "instance_suspended", now, actor.name)
         uow.commit()
-        return instance_summary(instance)
+        return instance_info(instance)
 
 
-def resume_instance(services: Services, instance_id: int, actor: Actor) -> dict[str, Any]:
+def resume_instance(services: Services, instance_id: int, actor: Actor) -> InstanceInfo:
     """Resume and catch up: timers that fell due meanwhile fire in due order, kept messages arrive."""
-    require_role(actor, "manager")
+    permissions.require_may_manage_instances(actor)
     with services.clock.pinned() as now:
         with services.uow() as uow:
-            instance = uow.lock_instance(instance_id)
+            instance = uow.instances.lock(instance_id)
             if instance.status != "suspended":
                 raise Conflict(f"instance {instance_id} is {instance.status}, not suspended")
-            open_incidents = uow.session.scalar(
-                select(func.count())
-                .select_from(Incident)
-                .where(Incident.instance_id == instance_id, Incident.resolved_at.is_(None))
+            carry_cached_workflow(services, uow, instance)
+            uow.instances.set_status(
+                instance, "error" if uow.incidents.open_count(instance_id) else "running"
             )
-            instance.status = "error" if open_incidents else "running"
-            audit.record(uow.session, instance.id, "instance_resumed", now, actor.name)
+            uow.events.record(instance.id, "instance_resumed", now, actor.name)
             uow.commit()
         if instance.status == "running":
             fire_due_timers(services, now, instance_id=instance_id)
             with services.uow() as uow:
-                instance = uow.lock_instance(instance_id)
+                instance = uow.instances.lock(instance_id)
                 if instance.status == "running":
-                    steps.apply(services, uow, instance, lambda wf: runtime.run(wf), actor.name, "resume")
+                    run_step(services, uow, instance, Run(), actor.name, "resume")
                 uow.commit()
-        return instance_summary(instance)
+        return instance_info(instance)
 
 
-def paginate(
-    services: Services, query: Any, view: Any, order: Any, page: int, per_page: int, tuples: bool = False
-) -> dict[str, Any]:
-    """``{items, total, page, per_page}`` for ``query``; ``tuples`` passes each row's columns to ``view``."""
-    if page < 1 or not 1 <= per_page <= 200:
-        raise InvalidData(
-            "bad paging", [{"field": "per_page", "message": "page must be >= 1 and per_page 1..200"}]
-        )
-    with services.database.read() as session:
-        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-        paged = query.order_by(*order).offset((page - 1) * per_page).limit(per_page)
-        if tuples:
-            items = [view(*row) for row in session.execute(paged).all()]
-        else:
-            items = [view(row) for row in session.scalars(paged).all()]
-        return {"items": items, "total": total, "page": page, "per_page": per_page}
-
-
-def _get(session: Session, instance_id: int) -> ProcessInstance:
-    instance = session.get(ProcessInstance, instance_id)
-    if instance is None:
-        raise NotFound(f"process instance {instance_id} not found")
-    return instance
-
-
-def _business_fields(data: dict[str, Any]) -> dict[str, Any]:
+def _business_fields(data: dict[str, Any]) -> dict[str, str | None]:
     customer = data.get("customer") if isinstance(data.get("customer"), dict) else {}
     product = data.get("product") if isinstance(data.get("product"), dict) else {}
     return {
@@ -242,24 +192,3 @@ def _business_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 def _short(value: Any) -> str | None:
     return str(value)[:120] if value is not None else None
-
-
-def _next_business_key(uow: UnitOfWork, services: Services) -> str:
-    """RMA-YYYYMMDD-NNNN, the date in the business time zone; unique under concurrency.
-
-    One upsert both creates the day's counter and takes the next number atomically; a number
-    whose key a caller already chose by hand is skipped.
-    """
-    day = services.clock.now().astimezone(ZoneInfo(services.settings.business_tz)).strftime("%Y%m%d")
-    insert = pg_insert if not uow.database.is_sqlite else sqlite_insert
-    take_next = (
-        insert(BusinessKeyCounter)
-        .values(day=day, last=1)
-        .on_conflict_do_update(index_elements=["day"], set_={"last": BusinessKeyCounter.last + 1})
-        .returning(BusinessKeyCounter.last)
-    )
-    while True:
-        number = uow.session.execute(take_next).scalar_one()
-        key = f"RMA-{day}-{number:04d}"
-        if not uow.session.scalar(select(ProcessInstance.id).where(ProcessInstance.business_key == key)):
-            return key

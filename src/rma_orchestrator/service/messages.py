@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-
-from ..engine import runtime
-from ..errors import Conflict, InvalidData
-from ..store.models import MessageInbox
-from . import audit, steps
+from ..engine.step import DeliverMessage
+from ..errors import Conflict, DuplicateDelivery, InvalidData
+from . import permissions
 from .context import Actor, Services
-from .permissions import require_role
+from .projection import Projection
+from .results import Delivery
+from .steps import carry_cached_workflow, run_step
 
 KEEP_FOR = timedelta(days=30)
 
@@ -25,9 +23,9 @@ def deliver_message(
     payload: Any,
     actor: Actor,
     idempotency_key: str | None = None,
-) -> dict[str, Any]:
-    """Deliver to the instance waiting for ``name``, or keep it until it waits; ``{delivered}``."""
-    require_role(actor, "staff", "manager")
+) -> Delivery:
+    """Deliver to the instance waiting for ``name``, or keep it until it waits."""
+    permissions.require_may_send_messages(actor)
     errors = []
     if not isinstance(name, str) or not name:
         errors.append({"field": "name", "message": "name is required"})
@@ -40,55 +38,35 @@ def deliver_message(
     payload = payload if payload is not None else {}
     try:
         return _deliver(services, name, business_key, payload, actor, idempotency_key)
-    except IntegrityError:
+    except DuplicateDelivery:
         # A concurrent delivery with the same idempotency key won the race: answer as it did.
         return _deliver(services, name, business_key, payload, actor, idempotency_key)
 
 
 def _deliver(
     services: Services, name: str, business_key: str, payload: Any, actor: Actor, idempotency_key: str | None
-) -> dict[str, Any]:
+) -> Delivery:
     with services.clock.pinned() as now, services.uow() as uow:
-        session = uow.session
         if idempotency_key is not None:
-            earlier = session.scalar(
-                select(MessageInbox).where(MessageInbox.idempotency_key == idempotency_key)
-            )
+            earlier = uow.inbox.status_for_idempotency_key(idempotency_key)
             if earlier is not None:
-                return {"delivered": earlier.status == "delivered", "duplicate": True}
-        instance = uow.lock_instance_by_business_key(business_key)
-        if instance.status in ("completed", "cancelled"):
+                return Delivery(delivered=earlier == "delivered", duplicate=True)
+        instance = uow.instances.lock_by_business_key(business_key)
+        if instance.ended:
             raise Conflict(f"case {business_key} has already ended ({instance.status})")
-        inbox = MessageInbox(
-            name=name,
-            business_key=business_key,
-            payload=payload,
-            idempotency_key=idempotency_key,
-            received_at=now,
-            expires_at=now + KEEP_FOR,
-            status="pending",
-            actor=actor.name,
+        message_id = uow.inbox.insert(
+            name, business_key, payload, idempotency_key, now, now + KEEP_FOR, actor.name
         )
-        session.add(inbox)
-        session.flush()
-        delivered = False
-        if instance.status == "running":
-            workflow = steps.restore(services, instance)
-            if runtime.waits_for_message(workflow, name):
-                inbox.status, inbox.delivered_at, inbox.instance_id = "delivered", now, instance.id
-                audit.record(session, instance.id, "message_received", now, actor.name, None, name=name)
-                steps.apply(
-                    services,
-                    uow,
-                    instance,
-                    lambda wf: runtime.deliver_message(wf, name, payload),
-                    actor.name,
-                    "message",
-                    workflow,
-                )
-                delivered = True
-        if not delivered:
-            audit.record(session, instance.id, "message_kept", now, actor.name, None, name=name)
-            instance.projection = {**instance.projection, "kept": instance.projection.get("kept", 0) + 1}
+        projection = Projection.load(instance.projection)
+        delivered = instance.status == "running" and projection.waits_for(name)
+        if delivered:
+            uow.inbox.mark_delivered([message_id], now, instance.id)
+            uow.events.record(instance.id, "message_received", now, actor.name, None, name=name)
+            run_step(services, uow, instance, DeliverMessage(name, payload), actor.name, "message")
+        else:
+            uow.events.record(instance.id, "message_kept", now, actor.name, None, name=name)
+            projection.kept += 1
+            carry_cached_workflow(services, uow, instance)
+            uow.instances.set_projection(instance, projection.dump())
         uow.commit()
-        return {"delivered": delivered}
+        return Delivery(delivered=delivered)

@@ -1,14 +1,88 @@
-"""Who may do what (DESIGN §7): one place for the role checks every command uses."""
+"""Who may do what (DESIGN §7): every rule of commands and reads, decided here and nowhere else.
+
+``staff`` work their groups' tasks, start cases, read, send messages; ``manager`` also works
+any task, assigns, cancels, suspends, resumes and retries; ``analyst`` deploys and validates
+and sees every task; ``admin`` does everything, including users and the clock.
+"""
 
 from __future__ import annotations
 
-from ..errors import Forbidden
+from ..errors import Forbidden, TaskHeldByOther
 from .context import Actor
 
 
+def has_role(actor: Actor, *roles: str) -> bool:
+    """Admins have every role."""
+    return actor.role == "admin" or actor.role in roles
+
+
 def require_role(actor: Actor, *roles: str) -> None:
-    """Admins pass every check; others need one of ``roles``."""
-    if not actor.has_role(*roles):
+    if not has_role(actor, *roles):
         raise Forbidden(
             f"{actor.name} ({actor.role}) may not do this; it needs the role {' or '.join(roles)}"
         )
+
+
+def require_may_start(actor: Actor) -> None:
+    require_role(actor, "staff", "manager")
+
+
+def require_may_send_messages(actor: Actor) -> None:
+    require_role(actor, "staff", "manager")
+
+
+def require_may_manage_instances(actor: Actor) -> None:
+    """Cancel, suspend, resume, retry incidents, assign tasks."""
+    require_role(actor, "manager")
+
+
+def require_may_deploy(actor: Actor) -> None:
+    require_role(actor, "analyst")
+
+
+def require_may_administer(actor: Actor) -> None:
+    """Users, the working-day calendar, the controlled clock."""
+    require_role(actor, "admin")
+
+
+def require_may_read_cases(actor: Actor) -> None:
+    """Every signed-in role reads cases, their audit trails, definitions and incidents."""
+    require_role(actor, "staff", "manager", "analyst")
+
+
+def may_work_group(actor: Actor, group: str | None) -> bool:
+    return has_role(actor, "manager") or (group is not None and group in actor.groups)
+
+
+def sees_every_task(actor: Actor) -> bool:
+    return has_role(actor, "manager", "analyst")
+
+
+def task_visibility(actor: Actor) -> tuple[frozenset[str], str] | None:
+    """The (groups, user) whose tasks the actor sees, or None for every task."""
+    return None if sees_every_task(actor) else (actor.groups, actor.name)
+
+
+def require_may_see_task(actor: Actor, group: str | None, assignee: str | None) -> None:
+    if not (sees_every_task(actor) or may_work_group(actor, group) or assignee == actor.name):
+        raise Forbidden(f"{actor.name} may not see tasks of the group {group}")
+
+
+def require_may_claim(actor: Actor, group: str | None, assignee: str | None, task_id: str) -> None:
+    if not may_work_group(actor, group):
+        raise Forbidden(f"{actor.name} is not in the group {group} of this task")
+    if assignee not in (None, actor.name):
+        raise TaskHeldByOther(f"task {task_id} is claimed by {assignee}")
+
+
+def require_may_unclaim(actor: Actor, assignee: str | None, task_id: str) -> None:
+    if assignee != actor.name and not has_role(actor, "manager"):
+        raise TaskHeldByOther(f"task {task_id} is claimed by {assignee or 'nobody'}")
+
+
+def require_may_complete(actor: Actor, group: str | None, assignee: str | None, task_id: str) -> None:
+    """Group members complete unclaimed tasks or their own; managers any task."""
+    if not may_work_group(actor, group):
+        raise Forbidden(f"{actor.name} is not in the group {group} of this task")
+    if assignee not in (None, actor.name) and not has_role(actor, "manager"):
+        raise TaskHeldByOther(f"task {task_id} is claimed by {assignee}")

@@ -1,7 +1,7 @@
 """Keeps the projection tables (open human tasks, pending timers, message subscriptions) in step.
 
 The instance row remembers what it last projected, so a step compares in memory and
-touches only the rows that changed instead of reading all three tables every time.
+writes only what changed, one statement per kind of change, instead of reading the tables.
 """
 
 from __future__ import annotations
@@ -10,12 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.orm import Session
-
-from ..engine.runtime import Snapshot, TimerView
-from ..store.models import HumanTask, MessageSubscription, ProcessInstance, Timer
-from . import audit
+from ..engine.snapshot import Snapshot, TimerView
+from ..store.events import EventLog
+from ..store.instances import InstanceRecord
+from ..store.projection import ProjectionRepository
 
 
 @dataclass
@@ -44,6 +42,37 @@ class Projection:
     def dump(self) -> dict[str, Any]:
         return {"tasks": self.tasks, "timers": self.timers, "waits": self.waits, "kept": self.kept}
 
+    def waits_for(self, name: str) -> bool:
+        return name in self.waits.values()
+
+
+@dataclass(frozen=True)
+class TimerChanges:
+    created: list[tuple[int, datetime]]
+    cancelled: list[int]
+    fired: list[int]
+
+    @property
+    def closed(self) -> set[int]:
+        """Rows of timers that stopped waiting in this step."""
+        return {*self.cancelled, *self.fired}
+
+
+def sync_projection(
+    rows: ProjectionRepository,
+    events: EventLog,
+    instance: InstanceRecord,
+    previous: Projection,
+    snap: Snapshot,
+    now: datetime,
+) -> tuple[Projection, TimerChanges]:
+    """Write what changed between ``previous`` and ``snap``; returns the new projection and timer changes."""
+    step = _ProjectionStep(rows, events, instance, previous, Projection(kept=previous.kept), snap, now)
+    step.sync_tasks()
+    changes = step.sync_timers()
+    step.sync_waits()
+    return step.current, changes
+
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
@@ -51,27 +80,6 @@ def _iso(value: datetime | None) -> str | None:
 
 def _timer_key(task_id: str, due_at: datetime) -> str:
     return f"{task_id}|{due_at.isoformat()}"
-
-
-def _wait_key(task_id: str, name: str) -> str:
-    return f"{task_id}|{name}"
-
-
-@dataclass(frozen=True)
-class TimerChanges:
-    created: list[tuple[int, datetime]]
-    cancelled: list[int]
-
-
-def sync_projection(
-    session: Session, instance: ProcessInstance, previous: Projection, snap: Snapshot, now: datetime
-) -> tuple[Projection, TimerChanges]:
-    """Write what changed between ``previous`` and ``snap``; returns the new projection and timer changes."""
-    step = _ProjectionStep(session, instance, previous, Projection(), snap, now)
-    step.sync_tasks()
-    changes = step.sync_timers()
-    step.sync_waits()
-    return step.current, changes
 
 
 def _task_due_times(timers: list[TimerView]) -> dict[str, datetime]:
@@ -87,8 +95,9 @@ def _task_due_times(timers: list[TimerView]) -> dict[str, datetime]:
 class _ProjectionStep:
     """One step's projection work: compares ``previous`` with ``snap`` and fills ``current``."""
 
-    session: Session
-    instance: ProcessInstance
+    rows: ProjectionRepository
+    events: EventLog
+    instance: InstanceRecord
     previous: Projection
     current: Projection
     snap: Snapshot
@@ -97,15 +106,13 @@ class _ProjectionStep:
     def sync_tasks(self) -> None:
         due = _task_due_times([*self.snap.timers, *self.snap.fired_timers])
         new_tasks: list[dict[str, Any]] = []
+        changed_due: list[tuple[str, datetime | None]] = []
         for view in self.snap.user_tasks:
             due_at = due.get(view.task_id)
             earlier = self.previous.tasks.get(view.task_id)
             if earlier is not None:  # a deadline that passed (its timer fired) stays: the task is overdue
-                due_at = (
-                    min(datetime.fromisoformat(earlier), due_at)
-                    if due_at
-                    else datetime.fromisoformat(earlier)
-                )
+                earlier_at = datetime.fromisoformat(earlier)
+                due_at = min(earlier_at, due_at) if due_at else earlier_at
             self.current.tasks[view.task_id] = _iso(due_at)
             if view.task_id not in self.previous.tasks:
                 new_tasks.append(
@@ -115,15 +122,15 @@ class _ProjectionStep:
                         "process_key": view.process_key,
                         "element_id": view.element_id,
                         "name": view.name,
-                        "group": view.lane,
+                        "group_name": view.lane,
                         "form": view.form,
                         "status": "open",
                         "created_at": self.now,
                         "due_at": due_at,
+                        "data": view.data,
                     }
                 )
-                audit.record(
-                    self.session,
+                self.events.record(
                     self.instance.id,
                     "task_created",
                     self.now,
@@ -133,146 +140,118 @@ class _ProjectionStep:
                     group=view.lane,
                 )
             elif self.previous.tasks[view.task_id] != self.current.tasks[view.task_id]:
-                self.session.execute(
-                    update(HumanTask).where(HumanTask.id == view.task_id).values(due_at=due_at)
-                )
-        if new_tasks:  # Core inserts: the ORM's unit of work costs more than the rows themselves
-            self.session.execute(insert(HumanTask), new_tasks)
-        for task_id in self.previous.tasks:
-            if task_id in self.current.tasks:
-                continue
-            row = self.session.get(HumanTask, task_id)  # the task this command completed is already loaded
-            if row is not None and row.status == "open":  # gone without being completed: cancelled
-                row.status, row.completed_at = "cancelled", self.now
-                audit.record(
-                    self.session,
-                    self.instance.id,
-                    "task_cancelled",
-                    self.now,
-                    None,
-                    row.element_id,
-                    task_id=row.id,
-                )
+                changed_due.append((view.task_id, due_at))
+        self.rows.insert_tasks(new_tasks)
+        self.rows.set_task_due(changed_due)
+        gone = [task_id for task_id in self.previous.tasks if task_id not in self.current.tasks]
+        # The task this command completed is no longer open; the others left without completion.
+        for task_id, element_id in self.rows.cancel_open_tasks(gone, self.now):
+            self.events.record(
+                self.instance.id, "task_cancelled", self.now, None, element_id, task_id=task_id
+            )
 
     def sync_timers(self) -> TimerChanges:
         created: list[tuple[str, dict[str, Any]]] = []
-        cancelled: list[int] = []
         for view in self.snap.timers:
             key = _timer_key(view.task_id, view.due_at)
             if key in self.previous.timers:
                 self.current.timers[key] = self.previous.timers[key]
                 continue
-            created.append(
-                (
-                    key,
-                    {
-                        "instance_id": self.instance.id,
-                        "task_id": view.task_id,
-                        "element_id": view.element_id,
-                        "process_key": view.process_key,
-                        "attached_to": view.attached_to,
-                        "due_at": view.due_at,
-                        "status": "pending",
-                        "sla": view.sla,
-                    },
-                )
-            )
-        gone = {key: row_id for key, row_id in self.previous.timers.items() if key not in self.current.timers}
-        if gone:
-            fired = []
-            for key, row_id in gone.items():
+            created.append((key, self._timer_row(view, "pending")))
+        fired: list[int] = []
+        cancelled: list[int] = []
+        for key, row_id in self.previous.timers.items():
+            if key not in self.current.timers:
                 (fired if self.snap.timer_fired(key.split("|", 1)[0]) else cancelled).append(row_id)
-            if cancelled:
-                self.session.execute(
-                    update(Timer)
-                    .where(Timer.id.in_(cancelled), Timer.status.in_(("pending", "claimed")))
-                    .values(status="cancelled")
-                    .execution_options(synchronize_session=False)
-                )
-            if fired:
-                query = select(Timer).where(Timer.id.in_(fired), Timer.status.in_(("pending", "claimed")))
-                for row in self.session.scalars(query):
-                    self._close_timer(row, "fired")
+        self.rows.cancel_timers(cancelled)
+        self._close_fired(fired)
         self._record_timers_fired_unseen()
+        ids = self.rows.insert_timers([row for _, row in created])
         new_timers: list[tuple[int, datetime]] = []
-        for key, row in created:  # one INSERT … RETURNING each: ids are needed for the projection
-            timer_id = self.session.execute(insert(Timer).values(row).returning(Timer.id)).scalar_one()
+        for (key, row), timer_id in zip(created, ids, strict=True):
             self.current.timers[key] = timer_id
             new_timers.append((timer_id, row["due_at"]))
-        return TimerChanges(new_timers, cancelled)
+        return TimerChanges(new_timers, cancelled, fired)
+
+    def _timer_row(self, view: TimerView, status: str) -> dict[str, Any]:
+        return {
+            "instance_id": self.instance.id,
+            "task_id": view.task_id,
+            "element_id": view.element_id,
+            "process_key": view.process_key,
+            "attached_to": view.attached_to,
+            "due_at": view.due_at,
+            "status": status,
+            "sla": view.sla,
+        }
+
+    def _close_fired(self, timer_ids: list[int]) -> None:
+        closed = []
+        for timer_id, element_id, due_at, sla in self.rows.open_timers(timer_ids):
+            closed.append((timer_id, self.now, self._record_fired(timer_id, element_id, due_at, sla)))
+        self.rows.mark_timers_fired(closed)
 
     def _record_timers_fired_unseen(self) -> None:
         """Timers created and fired within this step (overdue when set): a fired row and its events."""
         projected = {key.split("|", 1)[0] for key in self.previous.timers}
-        for view in self.snap.fired_timers:
-            if view.task_id in projected:
-                continue
-            row = Timer(
-                instance_id=self.instance.id,
-                task_id=view.task_id,
-                element_id=view.element_id,
-                process_key=view.process_key,
-                attached_to=view.attached_to,
-                due_at=view.due_at,
-                status="pending",
-                sla=view.sla,
-            )
-            self.session.add(row)
-            self.session.flush()
-            self._close_timer(row, "fired")
+        unseen = [view for view in self.snap.fired_timers if view.task_id not in projected]
+        rows = []
+        for view in unseen:
+            row = self._timer_row(view, "fired")
+            row["fired_at"] = self.now
+            row["lag_seconds"] = _lag(self.now, view.due_at)
+            rows.append(row)
+        for view, timer_id in zip(unseen, self.rows.insert_timers(rows), strict=True):
+            self._record_fired(timer_id, view.element_id, view.due_at, view.sla)
 
-    def _close_timer(self, row: Timer, status: str) -> None:
-        row.status = status
-        if status != "fired":
-            return
-        row.fired_at = self.now
-        lag = max((self.now - row.due_at) / timedelta(seconds=1), 0.0)
-        row.lag_seconds = lag
-        audit.record(
-            self.session,
+    def _record_fired(self, timer_id: int, element_id: str, due_at: datetime, sla: str | None) -> float:
+        lag = _lag(self.now, due_at)
+        self.events.record(
             self.instance.id,
             "timer_fired",
             self.now,
             "scheduler",
-            row.element_id,
-            timer_id=row.id,
-            due_at=row.due_at.isoformat(),
+            element_id,
+            timer_id=timer_id,
+            due_at=due_at.isoformat(),
             lag_seconds=round(lag, 3),
         )
-        if row.sla:
-            audit.record(
-                self.session,
+        if sla:
+            self.events.record(
                 self.instance.id,
                 "sla_breached",
                 self.now,
                 "scheduler",
-                row.element_id,
-                sla=row.sla,
-                timer_id=row.id,
+                element_id,
+                sla=sla,
+                timer_id=timer_id,
             )
+        return lag
 
     def sync_waits(self) -> None:
+        new: list[dict[str, Any]] = []
         for wait in self.snap.message_waits:
-            key = _wait_key(wait.task_id, wait.name)
+            key = f"{wait.task_id}|{wait.name}"
             self.current.waits[key] = wait.name
             if key not in self.previous.waits:
-                self.session.execute(
-                    insert(MessageSubscription).values(
-                        instance_id=self.instance.id,
-                        business_key=self.instance.business_key,
-                        message_name=wait.name,
-                        task_id=wait.task_id,
-                        element_id=wait.element_id,
-                        created_at=self.now,
-                    )
+                new.append(
+                    {
+                        "instance_id": self.instance.id,
+                        "business_key": self.instance.business_key,
+                        "message_name": wait.name,
+                        "task_id": wait.task_id,
+                        "element_id": wait.element_id,
+                        "created_at": self.now,
+                    }
                 )
-        for key, name in self.previous.waits.items():
-            if key not in self.current.waits:
-                task_id = key.split("|", 1)[0]
-                self.session.execute(
-                    delete(MessageSubscription).where(
-                        MessageSubscription.instance_id == self.instance.id,
-                        MessageSubscription.task_id == task_id,
-                        MessageSubscription.message_name == name,
-                    )
-                )
+        self.rows.insert_subscriptions(new)
+        gone = [
+            (key.split("|", 1)[0], name)
+            for key, name in self.previous.waits.items()
+            if key not in self.current.waits
+        ]
+        self.rows.delete_subscriptions(self.instance.id, gone)
+
+
+def _lag(now: datetime, due_at: datetime) -> float:
+    return max((now - due_at) / timedelta(seconds=1), 0.0)

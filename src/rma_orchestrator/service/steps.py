@@ -1,141 +1,132 @@
-"""The shared shape of every instance command: restore, apply, run, write back (DESIGN §2).
+"""The shared shape of every instance command (DESIGN §2): one engine step, written back in the unit of work.
 
-``write_back`` projects the workflow into the tables (open human tasks, pending timers,
-message subscriptions), records audit events and incidents, and hands kept messages to
-waits that just opened, all inside the caller's transaction.
+``run_step`` takes the live workflow from the cache (or lets the engine restore it), makes the
+one engine call, projects the result into the tables, records audit events and incidents, and
+puts the workflow back into the cache only once the transaction has committed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from ..engine import runtime, serializer
 from ..engine.runtime import ProcessError
-from ..store.models import Incident, MessageInbox, ProcessInstance
+from ..engine.step import Command, StepResult, step
+from ..store.instances import InstanceRecord, InstanceWrite
+from ..store.messages import KeptMessage
 from ..store.uow import UnitOfWork
-from . import audit
 from .context import Services
-from .projection import Projection, sync_projection
-
-Action = Callable[[BpmnWorkflow], ProcessError | None]
+from .projection import Projection, TimerChanges, sync_projection
 
 
-def restore(services: Services, instance: ProcessInstance) -> BpmnWorkflow:
-    definition = services.definitions.get(instance.definition_id)
-    return serializer.loads(
-        instance.state, definition.spec, definition.subprocess_specs, services.script_engine
-    )
+@dataclass(frozen=True)
+class StepOutcome:
+    error: ProcessError | None
+    result: StepResult
+    timers: TimerChanges
 
 
-def apply(
+def run_step(
     services: Services,
     uow: UnitOfWork,
-    instance: ProcessInstance,
-    action: Action,
+    instance: InstanceRecord,
+    command: Command,
     actor: str,
-    command: str,
-    workflow: BpmnWorkflow | None = None,
+    command_name: str,
     engine_time: datetime | None = None,
-) -> ProcessError | None:
-    """Restore (unless given), apply ``action`` and write everything back in ``uow``.
+    status: str | None = None,
+) -> StepOutcome:
+    """Apply ``command`` to ``instance`` (locked in ``uow``) and write everything back.
 
-    ``engine_time`` is the "now" the engine sees while applying (a timer's due time, so a
-    late firing behaves as if on time and chained timers count from there); the audit
-    trail keeps the real time.
+    ``engine_time`` is the "now" the engine sees (a timer's due time, so a late firing
+    behaves as if on time and chained timers count from there); the audit trail keeps the
+    real time. ``status`` overrides the status the step leaves (a cancel). Raises KeyError,
+    with nothing changed, when the command names a task that is not open.
     """
-    workflow = workflow or restore(services, instance)
-    if engine_time is None:
-        error = action(workflow)
-    else:
-        with services.clock.pinned(engine_time):
-            error = action(workflow)
-    write_back(services, uow, instance, workflow, actor, command, error)
-    return error
-
-
-def write_back(
-    services: Services,
-    uow: UnitOfWork,
-    instance: ProcessInstance,
-    workflow: BpmnWorkflow,
-    actor: str,
-    command: str,
-    error: ProcessError | None,
-) -> None:
     now = services.clock.now()
-    session = uow.session
+    definition = services.definitions.get(instance.definition_id)
     previous = Projection.load(instance.projection)
-    snap = runtime.snapshot(workflow)
-    kept_count = previous.kept
-    for _ in range(100):  # kept messages may open new waits; bounded against ping-pong
-        if error is not None or snap.completed or kept_count <= 0:
-            break
-        kept = _kept_message_for(session, instance.business_key, {wait.name for wait in snap.message_waits})
-        if kept is None:
-            break
-        kept_count -= 1
-        kept.status, kept.delivered_at, kept.instance_id = "delivered", now, instance.id
-        audit.record(
-            session, instance.id, "message_received", now, kept.actor, None, name=kept.name, kept=True
+    kept = uow.inbox.kept_for(instance.business_key, now) if previous.kept > 0 else []
+    workflow = services.workflows.take(instance.id, instance.revision)
+    with services.clock.pinned(engine_time or now):
+        result = step(
+            definition,
+            services.script_engine,
+            command,
+            workflow,
+            lambda: uow.instances.state(instance.id),
+            kept,
         )
-        error = runtime.deliver_message(workflow, kept.name, kept.payload)
-        snap = runtime.snapshot(workflow)
-    current, timer_changes = sync_projection(session, instance, previous, snap, now)
-    current.kept = max(kept_count, 0)
-    instance.projection = current.dump()
-    instance.state = serializer.dumps(workflow)
-    instance.data = snap.data
-    instance.element_states = snap.element_states
+    _record_kept_deliveries(uow, instance, result, {m.id: m for m in kept}, now)
+    snap = result.snapshot
+    current, timer_changes = sync_projection(uow.projection, uow.events, instance, previous, snap, now)
+    current.kept = len(kept) - len(result.delivered_kept) if previous.kept > 0 else 0
+    new_status, outcome, ended_at = _status_after(instance, result, status, now)
+    error = result.error
     if error is not None:
-        instance.status = "error"
-        incident = Incident(
-            instance_id=instance.id,
-            task_id=error.task_id,
-            element_id=error.element_id,
-            message=error.message,
-            details=error.details,
-            command=command,
-            created_at=now,
+        incident_id = uow.incidents.insert(
+            instance.id, error.task_id, error.element_id, error.message, error.details, command_name, now
         )
-        session.add(incident)
-        session.flush()
-        audit.record(
-            session,
+        uow.events.record(
             instance.id,
             "incident_raised",
             now,
             actor,
             error.element_id,
-            incident_id=incident.id,
+            incident_id=incident_id,
             message=error.message,
         )
-    elif snap.completed and instance.status not in ("completed", "cancelled"):
-        instance.status, instance.outcome, instance.ended_at = "completed", snap.outcome, now
-        audit.record(
-            session, instance.id, "instance_completed", now, actor, snap.outcome, outcome=snap.outcome
-        )
-    elif instance.status == "error" and not snap.error_task_ids:
-        instance.status = "running"
+    elif new_status == "completed" and instance.status != "completed":
+        uow.events.record(instance.id, "instance_completed", now, actor, outcome, outcome=outcome)
+    uow.instances.write_back(
+        instance,
+        InstanceWrite(
+            state=result.state,
+            data=snap.data,
+            element_states=snap.element_states,
+            projection=current.dump(),
+            status=new_status,
+            outcome=outcome,
+            ended_at=ended_at,
+        ),
+    )
+    revision = instance.revision
+    uow.after_commit(lambda: services.workflows.put(instance.id, revision, result.workflow))
     if timer_changes.created or timer_changes.cancelled:
         uow.after_commit(lambda: services.announce_timers(timer_changes.created, timer_changes.cancelled))
+    return StepOutcome(error, result, timer_changes)
 
 
-def _kept_message_for(session: Session, business_key: str, names: set[str]) -> MessageInbox | None:
-    """The oldest kept message for one of the waits open now."""
-    if not names:
-        return None
-    return session.scalar(
-        select(MessageInbox)
-        .where(
-            MessageInbox.business_key == business_key,
-            MessageInbox.status == "pending",
-            MessageInbox.name.in_(names),
+def _status_after(
+    instance: InstanceRecord, result: StepResult, forced: str | None, now: datetime
+) -> tuple[str, str | None, datetime | None]:
+    """(status, outcome, ended at) after the step."""
+    if forced is not None:
+        return forced, instance.outcome, now if forced in ("completed", "cancelled") else instance.ended_at
+    snap = result.snapshot
+    if result.error is not None:
+        return "error", instance.outcome, instance.ended_at
+    if snap.completed and instance.status not in ("completed", "cancelled"):
+        return "completed", snap.outcome, now
+    if instance.status == "error" and not snap.error_task_ids:
+        return "running", instance.outcome, instance.ended_at
+    return instance.status, instance.outcome, instance.ended_at
+
+
+def _record_kept_deliveries(
+    uow: UnitOfWork, instance: InstanceRecord, result: StepResult, kept: dict[int, KeptMessage], now: datetime
+) -> None:
+    uow.inbox.mark_delivered(result.delivered_kept, now, instance.id)
+    for message_id in result.delivered_kept:
+        message = kept[message_id]
+        uow.events.record(
+            instance.id, "message_received", now, message.actor, None, name=message.name, kept=True
         )
-        .order_by(MessageInbox.id)
-        .limit(1)
-    )
+
+
+def carry_cached_workflow(services: Services, uow: UnitOfWork, instance: InstanceRecord) -> None:
+    """Before a write that leaves the workflow as it was (status, kept count): its cached copy stays valid."""
+    workflow = services.workflows.take(instance.id, instance.revision)
+    if workflow is not None:
+        revision = instance.revision + 1
+        uow.after_commit(lambda: services.workflows.put(instance.id, revision, workflow))

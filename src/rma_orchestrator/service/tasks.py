@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
-from ..engine import runtime
-from ..errors import Conflict, Forbidden, InvalidData, NotFound, TaskHeldByOther, TaskNotOpen
-from ..store.models import HumanTask, ProcessInstance, User
+from ..engine.step import CompleteTask
+from ..errors import Conflict, InvalidData, NotFound, TaskNotOpen
+from ..store import queries
+from ..store import users as stored_users
+from ..store.instances import InstanceRecord
 from ..store.uow import UnitOfWork
-from . import audit, steps
+from . import permissions
 from .context import Actor, Services
 from .forms import validate_form
-from .instances import paginate
-from .permissions import require_role
-from .views import task_view
+from .paging import check_paging
+from .results import Page, TaskDetail, TaskInfo
+from .rows import task_info
+from .steps import run_step
 
 TASK_STATUSES = ("open", "completed", "cancelled")
 
@@ -29,105 +30,82 @@ def list_tasks(
     overdue: bool = False,
     page: int = 1,
     per_page: int = 50,
-) -> dict[str, Any]:
+) -> Page[TaskInfo]:
     """Tasks the actor may see: their groups' and their own (managers and analysts see all)."""
     if status is not None and status not in TASK_STATUSES:
         raise InvalidData(
             "unknown status", [{"field": "status", "message": f"must be one of {', '.join(TASK_STATUSES)}"}]
         )
-    query = select(HumanTask, ProcessInstance.business_key).join(
-        ProcessInstance, ProcessInstance.id == HumanTask.instance_id
+    check_paging(page, per_page)
+    where = queries.TaskFilter(
+        status=status,
+        assignee=actor.name if assignee == "me" else assignee,
+        group=group,
+        due_before=services.clock.now() if overdue else None,
+        visible_to=permissions.task_visibility(actor),
     )
-    if status:
-        query = query.where(HumanTask.status == status)
-    if assignee:
-        query = query.where(HumanTask.assignee == (actor.name if assignee == "me" else assignee))
-    if group:
-        query = query.where(HumanTask.group == group)
-    if overdue:
-        query = query.where(HumanTask.due_at.is_not(None), HumanTask.due_at < services.clock.now())
-    if not actor.has_role("manager", "analyst"):
-        query = query.where(HumanTask.group.in_(actor.groups) | (HumanTask.assignee == actor.name))
-    order = [HumanTask.created_at, HumanTask.id]
-    return paginate(services, query, task_view, order, page, per_page, tuples=True)
+    with services.database.reading() as connection:
+        rows, total = queries.list_tasks(connection, where, page, per_page)
+    return Page([task_info(r) for r in rows], total, page, per_page)
 
 
-def get_task(services: Services, task_id: str, actor: Actor) -> dict[str, Any]:
-    """The task with its form schema and the data the form starts from."""
-    with services.database.read() as session:
-        task, instance = _load(session, task_id)
-        _check_may_see(actor, task)
-        result = task_view(task, instance.business_key)
-        definition = services.definitions.get(instance.definition_id)
-        result["form"] = task.form
-        result["schema"] = definition.forms.get(task.form) if task.form else None
-        result["data"] = instance.data
-    if task.status == "open":
-        workflow = steps.restore(services, instance)
-        result["data"] = runtime.task_data(workflow, task_id)
-    return result
+def get_task(services: Services, task_id: str, actor: Actor) -> TaskDetail:
+    """The task with its form schema and the data the form starts from (from the projection)."""
+    with services.database.reading() as connection:
+        row = queries.task(connection, task_id)
+    if row is None:
+        raise NotFound(f"task {task_id} not found")
+    permissions.require_may_see_task(actor, row.group, row.assignee)
+    definition = services.definitions.get(row.definition_id)
+    data = row.data if row.status == "open" and row.data is not None else row.instance_data
+    return TaskDetail(
+        **vars(task_info(row)),
+        form=row.form,
+        schema=definition.forms.get(row.form) if row.form else None,
+        data=data,
+    )
 
 
-def claim_task(services: Services, task_id: str, actor: Actor) -> dict[str, Any]:
+def claim_task(services: Services, task_id: str, actor: Actor) -> TaskInfo:
     with services.clock.pinned() as now, services.uow() as uow:
         task, instance = _lock_open(uow, task_id)
-        if not actor.may_work(task.group):
-            raise Forbidden(f"{actor.name} is not in the group {task.group} of this task")
-        if task.assignee not in (None, actor.name):
-            raise TaskHeldByOther(f"task {task_id} is claimed by {task.assignee}")
-        task.assignee = actor.name
-        audit.record(
-            uow.session, instance.id, "task_claimed", now, actor.name, task.element_id, task_id=task.id
-        )
+        permissions.require_may_claim(actor, task.group, task.assignee, task_id)
+        uow.tasks.set_assignee(task_id, actor.name)
+        uow.events.record(instance.id, "task_claimed", now, actor.name, task.element_id, task_id=task_id)
         uow.commit()
-        return task_view(task, instance.business_key)
+        return _with(task, assignee=actor.name)
 
 
-def unclaim_task(services: Services, task_id: str, actor: Actor) -> dict[str, Any]:
+def unclaim_task(services: Services, task_id: str, actor: Actor) -> TaskInfo:
     with services.clock.pinned() as now, services.uow() as uow:
         task, instance = _lock_open(uow, task_id)
-        if task.assignee != actor.name and not actor.has_role("manager"):
-            raise TaskHeldByOther(f"task {task_id} is claimed by {task.assignee or 'nobody'}")
-        task.assignee = None
-        audit.record(
-            uow.session, instance.id, "task_unclaimed", now, actor.name, task.element_id, task_id=task.id
-        )
+        permissions.require_may_unclaim(actor, task.assignee, task_id)
+        uow.tasks.set_assignee(task_id, None)
+        uow.events.record(instance.id, "task_unclaimed", now, actor.name, task.element_id, task_id=task_id)
         uow.commit()
-        return task_view(task, instance.business_key)
+        return _with(task, assignee=None)
 
 
-def assign_task(services: Services, task_id: str, user: str, actor: Actor) -> dict[str, Any]:
-    require_role(actor, "manager")
+def assign_task(services: Services, task_id: str, user: str, actor: Actor) -> TaskInfo:
+    permissions.require_may_manage_instances(actor)
     with services.clock.pinned() as now, services.uow() as uow:
         task, instance = _lock_open(uow, task_id)
-        if not isinstance(user, str) or uow.session.scalar(select(User.id).where(User.name == user)) is None:
+        if not isinstance(user, str) or stored_users.user_by_name(uow.connection, user) is None:
             raise InvalidData("unknown user", [{"field": "user", "message": f"no user named {user!r}"}])
-        task.assignee = user
-        audit.record(
-            uow.session,
-            instance.id,
-            "task_assigned",
-            now,
-            actor.name,
-            task.element_id,
-            task_id=task.id,
-            assignee=user,
+        uow.tasks.set_assignee(task_id, user)
+        uow.events.record(
+            instance.id, "task_assigned", now, actor.name, task.element_id, task_id=task_id, assignee=user
         )
         uow.commit()
-        return task_view(task, instance.business_key)
+        return _with(task, assignee=user)
 
 
-def complete_task(
-    services: Services, task_id: str, data: dict[str, Any] | None, actor: Actor
-) -> dict[str, Any]:
+def complete_task(services: Services, task_id: str, data: dict[str, Any] | None, actor: Actor) -> TaskInfo:
     """Validate ``data`` against the task's form, complete it and run on; claims implicitly."""
     data = data if data is not None else {}
     with services.clock.pinned() as now, services.uow() as uow:
         task, instance = _lock_open(uow, task_id)
-        if not actor.may_work(task.group):
-            raise Forbidden(f"{actor.name} is not in the group {task.group} of this task")
-        if task.assignee not in (None, actor.name) and not actor.has_role("manager"):
-            raise TaskHeldByOther(f"task {task_id} is claimed by {task.assignee}")
+        permissions.require_may_complete(actor, task.group, task.assignee, task_id)
         definition = services.definitions.get(instance.definition_id)
         if task.form:
             validate_form(task.form, definition.forms[task.form], data)
@@ -135,38 +113,26 @@ def complete_task(
             raise InvalidData(
                 "data must be a JSON object", [{"field": "", "message": "must be a JSON object"}]
             )
-        task.status, task.completed_at, task.completed_by = "completed", now, actor.name
-        task.assignee = task.assignee or actor.name
-        audit.record(
-            uow.session, instance.id, "task_completed", now, actor.name, task.element_id, task_id=task.id
-        )
-        steps.apply(
-            services,
-            uow,
-            instance,
-            lambda wf: runtime.complete_user_task(wf, task_id, data),
-            actor.name,
-            "complete_task",
-        )
+        assignee = task.assignee or actor.name
+        uow.tasks.complete(task_id, now, actor.name, assignee)
+        uow.events.record(instance.id, "task_completed", now, actor.name, task.element_id, task_id=task_id)
+        try:
+            run_step(services, uow, instance, CompleteTask(task_id, data), actor.name, "complete_task")
+        except KeyError:
+            raise TaskNotOpen(f"task {task_id} is no longer open in its process") from None
         uow.commit()
-        return task_view(task, instance.business_key)
+        return _with(task, status="completed", assignee=assignee, completed_at=now, completed_by=actor.name)
 
 
-def _load(session: Any, task_id: str) -> tuple[HumanTask, ProcessInstance]:
-    task = session.get(HumanTask, task_id)
+def _lock_open(uow: UnitOfWork, task_id: str) -> tuple[Any, InstanceRecord]:
+    """Lock the task's instance, then read the task: still open, and the instance takes work?"""
+    instance_id = uow.tasks.instance_of(task_id)
+    if instance_id is None:
+        raise NotFound(f"task {task_id} not found")
+    instance = uow.instances.lock(instance_id)
+    task = uow.tasks.get(task_id)  # read after the lock: another command may just have completed it
     if task is None:
         raise NotFound(f"task {task_id} not found")
-    return task, session.get(ProcessInstance, task.instance_id)
-
-
-def _lock_open(uow: UnitOfWork, task_id: str) -> tuple[HumanTask, ProcessInstance]:
-    """Lock the task's instance, then check the task is still open and the instance takes work."""
-    task = uow.session.get(HumanTask, task_id)
-    if task is None:
-        raise NotFound(f"task {task_id} not found")
-    instance = uow.lock_instance(task.instance_id)
-    if not uow.database.is_sqlite:  # read again now that we hold the lock (SQLite held it from BEGIN)
-        uow.session.refresh(task)
     if task.status != "open":
         raise TaskNotOpen(f"task {task_id} is {task.status}")
     if instance.status == "suspended":
@@ -174,8 +140,6 @@ def _lock_open(uow: UnitOfWork, task_id: str) -> tuple[HumanTask, ProcessInstanc
     return task, instance
 
 
-def _check_may_see(actor: Actor, task: HumanTask) -> None:
-    if not (
-        actor.has_role("manager", "analyst") or actor.may_work(task.group) or task.assignee == actor.name
-    ):
-        raise Forbidden(f"{actor.name} may not see tasks of the group {task.group}")
+def _with(row: Any, **changes: Any) -> TaskInfo:
+    """The task as this command left it."""
+    return TaskInfo(**(vars(task_info(row)) | changes))

@@ -7,13 +7,11 @@ import os
 import socket
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-
-from ..engine import runtime
+from ..engine.step import Run
 from ..errors import NotFound
-from ..store.models import ProcessInstance, Timer
-from . import steps
+from ..store import timers as stored_timers
 from .context import SYSTEM, Services
+from .steps import run_step
 
 log = logging.getLogger(__name__)
 CLAIM_FOR = timedelta(minutes=2)
@@ -34,38 +32,11 @@ def claim_due_timers(
     instance_id: int | None = None,
     timer_id: int | None = None,
 ) -> list[int]:
-    """Claim up to ``limit`` due timers of running instances (expired claims included), oldest first.
-
-    One atomic step: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL lets several processes claim
-    side by side without waiting for or taking each other's rows; on SQLite the write lock
-    taken at BEGIN does the same job.
-    """
-    worker = worker or worker_name()
+    """Claim up to ``limit`` due timers of running instances (expired claims included), oldest first."""
     with services.uow() as uow:
-        candidates = (
-            select(Timer.id)
-            .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-            .where(
-                Timer.due_at <= now,
-                ProcessInstance.status == "running",
-                (Timer.status == "pending") | ((Timer.status == "claimed") & (Timer.claimed_until < now)),
-            )
-            .order_by(Timer.due_at, Timer.id)
-            .limit(limit)
+        ids = uow.timers.claim_due(
+            now, now + CLAIM_FOR, worker or worker_name(), limit, instance_id=instance_id, timer_id=timer_id
         )
-        if instance_id is not None:
-            candidates = candidates.where(Timer.instance_id == instance_id)
-        if timer_id is not None:
-            candidates = candidates.where(Timer.id == timer_id)
-        if not services.database.is_sqlite:
-            candidates = candidates.with_for_update(of=Timer, skip_locked=True)
-        ids = list(uow.session.scalars(candidates))
-        if ids:
-            uow.session.execute(
-                update(Timer)
-                .where(Timer.id.in_(ids))
-                .values(status="claimed", claimed_by=worker, claimed_until=now + CLAIM_FOR)
-            )
         uow.commit()
         return ids
 
@@ -74,33 +45,33 @@ def fire_timer(services: Services, timer_id: int, worker: str | None = None) -> 
     """Fire one claimed timer; False when it is no longer ours or no longer due."""
     worker = worker or worker_name()
     with services.clock.pinned(), services.uow() as uow:
-        instance_id = uow.session.scalar(select(Timer.instance_id).where(Timer.id == timer_id))
+        instance_id = uow.timers.instance_of(timer_id)
         if instance_id is None:
             raise NotFound(f"timer {timer_id} not found")
-        instance = uow.lock_instance(instance_id)
-        timer = uow.session.get(Timer, timer_id, populate_existing=True)
+        instance = uow.instances.lock(instance_id)
+        timer = uow.timers.get(timer_id)  # read after the lock
         if timer is None or timer.status != "claimed" or timer.claimed_by != worker:
             return False
         if instance.status != "running":
-            timer.status, timer.claimed_by, timer.claimed_until = "pending", None, None
+            uow.timers.release(timer_id)
             uow.commit()
             return False
-        error = steps.apply(
+        outcome = run_step(
             services,
             uow,
             instance,
-            lambda wf: runtime.run(wf),
+            Run(),
             SYSTEM.name,
             "fire_timer",
             engine_time=timer.due_at + FIRING_EPSILON,
         )
-        if error is not None:
-            timer.status = "failed"
-        elif timer.status == "claimed":  # due in the table but not in the engine: never expected
+        if outcome.error is not None:
+            uow.timers.set_status(timer_id, "failed")
+        elif timer_id not in outcome.timers.closed:  # due in the table but not in the engine: never expected
             log.error(
                 "timer %s (%s) was claimed as due but the engine did not fire it", timer_id, timer.element_id
             )
-            timer.status = "failed"
+            uow.timers.set_status(timer_id, "failed")
         uow.commit()
         return True
 
@@ -133,11 +104,11 @@ def fire_due_timers(
 
 def upcoming_timers(services: Services, until: datetime) -> list[tuple[int, datetime]]:
     """Pending timers of running instances due before ``until`` (to arm alarms for them)."""
-    with services.database.read() as session:
-        rows = session.execute(
-            select(Timer.id, Timer.due_at)
-            .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-            .where(Timer.status == "pending", Timer.due_at < until, ProcessInstance.status == "running")
-            .order_by(Timer.due_at)
-        ).all()
-    return [(row.id, row.due_at) for row in rows]
+    with services.database.reading() as connection:
+        return stored_timers.upcoming(connection, until)
+
+
+def next_due_time(services: Services, until: datetime) -> datetime | None:
+    """The earliest due time of a pending timer of a running instance, up to ``until``."""
+    with services.database.reading() as connection:
+        return stored_timers.next_due(connection, until)

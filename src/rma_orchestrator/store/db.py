@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -49,19 +51,27 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 class Database:
-    """The engine plus two session factories: writers (locking) and readers."""
+    """The engine: write connections (locking on SQLite at BEGIN), read connections, ORM readers for tests."""
 
     def __init__(self, url: str, **kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
-        # Commands flush explicitly where they need ids; no autoflush before every query.
-        self.writer = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
-        self.reader = sessionmaker(
-            self.engine.execution_options(read_only=True), expire_on_commit=False, autoflush=False
-        )
+        self._read_engine = self.engine.execution_options(read_only=True)
+        self.reader = sessionmaker(self._read_engine, expire_on_commit=False, autoflush=False)
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection in a read transaction: one consistent view, never the write lock."""
+        with self._read_engine.connect() as connection, connection.begin():
+            yield connection
+
+    def write_connection(self) -> Connection:
+        """A connection for one unit of work; its ``begin()`` takes SQLite's write lock."""
+        return self.engine.connect()
 
     def read(self) -> Session:
+        """An ORM session for looking at rows directly (tests, benchmarks); the service uses ``reading``."""
         return self.reader()
 
     def dispose(self) -> None:

@@ -1,4 +1,8 @@
-"""SQLAlchemy models: the tables of DESIGN §3 (attachments arrive with the portal issue)."""
+"""The tables of DESIGN §3, declared once (attachments arrive with the portal issue).
+
+The declarative classes give Alembic and the tests their metadata; the repositories in
+``store/`` run Core statements against ``TABLES`` on the unit of work's connection.
+"""
 
 from __future__ import annotations
 
@@ -134,6 +138,7 @@ class HumanTask(Base):
     due_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(120))
+    data: Mapped[dict[str, Any] | None]  # what the form starts from: the task's data when it opened
 
 
 class Timer(Base):
@@ -268,3 +273,6 @@ class Setting(Base):
     __tablename__ = "setting"
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+TABLES = Base.metadata.tables

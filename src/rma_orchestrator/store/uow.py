@@ -1,77 +1,110 @@
-"""The unit of work: one transaction per command, with callbacks that run only after commit."""
+"""The unit of work: one connection, one transaction per command, callbacks that run only after commit."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cached_property
 from types import TracebackType
 
-from sqlalchemy import ColumnElement, insert, select
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy import Connection
 
-from ..errors import NotFound, StaleRevision
+from .calendar import CalendarRepository
 from .db import Database
-from .models import Event, ProcessInstance
-
-PENDING_EVENTS = "rma_pending_events"  # audit events buffered on the session (service/audit.py)
+from .definitions import DefinitionRepository
+from .events import EventLog
+from .incidents import IncidentRepository
+from .instances import InstanceRepository
+from .messages import InboxRepository
+from .projection import ProjectionRepository
+from .settings import SettingRepository
+from .tasks import TaskRepository
+from .timers import TimerRepository
+from .users import UserRepository
 
 
 class UnitOfWork:
-    """``with uow:`` opens a write transaction; ``commit()`` ends it; leaving without commit rolls back."""
+    """``with uow:`` opens a write transaction; ``commit()`` ends it; leaving without commit rolls back.
+
+    The repositories share the transaction's connection and run prebuilt Core statements;
+    audit events are buffered and written in one statement at commit.
+    """
 
     def __init__(self, database: Database) -> None:
         self.database = database
         self._after_commit: list[Callable[[], None]] = []
-        self.session: Session
+        self._on_rollback: list[Callable[[], None]] = []
+        self.events = EventLog()
+        self.connection: Connection
 
     def __enter__(self) -> UnitOfWork:
-        self.session = self.database.writer()
-        self.session.begin()
-        self._after_commit = []
+        self.connection = self.database.write_connection()
+        self.connection.begin()
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.session.info.pop(PENDING_EVENTS, None)
+        self.events.discard()
+        rolled_back = self.connection.in_transaction()
         try:
-            if self.session.in_transaction():
-                self.session.rollback()
+            if rolled_back:
+                self.connection.rollback()
         finally:
-            self.session.close()
-        if isinstance(exc, StaleDataError):  # a flush before commit found the revision changed
-            raise StaleRevision(f"the case changed while this command ran; try again ({exc})") from None
+            self.connection.close()
+            if rolled_back:
+                for callback in self._on_rollback:
+                    callback()
+            self._after_commit, self._on_rollback = [], []
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         self._after_commit.append(callback)
 
+    def on_rollback(self, callback: Callable[[], None]) -> None:
+        self._on_rollback.append(callback)
+
     def commit(self) -> None:
-        events = self.session.info.pop(PENDING_EVENTS, None)
-        try:
-            if events:
-                self.session.execute(insert(Event), events)
-            self.session.commit()
-        except StaleDataError as error:
-            raise StaleRevision(f"the case changed while this command ran; try again ({error})") from None
-        callbacks, self._after_commit = self._after_commit, []
+        self.events.flush(self.connection)
+        self.connection.commit()
+        callbacks, self._after_commit, self._on_rollback = self._after_commit, [], []
         for callback in callbacks:
             callback()
 
-    def lock_instance(self, instance_id: int) -> ProcessInstance:
-        """Load an instance row for update (the write lock on SQLite is already held)."""
-        instance = self._lock(ProcessInstance.id == instance_id)
-        if instance is None:
-            raise NotFound(f"process instance {instance_id} not found")
-        return instance
+    @cached_property
+    def instances(self) -> InstanceRepository:
+        return InstanceRepository(self.connection, lock_rows=not self.database.is_sqlite)
 
-    def lock_instance_by_business_key(self, business_key: str) -> ProcessInstance:
-        instance = self._lock(ProcessInstance.business_key == business_key)
-        if instance is None:
-            raise NotFound(f"no case with business key {business_key}")
-        return instance
+    @cached_property
+    def tasks(self) -> TaskRepository:
+        return TaskRepository(self.connection)
 
-    def _lock(self, condition: ColumnElement[bool]) -> ProcessInstance | None:
-        query = select(ProcessInstance).where(condition)
-        if not self.database.is_sqlite:
-            query = query.with_for_update()
-        return self.session.scalars(query).one_or_none()
+    @cached_property
+    def projection(self) -> ProjectionRepository:
+        return ProjectionRepository(self.connection)
+
+    @cached_property
+    def timers(self) -> TimerRepository:
+        return TimerRepository(self.connection, lock_rows=not self.database.is_sqlite)
+
+    @cached_property
+    def inbox(self) -> InboxRepository:
+        return InboxRepository(self.connection)
+
+    @cached_property
+    def incidents(self) -> IncidentRepository:
+        return IncidentRepository(self.connection)
+
+    @cached_property
+    def definitions(self) -> DefinitionRepository:
+        return DefinitionRepository(self.connection)
+
+    @cached_property
+    def users(self) -> UserRepository:
+        return UserRepository(self.connection)
+
+    @cached_property
+    def calendar(self) -> CalendarRepository:
+        return CalendarRepository(self.connection)
+
+    @cached_property
+    def settings(self) -> SettingRepository:
+        return SettingRepository(self.connection)

@@ -9,12 +9,11 @@ from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
-from sqlalchemy import text
 
 from ..errors import Unauthorized
 from ..service.calendar import calendar_status
 from ..service.context import Services
-from ..service.metrics import service_statistics
+from ..service.metrics import health_check, service_statistics
 from .auth import services
 
 bp = Blueprint("ops", __name__)
@@ -23,8 +22,7 @@ log = logging.getLogger(__name__)
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    with services().database.read() as session:
-        session.execute(text("SELECT 1"))
+    health_check(services())
     return jsonify({"status": "ok"})
 
 

@@ -1,30 +1,36 @@
-"""The JSON API under /api/v1: each view parses, calls one service function, answers."""
+"""The JSON API under /api/v1: each view parses, calls one service function, returns its result."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
-from flask.typing import ResponseReturnValue
 
 from ...errors import InvalidData
 from ...service import clock as clock_service
 from ...service import definitions, incidents, instances, messages, tasks
+from ...service.results import (
+    ClockMove,
+    ClockReading,
+    DefinitionInfo,
+    Delivery,
+    DeployResult,
+    EventInfo,
+    IncidentInfo,
+    InstanceDetail,
+    InstanceInfo,
+    Page,
+    RetryResult,
+    TaskDetail,
+    TaskInfo,
+)
 from ..auth import current_actor, services
-from ..openapi import openapi_document
+from .bodies import AssignBody, ClockBody, CompleteBody, MessageBody, RetryBody, StartBody
+from .operations import operation, parse_body
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def _json_body(required: bool = True) -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if body is None:
-        if not required and not request.get_data():
-            return {}
-        raise InvalidData("send a JSON object body", [{"field": "", "message": "body must be a JSON object"}])
-    if not isinstance(body, dict):
-        raise InvalidData("send a JSON object body", [{"field": "", "message": "body must be a JSON object"}])
-    return body
+PAGING = ("page", "per_page")
+TASK_ERRORS = (403, 404, 409)
 
 
 def _int_arg(name: str, default: int) -> int:
@@ -41,13 +47,26 @@ def _bool_arg(name: str) -> bool:
     return request.args.get(name, "").lower() in ("1", "true", "yes")
 
 
-@bp.get("/openapi.json")
-def openapi() -> ResponseReturnValue:
+@operation(bp, "get", "/openapi.json", summary="This document", returns=dict[str, Any], auth=False)
+def openapi() -> Any:
+    from ..openapi import openapi_document
+
     return jsonify(openapi_document())
 
 
-@bp.post("/deployments")
-def deploy() -> ResponseReturnValue:
+@operation(
+    bp,
+    "post",
+    "/deployments",
+    summary="Deploy .bpmn, .dmn and .json form files (201 new versions, 200 all identical)",
+    returns=DeployResult,
+    status=201,
+    also=(200,),
+    errors=(400, 403, 422),
+    body="multipart",
+    query=("dry_run",),
+)
+def deploy() -> Any:
     actor = current_actor()
     files: dict[str, bytes] = {}
     for storage in request.files.getlist("files"):
@@ -56,163 +75,260 @@ def deploy() -> ResponseReturnValue:
             raise InvalidData("duplicate file", [{"field": "files", "message": f"{name} uploaded twice"}])
         files[name] = storage.read()
     result = definitions.deploy(services(), files, actor, dry_run=_bool_arg("dry_run"))
-    return jsonify(result.to_dict()), 201 if result.created and not result.dry_run else 200
+    return result, 201 if result.created and not result.dry_run else 200
 
 
-@bp.get("/process-definitions")
-def list_definitions() -> ResponseReturnValue:
+@operation(
+    bp, "get", "/process-definitions", summary="Latest version of every process", returns=Page[DefinitionInfo]
+)
+def list_definitions() -> Page[DefinitionInfo]:
     items = definitions.list_definitions(services(), current_actor())
-    return jsonify({"items": items, "total": len(items)})
+    return Page(items, len(items), 1, max(len(items), 1))
 
 
-@bp.get("/process-definitions/<key>/versions/<int:version>/bpmn")
-def definition_xml(key: str, version: int) -> ResponseReturnValue:
-    current_actor()
-    return Response(definitions.get_definition_xml(services(), key, version), mimetype="application/xml")
+@operation(
+    bp,
+    "get",
+    "/process-definitions/<key>/versions/<int:version>/bpmn",
+    summary="BPMN XML of one version",
+    returns=str,
+    errors=(404,),
+    media_type="application/xml",
+)
+def definition_xml(key: str, version: int) -> Response:
+    xml = definitions.get_definition_xml(services(), key, version, current_actor())
+    return Response(xml, mimetype="application/xml")
 
 
-@bp.post("/process-instances")
-def start_instance() -> ResponseReturnValue:
-    body = _json_body()
-    process_key = body.get("process_key")
-    if not isinstance(process_key, str) or not process_key:
-        raise InvalidData("process_key is required", [{"field": "process_key", "message": "required"}])
-    business_key = body.get("business_key")
-    if business_key is not None and not isinstance(business_key, str):
-        raise InvalidData("bad business_key", [{"field": "business_key", "message": "must be a string"}])
-    result = instances.start_instance(
-        services(), process_key, body.get("data"), current_actor(), business_key
-    )
-    return jsonify(result), 201
-
-
-@bp.get("/process-instances")
-def list_instances() -> ResponseReturnValue:
-    return jsonify(
-        instances.list_instances(
-            services(),
-            current_actor(),
-            status=request.args.get("status") or None,
-            process_key=request.args.get("process_key") or None,
-            business_key=request.args.get("business_key") or None,
-            page=_int_arg("page", 1),
-            per_page=_int_arg("per_page", 50),
-        )
+@operation(
+    bp,
+    "post",
+    "/process-instances",
+    summary="Start an instance",
+    returns=InstanceInfo,
+    status=201,
+    errors=(400, 403, 404, 409),
+    body=StartBody,
+)
+def start_instance() -> InstanceInfo:
+    body = parse_body(StartBody)
+    return instances.start_instance(
+        services(), body.process_key, body.data, current_actor(), body.business_key
     )
 
 
-@bp.get("/process-instances/<int:instance_id>")
-def get_instance(instance_id: int) -> ResponseReturnValue:
-    return jsonify(instances.get_instance(services(), instance_id, current_actor()))
-
-
-@bp.get("/process-instances/<int:instance_id>/events")
-def instance_events(instance_id: int) -> ResponseReturnValue:
-    return jsonify(instances.list_events(services(), instance_id, current_actor()))
-
-
-@bp.post("/process-instances/<int:instance_id>/cancel")
-def cancel_instance(instance_id: int) -> ResponseReturnValue:
-    return jsonify(instances.cancel_instance(services(), instance_id, current_actor()))
-
-
-@bp.post("/process-instances/<int:instance_id>/suspend")
-def suspend_instance(instance_id: int) -> ResponseReturnValue:
-    return jsonify(instances.suspend_instance(services(), instance_id, current_actor()))
-
-
-@bp.post("/process-instances/<int:instance_id>/resume")
-def resume_instance(instance_id: int) -> ResponseReturnValue:
-    return jsonify(instances.resume_instance(services(), instance_id, current_actor()))
-
-
-@bp.post("/messages")
-def deliver_message() -> ResponseReturnValue:
-    body = _json_body()
-    result = messages.deliver_message(
+@operation(
+    bp,
+    "get",
+    "/process-instances",
+    summary="List instances",
+    returns=Page[InstanceInfo],
+    errors=(400,),
+    query=("status", "process_key", "business_key", *PAGING),
+)
+def list_instances() -> Page[InstanceInfo]:
+    return instances.list_instances(
         services(),
-        body.get("name"),  # type: ignore[arg-type]
-        body.get("business_key"),  # type: ignore[arg-type]
-        body.get("payload"),
         current_actor(),
-        idempotency_key=body.get("idempotency_key"),
-    )
-    return jsonify(result), 202
-
-
-@bp.get("/tasks")
-def list_tasks() -> ResponseReturnValue:
-    return jsonify(
-        tasks.list_tasks(
-            services(),
-            current_actor(),
-            assignee=request.args.get("assignee") or None,
-            group=request.args.get("group") or None,
-            status=request.args.get("status", "open") or None,
-            overdue=_bool_arg("overdue"),
-            page=_int_arg("page", 1),
-            per_page=_int_arg("per_page", 50),
-        )
+        status=request.args.get("status") or None,
+        process_key=request.args.get("process_key") or None,
+        business_key=request.args.get("business_key") or None,
+        page=_int_arg("page", 1),
+        per_page=_int_arg("per_page", 50),
     )
 
 
-@bp.get("/tasks/<task_id>")
-def get_task(task_id: str) -> ResponseReturnValue:
-    return jsonify(tasks.get_task(services(), task_id, current_actor()))
+@operation(
+    bp,
+    "get",
+    "/process-instances/<int:instance_id>",
+    summary="One instance",
+    returns=InstanceDetail,
+    errors=(404,),
+)
+def get_instance(instance_id: int) -> InstanceDetail:
+    return instances.get_instance(services(), instance_id, current_actor())
 
 
-@bp.post("/tasks/<task_id>/claim")
-def claim_task(task_id: str) -> ResponseReturnValue:
-    return jsonify(tasks.claim_task(services(), task_id, current_actor()))
+@operation(
+    bp,
+    "get",
+    "/process-instances/<int:instance_id>/events",
+    summary="Audit trail",
+    returns=Page[EventInfo],
+    errors=(404,),
+)
+def instance_events(instance_id: int) -> Page[EventInfo]:
+    return instances.list_events(services(), instance_id, current_actor())
 
 
-@bp.post("/tasks/<task_id>/unclaim")
-def unclaim_task(task_id: str) -> ResponseReturnValue:
-    return jsonify(tasks.unclaim_task(services(), task_id, current_actor()))
+def _instance_action(name: str, command: Any) -> None:
+    def view(instance_id: int) -> InstanceInfo:
+        result: InstanceInfo = command(services(), instance_id, current_actor())
+        return result
+
+    view.__name__ = f"{name}_instance"
+    operation(
+        bp,
+        "post",
+        f"/process-instances/<int:instance_id>/{name}",
+        summary=f"{name.title()} an instance (managers)",
+        returns=InstanceInfo,
+        errors=(403, 404, 409),
+    )(view)
 
 
-@bp.post("/tasks/<task_id>/assign")
-def assign_task(task_id: str) -> ResponseReturnValue:
-    body = _json_body()
-    return jsonify(tasks.assign_task(services(), task_id, body.get("user"), current_actor()))  # type: ignore[arg-type]
+_instance_action("cancel", instances.cancel_instance)
+_instance_action("suspend", instances.suspend_instance)
+_instance_action("resume", instances.resume_instance)
 
 
-@bp.post("/tasks/<task_id>/complete")
-def complete_task(task_id: str) -> ResponseReturnValue:
-    body = _json_body(required=False)
-    data = body.get("data", {})
-    return jsonify(tasks.complete_task(services(), task_id, data, current_actor()))
+@operation(
+    bp,
+    "post",
+    "/messages",
+    summary="Deliver or keep a message",
+    returns=Delivery,
+    status=202,
+    errors=(400, 403, 404, 409),
+    body=MessageBody,
+)
+def deliver_message() -> Delivery:
+    body = parse_body(MessageBody)
+    return messages.deliver_message(
+        services(),
+        body.name,
+        body.business_key,
+        body.payload,
+        current_actor(),
+        idempotency_key=body.idempotency_key,
+    )
 
 
-@bp.get("/incidents")
-def list_incidents() -> ResponseReturnValue:
+@operation(
+    bp,
+    "get",
+    "/tasks",
+    summary="List tasks",
+    returns=Page[TaskInfo],
+    errors=(400,),
+    query=("assignee", "group", "status", "overdue", *PAGING),
+)
+def list_tasks() -> Page[TaskInfo]:
+    return tasks.list_tasks(
+        services(),
+        current_actor(),
+        assignee=request.args.get("assignee") or None,
+        group=request.args.get("group") or None,
+        status=request.args.get("status", "open") or None,
+        overdue=_bool_arg("overdue"),
+        page=_int_arg("page", 1),
+        per_page=_int_arg("per_page", 50),
+    )
+
+
+@operation(
+    bp, "get", "/tasks/<task_id>", summary="One task with its form", returns=TaskDetail, errors=(403, 404)
+)
+def get_task(task_id: str) -> TaskDetail:
+    return tasks.get_task(services(), task_id, current_actor())
+
+
+@operation(bp, "post", "/tasks/<task_id>/claim", summary="Claim a task", returns=TaskInfo, errors=TASK_ERRORS)
+def claim_task(task_id: str) -> TaskInfo:
+    return tasks.claim_task(services(), task_id, current_actor())
+
+
+@operation(
+    bp, "post", "/tasks/<task_id>/unclaim", summary="Unclaim a task", returns=TaskInfo, errors=TASK_ERRORS
+)
+def unclaim_task(task_id: str) -> TaskInfo:
+    return tasks.unclaim_task(services(), task_id, current_actor())
+
+
+@operation(
+    bp,
+    "post",
+    "/tasks/<task_id>/assign",
+    summary="Assign to a user (managers)",
+    returns=TaskInfo,
+    errors=(400, *TASK_ERRORS),
+    body=AssignBody,
+)
+def assign_task(task_id: str) -> TaskInfo:
+    body = parse_body(AssignBody)
+    return tasks.assign_task(services(), task_id, body.user, current_actor())
+
+
+@operation(
+    bp,
+    "post",
+    "/tasks/<task_id>/complete",
+    summary="Complete with form data",
+    returns=TaskInfo,
+    errors=(400, *TASK_ERRORS),
+    body=CompleteBody,
+)
+def complete_task(task_id: str) -> TaskInfo:
+    body = parse_body(CompleteBody, required=False)
+    return tasks.complete_task(services(), task_id, body.data, current_actor())
+
+
+@operation(
+    bp,
+    "get",
+    "/incidents",
+    summary="List incidents (resolved=true|all; open ones by default)",
+    returns=Page[IncidentInfo],
+    errors=(400,),
+    query=("resolved", *PAGING),
+)
+def list_incidents() -> Page[IncidentInfo]:
     resolved = request.args.get("resolved")
-    return jsonify(
-        incidents.list_incidents(
-            services(),
-            current_actor(),
-            resolved=None if resolved == "all" else resolved in ("1", "true"),
-            page=_int_arg("page", 1),
-            per_page=_int_arg("per_page", 50),
-        )
+    return incidents.list_incidents(
+        services(),
+        current_actor(),
+        resolved=None if resolved == "all" else resolved in ("1", "true"),
+        page=_int_arg("page", 1),
+        per_page=_int_arg("per_page", 50),
     )
 
 
-@bp.post("/incidents/<int:incident_id>/retry")
-def retry_incident(incident_id: int) -> ResponseReturnValue:
-    body = _json_body(required=False)
-    return jsonify(incidents.retry_incident(services(), incident_id, current_actor(), body.get("data")))
+@operation(
+    bp,
+    "post",
+    "/incidents/<int:incident_id>/retry",
+    summary="Retry the failed step with corrected data (managers)",
+    returns=RetryResult,
+    errors=(400, 403, 404, 409),
+    body=RetryBody,
+)
+def retry_incident(incident_id: int) -> RetryResult:
+    body = parse_body(RetryBody, required=False)
+    return incidents.retry_incident(services(), incident_id, current_actor(), body.data)
 
 
-@bp.get("/clock")
-def get_clock() -> ResponseReturnValue:
-    return jsonify(clock_service.get_clock(services(), current_actor()))
+@operation(
+    bp,
+    "get",
+    "/clock",
+    summary="Controlled time (RMA_CONTROLLED_CLOCK=1 only)",
+    returns=ClockReading,
+    errors=(403, 404),
+)
+def get_clock() -> ClockReading:
+    return clock_service.get_clock(services(), current_actor())
 
 
-@bp.post("/clock")
-def move_clock() -> ResponseReturnValue:
-    body = _json_body(required=False)
-    result = clock_service.move_clock(
-        services(), current_actor(), add=body.get("add"), set_to=body.get("set")
-    )
-    return jsonify(result)
+@operation(
+    bp,
+    "post",
+    "/clock",
+    summary="Move the controlled clock, firing what falls due",
+    returns=ClockMove,
+    errors=(400, 403, 404),
+    body=ClockBody,
+)
+def move_clock() -> ClockMove:
+    body = parse_body(ClockBody, required=False)
+    return clock_service.move_clock(services(), current_actor(), add=body.add, set_to=body.set)

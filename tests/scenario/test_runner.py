@@ -10,18 +10,11 @@ import pytest
 from support import ANALYST, DATA, LIFECYCLE
 
 from rma_orchestrator.bootstrap import bootstrap
-from rma_orchestrator.clock import iso
 from rma_orchestrator.config import Settings
+from rma_orchestrator.scenarios.files import InvalidScenario, load_scenarios
+from rma_orchestrator.scenarios.runner import ScenarioResult, run_directory, run_scenario, throwaway_services
 from rma_orchestrator.service.context import Services
 from rma_orchestrator.service.instances import list_events, list_instances
-from rma_orchestrator.service.scenarios import (
-    InvalidScenario,
-    ScenarioResult,
-    load_scenarios,
-    run_directory,
-    run_scenario,
-    throwaway_services,
-)
 
 SCENARIOS = LIFECYCLE / "scenarios"
 FAILING = LIFECYCLE / "scenarios_failing"
@@ -175,8 +168,8 @@ def test_an_undeployed_process_fails_the_start(deployed: Services, tmp_path: Pat
 def test_leftover_instances_are_cancelled(deployed: Services, tmp_path: Path) -> None:
     result = _run_one(deployed, _write(tmp_path / "e", f"name: e\nprocess: order_review\n{START}"))
     assert result.passed and result.steps_run == 0
-    assert list_instances(deployed, ANALYST, status="running")["total"] == 0
-    assert list_instances(deployed, ANALYST, status="cancelled")["total"] == 1
+    assert list_instances(deployed, ANALYST, status="running").total == 0
+    assert list_instances(deployed, ANALYST, status="cancelled").total == 1
 
 
 def test_yaml_values_stay_json(deployed: Services, tmp_path: Path) -> None:
@@ -278,11 +271,11 @@ def test_the_start_clock_dates_the_instance_and_its_timers(deployed: Services) -
     (review,) = [s for s in load_scenarios(CLOCKED) if s.process == "order_review"]
     result = run_scenario(deployed, review)
     assert result.passed, result.message
-    (instance,) = list_instances(deployed, ANALYST)["items"]
-    assert instance["business_key"].startswith("RMA-20250930-")
-    assert (instance["started_at"], instance["outcome"]) == ("2025-09-30T02:00:00Z", "end_timed_out")
-    events = list_events(deployed, instance["id"], ANALYST)["items"]
-    assert [e["details"]["due_at"] for e in events if e["kind"] == "timer_fired"] == [
+    (instance,) = list_instances(deployed, ANALYST).items
+    assert instance.business_key.startswith("RMA-20250930-")
+    assert (instance.started_at, instance.outcome) == (datetime(2025, 9, 30, 2, tzinfo=UTC), "end_timed_out")
+    events = list_events(deployed, instance.id, ANALYST).items
+    assert [e.details["due_at"] for e in events if e.kind == "timer_fired"] == [
         "2025-09-30T04:00:00+00:00",
         "2025-10-01T02:00:00+00:00",
     ]
@@ -306,5 +299,5 @@ def test_a_shared_database_clock_moves_forward_only(
     text = f"name: i\nprocess: order_review\nclock: {later.isoformat()}\n{START}{steps}"
     result = _run_one(deployed, _write(tmp_path / "i", text))
     assert result.passed, result.message
-    started = list_instances(deployed, ANALYST, status="cancelled")["items"]
-    assert max(i["started_at"] for i in started) == iso(later)
+    started = list_instances(deployed, ANALYST, status="cancelled").items
+    assert max(i.started_at for i in started) == later

@@ -1,0 +1,131 @@
+"""One engine step per command: restore (or reuse), apply, run, hand over kept messages, snapshot once.
+
+The service calls ``step`` exactly once per command and persists the ``StepResult``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+
+from . import runtime, serializer, snapshot
+from .definitions import ProcessDefinition
+from .runtime import ProcessError
+from .snapshot import Snapshot, TimerView
+
+KEPT_DELIVERIES_PER_STEP = 100  # kept messages may open new waits: bounded against ping-pong
+
+
+@dataclass(frozen=True)
+class Start:
+    """Run a new instance's first steps with its start data."""
+
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CompleteTask:
+    task_id: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DeliverMessage:
+    name: str
+    payload: Any
+
+
+@dataclass(frozen=True)
+class Run:
+    """Run whatever is due: timers that fell due, work left by a resume."""
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Run a failed task again with corrected data (``task_id`` None: just run on)."""
+
+    task_id: str | None
+    data: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Cancel:
+    pass
+
+
+Command = Start | CompleteTask | DeliverMessage | Run | Retry | Cancel
+
+
+class KeptMessage(Protocol):
+    """A message that arrived before anything waited for it."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def payload(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class StepResult:
+    workflow: BpmnWorkflow
+    state: str  # the serialised workflow to store
+    snapshot: Snapshot
+    error: ProcessError | None
+    delivered_kept: list[int] = field(default_factory=list)  # ids of kept messages handed over, in order
+
+
+def step(
+    definition: ProcessDefinition,
+    script_engine: Any,
+    command: Command,
+    workflow: BpmnWorkflow | None = None,
+    load_state: Callable[[], str] | None = None,
+    kept: Sequence[KeptMessage] = (),
+) -> StepResult:
+    """Apply ``command`` to the live ``workflow`` (or one restored from ``load_state()``, or a new one).
+
+    Raises KeyError when the command names a task that is not open (or not in error, for a
+    retry): nothing ran. Process failures are returned in ``StepResult.error``.
+    """
+    if isinstance(command, Start):
+        workflow = runtime.new_workflow(definition, command.data, script_engine)
+    elif workflow is None:
+        if load_state is None:
+            raise ValueError("a step on an existing instance needs its workflow or its state")
+        workflow = serializer.loads(load_state(), definition.spec, definition.subprocess_specs, script_engine)
+    fired: list[TimerView] = []
+    error = _apply(workflow, command, fired)
+    delivered: list[int] = []
+    pending = list(kept)
+    while error is None and pending and not workflow.completed and len(delivered) < KEPT_DELIVERIES_PER_STEP:
+        waiting = {wait.name for wait in snapshot.message_waits(workflow)}
+        message = next((m for m in pending if m.name in waiting), None)
+        if message is None:
+            break
+        pending.remove(message)
+        delivered.append(message.id)
+        error = runtime.deliver_message(workflow, message.name, message.payload, fired)
+    return StepResult(workflow, serializer.dumps(workflow), snapshot.take(workflow, fired), error, delivered)
+
+
+def _apply(workflow: BpmnWorkflow, command: Command, fired: list[TimerView]) -> ProcessError | None:
+    match command:
+        case Start() | Run():
+            return runtime.run(workflow, fired=fired)
+        case CompleteTask(task_id, data):
+            return runtime.complete_user_task(workflow, task_id, data, fired)
+        case DeliverMessage(name, payload):
+            return runtime.deliver_message(workflow, name, payload, fired)
+        case Retry(None, _):
+            return runtime.run(workflow, fired=fired)
+        case Retry(str() as task_id, data):
+            return runtime.retry_task(workflow, task_id, data, fired)
+        case Cancel():
+            runtime.cancel(workflow)
+            return None
+    raise TypeError(f"unknown command {command!r}")

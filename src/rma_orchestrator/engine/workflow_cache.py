@@ -1,0 +1,43 @@
+"""Live workflows kept between commands, so a command on a recent instance skips the restore.
+
+An entry is valid for one revision of its instance. A command takes its workflow out when it
+locks the instance and puts it back only after its transaction committed, so a rollback
+leaves nothing half-changed behind, and another process's write (a newer revision) is
+never mistaken for ours.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+
+
+class WorkflowCache:
+    """At most ``size`` workflows, least recently used out first; ``size`` 0 keeps none."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._entries: OrderedDict[int, tuple[int, BpmnWorkflow]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, instance_id: int, revision: int) -> BpmnWorkflow | None:
+        """Remove and return the workflow of ``instance_id`` if it is the one at ``revision``."""
+        with self._lock:
+            entry = self._entries.pop(instance_id, None)
+        if entry is None or entry[0] != revision:
+            return None
+        return entry[1]
+
+    def put(self, instance_id: int, revision: int, workflow: BpmnWorkflow) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._entries[instance_id] = (revision, workflow)
+            self._entries.move_to_end(instance_id)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)

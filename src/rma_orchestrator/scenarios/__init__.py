@@ -1,0 +1,1 @@
+"""Analysts' YAML scenarios: read them (``files``), drive the service with them (``driver``, ``runner``)."""

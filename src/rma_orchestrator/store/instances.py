@@ -1,0 +1,216 @@
+"""The process_instance rows: lock one, read its state, insert, write back with a revision check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ..errors import NotFound, StaleRevision
+from .models import TABLES
+
+_instance = TABLES["process_instance"]
+_counter = TABLES["business_key_counter"]
+
+_HEAD_COLUMNS = (
+    _instance.c.id,
+    _instance.c.definition_id,
+    _instance.c.process_key,
+    _instance.c.version,
+    _instance.c.business_key,
+    _instance.c.status,
+    _instance.c.outcome,
+    _instance.c.started_at,
+    _instance.c.ended_at,
+    _instance.c.revision,
+    _instance.c.projection,
+)
+_HEAD_BY_ID = select(*_HEAD_COLUMNS).where(_instance.c.id == bindparam("id"))
+_HEAD_BY_KEY = select(*_HEAD_COLUMNS).where(_instance.c.business_key == bindparam("key"))
+_STATE = select(_instance.c.state).where(_instance.c.id == bindparam("id"))
+_KEY_TAKEN = select(_instance.c.id).where(_instance.c.business_key == bindparam("key"))
+_INSERT = insert(_instance).returning(_instance.c.id)
+_WRITE_BACK = (
+    update(_instance)
+    .where(_instance.c.id == bindparam("b_id"), _instance.c.revision == bindparam("b_revision"))
+    .values(
+        revision=_instance.c.revision + 1,
+        state=bindparam("state"),
+        data=bindparam("data"),
+        element_states=bindparam("element_states"),
+        projection=bindparam("projection"),
+        status=bindparam("status"),
+        outcome=bindparam("outcome"),
+        ended_at=bindparam("ended_at"),
+    )
+)
+_SET_STATUS = (
+    update(_instance)
+    .where(_instance.c.id == bindparam("b_id"), _instance.c.revision == bindparam("b_revision"))
+    .values(revision=_instance.c.revision + 1, status=bindparam("status"), ended_at=bindparam("ended_at"))
+)
+_SET_PROJECTION = (
+    update(_instance)
+    .where(_instance.c.id == bindparam("b_id"), _instance.c.revision == bindparam("b_revision"))
+    .values(revision=_instance.c.revision + 1, projection=bindparam("projection"))
+)
+
+
+@dataclass(slots=True)
+class InstanceRecord:
+    """An instance row without its state, as a command holds it while it works."""
+
+    id: int
+    definition_id: int
+    process_key: str
+    version: int
+    business_key: str
+    status: str
+    outcome: str | None
+    started_at: datetime
+    ended_at: datetime | None
+    revision: int
+    projection: dict[str, Any]
+
+    @property
+    def ended(self) -> bool:
+        return self.status in ("completed", "cancelled")
+
+
+@dataclass(frozen=True, slots=True)
+class NewInstance:
+    definition_id: int
+    process_key: str
+    version: int
+    business_key: str
+    started_at: datetime
+    started_by: str
+    fields: dict[str, str | None]  # order_no, customer_name, kind, product_category
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceWrite:
+    """Everything a step writes back to the instance row."""
+
+    state: str
+    data: dict[str, Any]
+    element_states: dict[str, Any]
+    projection: dict[str, Any]
+    status: str
+    outcome: str | None
+    ended_at: datetime | None
+
+
+class InstanceRepository:
+    def __init__(self, connection: Connection, lock_rows: bool) -> None:
+        self._connection = connection
+        self._lock_rows = lock_rows  # PostgreSQL: SELECT … FOR UPDATE; SQLite holds the write lock
+
+    def lock(self, instance_id: int) -> InstanceRecord:
+        """The instance, locked for this unit of work."""
+        query = _HEAD_BY_ID.with_for_update() if self._lock_rows else _HEAD_BY_ID
+        row = self._connection.execute(query, {"id": instance_id}).one_or_none()
+        if row is None:
+            raise NotFound(f"process instance {instance_id} not found")
+        return InstanceRecord(*row)
+
+    def lock_by_business_key(self, business_key: str) -> InstanceRecord:
+        query = _HEAD_BY_KEY.with_for_update() if self._lock_rows else _HEAD_BY_KEY
+        row = self._connection.execute(query, {"key": business_key}).one_or_none()
+        if row is None:
+            raise NotFound(f"no case with business key {business_key}")
+        return InstanceRecord(*row)
+
+    def state(self, instance_id: int) -> str:
+        """The serialised workflow (read only when no live copy is cached)."""
+        return str(self._connection.execute(_STATE, {"id": instance_id}).scalar_one())
+
+    def business_key_taken(self, business_key: str) -> bool:
+        return self._connection.execute(_KEY_TAKEN, {"key": business_key}).first() is not None
+
+    def next_business_key(self, day: str) -> str:
+        """RMA-YYYYMMDD-NNNN: one upsert creates the day's counter and takes the next number.
+
+        A number whose key a caller already chose by hand is skipped.
+        """
+        dialect_insert = sqlite_insert if self._connection.dialect.name == "sqlite" else pg_insert
+        take_next = (
+            dialect_insert(_counter)
+            .values(day=day, last=1)
+            .on_conflict_do_update(index_elements=["day"], set_={"last": _counter.c.last + 1})
+            .returning(_counter.c.last)
+        )
+        while True:
+            number = self._connection.execute(take_next).scalar_one()
+            key = f"RMA-{day}-{number:04d}"
+            if not self.business_key_taken(key):
+                return key
+
+    def insert(self, new: NewInstance, write: InstanceWrite) -> InstanceRecord:
+        """Insert a started instance with the state of its first step; revision 1."""
+        values = {
+            "definition_id": new.definition_id,
+            "process_key": new.process_key,
+            "version": new.version,
+            "business_key": new.business_key,
+            "started_at": new.started_at,
+            "started_by": new.started_by,
+            "revision": 1,
+            **new.fields,
+            **_write_values(write),
+        }
+        instance_id = self._connection.execute(_INSERT, values).scalar_one()
+        return InstanceRecord(
+            instance_id,
+            new.definition_id,
+            new.process_key,
+            new.version,
+            new.business_key,
+            write.status,
+            write.outcome,
+            new.started_at,
+            write.ended_at,
+            1,
+            write.projection,
+        )
+
+    def write_back(self, record: InstanceRecord, write: InstanceWrite) -> None:
+        """Write a step's result; fails with StaleRevision if the row changed since it was read."""
+        self._checked(_WRITE_BACK, record, _write_values(write))
+        record.status, record.outcome, record.ended_at = write.status, write.outcome, write.ended_at
+        record.projection = write.projection
+
+    def set_status(self, record: InstanceRecord, status: str, ended_at: datetime | None = None) -> None:
+        self._checked(_SET_STATUS, record, {"status": status, "ended_at": ended_at or record.ended_at})
+        record.status, record.ended_at = status, ended_at or record.ended_at
+
+    def set_projection(self, record: InstanceRecord, projection: dict[str, Any]) -> None:
+        self._checked(_SET_PROJECTION, record, {"projection": projection})
+        record.projection = projection
+
+    def _checked(self, statement: Any, record: InstanceRecord, values: dict[str, Any]) -> None:
+        result = self._connection.execute(
+            statement, {"b_id": record.id, "b_revision": record.revision, **values}
+        )
+        if result.rowcount != 1:
+            raise StaleRevision(
+                f"case {record.business_key} changed while this command ran (revision {record.revision}); "
+                "try again"
+            )
+        record.revision += 1
+
+
+def _write_values(write: InstanceWrite) -> dict[str, Any]:
+    return {
+        "state": write.state,
+        "data": write.data,
+        "element_states": write.element_states,
+        "projection": write.projection,
+        "status": write.status,
+        "outcome": write.outcome,
+        "ended_at": write.ended_at,
+    }

@@ -1,0 +1,103 @@
+"""Writes to the projection tables: open human tasks, pending timers, message subscriptions.
+
+Each method is one prebuilt statement, run once per step with every row it concerns
+(an executemany, or one ``IN`` list), never one statement per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+
+from .models import TABLES
+
+_task = TABLES["human_task"]
+_timer = TABLES["timer"]
+_subscription = TABLES["message_subscription"]
+
+_INSERT_TASKS = insert(_task)
+_SET_TASK_DUE = update(_task).where(_task.c.id == bindparam("b_id")).values(due_at=bindparam("due_at"))
+_CANCEL_TASKS = (
+    update(_task)
+    .where(_task.c.id.in_(bindparam("ids", expanding=True)), _task.c.status == "open")
+    .values(status="cancelled", completed_at=bindparam("now"))
+    .returning(_task.c.id, _task.c.element_id)
+)
+_INSERT_TIMERS = insert(_timer).returning(_timer.c.id, sort_by_parameter_order=True)
+_CANCEL_TIMERS = (
+    update(_timer)
+    .where(_timer.c.id.in_(bindparam("ids", expanding=True)), _timer.c.status.in_(("pending", "claimed")))
+    .values(status="cancelled")
+)
+_OPEN_TIMERS = select(_timer.c.id, _timer.c.element_id, _timer.c.due_at, _timer.c.sla).where(
+    _timer.c.id.in_(bindparam("ids", expanding=True)), _timer.c.status.in_(("pending", "claimed"))
+)
+_MARK_FIRED = (
+    update(_timer)
+    .where(_timer.c.id == bindparam("b_id"))
+    .values(status="fired", fired_at=bindparam("fired_at"), lag_seconds=bindparam("lag_seconds"))
+)
+_INSERT_SUBSCRIPTIONS = insert(_subscription)
+_DELETE_SUBSCRIPTION = delete(_subscription).where(
+    _subscription.c.instance_id == bindparam("instance_id"),
+    _subscription.c.task_id == bindparam("task_id"),
+    _subscription.c.message_name == bindparam("message_name"),
+)
+
+
+class ProjectionRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def insert_tasks(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self._connection.execute(_INSERT_TASKS, rows)
+
+    def set_task_due(self, due: list[tuple[str, datetime | None]]) -> None:
+        if due:
+            self._connection.execute(_SET_TASK_DUE, [{"b_id": i, "due_at": d} for i, d in due])
+
+    def cancel_open_tasks(self, task_ids: Sequence[str], now: datetime) -> list[tuple[str, str]]:
+        """Mark tasks that left the workflow without being completed; (id, element id) of each."""
+        if not task_ids:
+            return []
+        rows = self._connection.execute(_CANCEL_TASKS, {"ids": list(task_ids), "now": now}).all()
+        return [(row.id, row.element_id) for row in rows]
+
+    def insert_timers(self, rows: list[dict[str, Any]]) -> list[int]:
+        if not rows:
+            return []
+        return list(self._connection.execute(_INSERT_TIMERS, rows).scalars())
+
+    def cancel_timers(self, timer_ids: Sequence[int]) -> None:
+        if timer_ids:
+            self._connection.execute(_CANCEL_TIMERS, {"ids": list(timer_ids)})
+
+    def open_timers(self, timer_ids: Sequence[int]) -> list[tuple[int, str, datetime, str | None]]:
+        """(id, element id, due, sla) of those of ``timer_ids`` still pending or claimed."""
+        if not timer_ids:
+            return []
+        rows = self._connection.execute(_OPEN_TIMERS, {"ids": list(timer_ids)}).all()
+        return [(row.id, row.element_id, row.due_at, row.sla) for row in rows]
+
+    def mark_timers_fired(self, fired: list[tuple[int, datetime, float]]) -> None:
+        """(id, fired at, lag in seconds) of each timer that fired."""
+        if fired:
+            self._connection.execute(
+                _MARK_FIRED, [{"b_id": i, "fired_at": at, "lag_seconds": lag} for i, at, lag in fired]
+            )
+
+    def insert_subscriptions(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self._connection.execute(_INSERT_SUBSCRIPTIONS, rows)
+
+    def delete_subscriptions(self, instance_id: int, waits: list[tuple[str, str]]) -> None:
+        """Remove the subscriptions (task id, message name) that no longer wait."""
+        if waits:
+            self._connection.execute(
+                _DELETE_SUBSCRIPTION,
+                [{"instance_id": instance_id, "task_id": t, "message_name": n} for t, n in waits],
+            )

@@ -1,0 +1,175 @@
+"""Read queries behind the API's lists and detail views (no locks, no workflow restores)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, Select, bindparam, func, select
+
+from .incidents import INCIDENT_COLUMNS
+from .models import TABLES
+from .tasks import TASK_COLUMNS
+
+_instance = TABLES["process_instance"]
+_task = TABLES["human_task"]
+_timer = TABLES["timer"]
+_incident = TABLES["incident"]
+_event = TABLES["event"]
+
+INSTANCE_COLUMNS = (
+    _instance.c.id,
+    _instance.c.business_key,
+    _instance.c.process_key,
+    _instance.c.version,
+    _instance.c.status,
+    _instance.c.outcome,
+    _instance.c.started_at,
+    _instance.c.ended_at,
+)
+TIMER_COLUMNS = (
+    _timer.c.id,
+    _timer.c.element_id,
+    _timer.c.process_key,
+    _timer.c.due_at,
+    _timer.c.status,
+    _timer.c.fired_at,
+)
+EVENT_COLUMNS = (
+    _event.c.id,
+    _event.c.at,
+    _event.c.kind,
+    _event.c.actor,
+    _event.c.element_id,
+    _event.c.details,
+)
+_TASKS_FROM = _task.join(_instance, _instance.c.id == _task.c.instance_id)
+
+_INSTANCE = select(
+    *INSTANCE_COLUMNS, _instance.c.data, _instance.c.element_states, _instance.c.definition_id
+).where(_instance.c.id == bindparam("id"))
+_OPEN_TASKS = (
+    select(*TASK_COLUMNS)
+    .select_from(_TASKS_FROM)
+    .where(_task.c.instance_id == bindparam("id"), _task.c.status == "open")
+    .order_by(_task.c.created_at, _task.c.id)
+)
+_PENDING_TIMERS = (
+    select(*TIMER_COLUMNS)
+    .where(_timer.c.instance_id == bindparam("id"), _timer.c.status.in_(("pending", "claimed")))
+    .order_by(_timer.c.due_at, _timer.c.id)
+)
+_INCIDENTS_OF = (
+    select(*INCIDENT_COLUMNS).where(_incident.c.instance_id == bindparam("id")).order_by(_incident.c.id)
+)
+_EVENTS_OF = select(*EVENT_COLUMNS).where(_event.c.instance_id == bindparam("id")).order_by(_event.c.id)
+_TASK = (
+    select(
+        *TASK_COLUMNS,
+        _task.c.form,
+        _task.c.data,
+        _instance.c.data.label("instance_data"),
+        _instance.c.definition_id,
+    )
+    .select_from(_TASKS_FROM)
+    .where(_task.c.id == bindparam("id"))
+)
+_INSTANCE_EXISTS = select(_instance.c.id).where(_instance.c.id == bindparam("id"))
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """Which tasks a list shows; ``visible_to`` None means every task (the actor may see all)."""
+
+    status: str | None = "open"
+    assignee: str | None = None
+    group: str | None = None
+    due_before: datetime | None = None
+    visible_to: tuple[frozenset[str], str] | None = None  # (groups, user name)
+
+
+def instance(connection: Connection, instance_id: int) -> Row[Any] | None:
+    """The columns of ``INSTANCE_COLUMNS`` plus data, element_states and definition_id."""
+    return connection.execute(_INSTANCE, {"id": instance_id}).one_or_none()
+
+
+def instance_exists(connection: Connection, instance_id: int) -> bool:
+    return connection.execute(_INSTANCE_EXISTS, {"id": instance_id}).first() is not None
+
+
+def open_tasks(connection: Connection, instance_id: int) -> list[Row[Any]]:
+    return list(connection.execute(_OPEN_TASKS, {"id": instance_id}).all())
+
+
+def pending_timers(connection: Connection, instance_id: int) -> list[Row[Any]]:
+    return list(connection.execute(_PENDING_TIMERS, {"id": instance_id}).all())
+
+
+def incidents_of(connection: Connection, instance_id: int) -> list[Row[Any]]:
+    return list(connection.execute(_INCIDENTS_OF, {"id": instance_id}).all())
+
+
+def events_of(connection: Connection, instance_id: int) -> list[Row[Any]]:
+    return list(connection.execute(_EVENTS_OF, {"id": instance_id}).all())
+
+
+def task(connection: Connection, task_id: str) -> Row[Any] | None:
+    """A task's columns plus form, its own data, its instance's data and definition id."""
+    return connection.execute(_TASK, {"id": task_id}).one_or_none()
+
+
+def list_instances(
+    connection: Connection,
+    status: str | None,
+    process_key: str | None,
+    business_key: str | None,
+    page: int,
+    per_page: int,
+) -> tuple[list[Row[Any]], int]:
+    query = select(*INSTANCE_COLUMNS)
+    if status:
+        query = query.where(_instance.c.status == status)
+    if process_key:
+        query = query.where(_instance.c.process_key == process_key)
+    if business_key:
+        query = query.where(_instance.c.business_key == business_key)
+    return _page(connection, query, [_instance.c.id.desc()], page, per_page)
+
+
+def list_tasks(
+    connection: Connection, where: TaskFilter, page: int, per_page: int
+) -> tuple[list[Row[Any]], int]:
+    query = select(*TASK_COLUMNS).select_from(_TASKS_FROM)
+    if where.status:
+        query = query.where(_task.c.status == where.status)
+    if where.assignee:
+        query = query.where(_task.c.assignee == where.assignee)
+    if where.group:
+        query = query.where(_task.c.group_name == where.group)
+    if where.due_before is not None:
+        query = query.where(_task.c.due_at.is_not(None), _task.c.due_at < where.due_before)
+    if where.visible_to is not None:
+        groups, user = where.visible_to
+        query = query.where(_task.c.group_name.in_(sorted(groups)) | (_task.c.assignee == user))
+    return _page(connection, query, [_task.c.created_at, _task.c.id], page, per_page)
+
+
+def list_incidents(
+    connection: Connection, resolved: bool | None, page: int, per_page: int
+) -> tuple[list[Row[Any]], int]:
+    query = select(*INCIDENT_COLUMNS)
+    if resolved is not None:
+        query = query.where(
+            _incident.c.resolved_at.is_not(None) if resolved else _incident.c.resolved_at.is_(None)
+        )
+    return _page(connection, query, [_incident.c.id], page, per_page)
+
+
+def _page(
+    connection: Connection, query: Select[Any], order: Sequence[Any], page: int, per_page: int
+) -> tuple[list[Row[Any]], int]:
+    total = connection.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    rows = connection.execute(query.order_by(*order).offset((page - 1) * per_page).limit(per_page)).all()
+    return list(rows), int(total)

@@ -1,0 +1,114 @@
+"""Timer rows as the scheduler sees them: claim what is due, look one up, release or fail it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, func, select, update
+
+from .models import TABLES
+
+_timer = TABLES["timer"]
+_instance = TABLES["process_instance"]
+
+_DUE = (
+    select(_timer.c.id)
+    .join(_instance, _instance.c.id == _timer.c.instance_id)
+    .where(
+        _timer.c.due_at <= bindparam("now"),
+        _instance.c.status == "running",
+        (_timer.c.status == "pending")
+        | ((_timer.c.status == "claimed") & (_timer.c.claimed_until < bindparam("now"))),
+    )
+    .order_by(_timer.c.due_at, _timer.c.id)
+)
+_CLAIM = (
+    update(_timer)
+    .where(_timer.c.id.in_(bindparam("ids", expanding=True)))
+    .values(status="claimed", claimed_by=bindparam("worker"), claimed_until=bindparam("until"))
+)
+_TIMER = select(
+    _timer.c.id,
+    _timer.c.instance_id,
+    _timer.c.element_id,
+    _timer.c.due_at,
+    _timer.c.status,
+    _timer.c.claimed_by,
+).where(_timer.c.id == bindparam("id"))
+_INSTANCE_OF = select(_timer.c.instance_id).where(_timer.c.id == bindparam("id"))
+_SET_STATUS = update(_timer).where(_timer.c.id == bindparam("b_id")).values(status=bindparam("status"))
+_RELEASE = (
+    update(_timer)
+    .where(_timer.c.id == bindparam("b_id"))
+    .values(status="pending", claimed_by=None, claimed_until=None)
+)
+_PENDING_OF_RUNNING = (_timer.c.status == "pending", _instance.c.status == "running")
+_NEXT_DUE = (
+    select(func.min(_timer.c.due_at))
+    .join(_instance, _instance.c.id == _timer.c.instance_id)
+    .where(*_PENDING_OF_RUNNING, _timer.c.due_at <= bindparam("until"))
+)
+_UPCOMING = (
+    select(_timer.c.id, _timer.c.due_at)
+    .join(_instance, _instance.c.id == _timer.c.instance_id)
+    .where(*_PENDING_OF_RUNNING, _timer.c.due_at < bindparam("until"))
+    .order_by(_timer.c.due_at)
+)
+
+
+class TimerRepository:
+    def __init__(self, connection: Connection, lock_rows: bool) -> None:
+        self._connection = connection
+        self._lock_rows = lock_rows
+
+    def claim_due(
+        self,
+        now: datetime,
+        until: datetime,
+        worker: str,
+        limit: int,
+        instance_id: int | None = None,
+        timer_id: int | None = None,
+    ) -> list[int]:
+        """Claim up to ``limit`` due timers of running instances (expired claims included), oldest first.
+
+        ``FOR UPDATE SKIP LOCKED`` on PostgreSQL lets several processes claim side by side
+        without waiting for or taking each other's rows; on SQLite the write lock does that.
+        """
+        query = _DUE.limit(limit)
+        if instance_id is not None:
+            query = query.where(_timer.c.instance_id == instance_id)
+        if timer_id is not None:
+            query = query.where(_timer.c.id == timer_id)
+        if self._lock_rows:
+            query = query.with_for_update(of=_timer, skip_locked=True)
+        ids = list(self._connection.execute(query, {"now": now}).scalars())
+        if ids:
+            self._connection.execute(_CLAIM, {"ids": ids, "worker": worker, "until": until})
+        return ids
+
+    def instance_of(self, timer_id: int) -> int | None:
+        return self._connection.execute(_INSTANCE_OF, {"id": timer_id}).scalar_one_or_none()
+
+    def get(self, timer_id: int) -> Row[Any] | None:
+        """id, instance_id, element_id, due_at, status, claimed_by: as of now."""
+        return self._connection.execute(_TIMER, {"id": timer_id}).one_or_none()
+
+    def set_status(self, timer_id: int, status: str) -> None:
+        self._connection.execute(_SET_STATUS, {"b_id": timer_id, "status": status})
+
+    def release(self, timer_id: int) -> None:
+        """Give a claimed timer back (its instance does not take timers now)."""
+        self._connection.execute(_RELEASE, {"b_id": timer_id})
+
+
+def next_due(connection: Connection, until: datetime) -> datetime | None:
+    """The earliest due time of a pending timer of a running instance, up to ``until``."""
+    value: datetime | None = connection.execute(_NEXT_DUE, {"until": until}).scalar()
+    return value
+
+
+def upcoming(connection: Connection, until: datetime) -> list[tuple[int, datetime]]:
+    """Pending timers of running instances due before ``until``, in due order."""
+    return [(row.id, row.due_at) for row in connection.execute(_UPCOMING, {"until": until})]

@@ -1,0 +1,76 @@
+"""Users, their groups (lanes) and hashed API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, insert, select
+
+from .models import TABLES
+
+_user = TABLES["app_user"]
+_group = TABLES["user_group"]
+_membership = TABLES["membership"]
+_token = TABLES["api_token"]
+
+_USER_COLUMNS = (_user.c.id, _user.c.name, _user.c.role, _user.c.password_hash, _user.c.active)
+_BY_NAME = select(*_USER_COLUMNS).where(_user.c.name == bindparam("name"))
+_BY_TOKEN = (
+    select(*_USER_COLUMNS)
+    .join(_token, _token.c.user_id == _user.c.id)
+    .where(_token.c.token_hash == bindparam("token_hash"))
+)
+_GROUPS_OF = select(_membership.c.group_name).where(_membership.c.user_id == bindparam("user_id"))
+_GROUPS = select(_group.c.name).where(_group.c.name.in_(bindparam("names", expanding=True)))
+
+
+def user_by_name(connection: Connection, name: str) -> Row[Any] | None:
+    """id, name, role, password_hash, active."""
+    return connection.execute(_BY_NAME, {"name": name}).one_or_none()
+
+
+def user_by_token(connection: Connection, token_hash: str) -> Row[Any] | None:
+    return connection.execute(_BY_TOKEN, {"token_hash": token_hash}).one_or_none()
+
+
+def groups_of(connection: Connection, user_id: int) -> list[str]:
+    return list(connection.execute(_GROUPS_OF, {"user_id": user_id}).scalars())
+
+
+def user_count(connection: Connection) -> int:
+    return len(connection.execute(select(_user.c.id).limit(1)).all())
+
+
+class UserRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def by_name(self, name: str) -> Row[Any] | None:
+        return user_by_name(self._connection, name)
+
+    def insert(
+        self, name: str, role: str, password_hash: str | None, created_at: datetime, groups: list[str]
+    ) -> int:
+        """A new active user in ``groups``; groups not known yet are created without labels."""
+        user_id = int(
+            self._connection.execute(
+                insert(_user)
+                .values(name=name, role=role, password_hash=password_hash, active=True, created_at=created_at)
+                .returning(_user.c.id)
+            ).scalar_one()
+        )
+        if groups:
+            known = set(self._connection.execute(_GROUPS, {"names": groups}).scalars())
+            missing = [g for g in groups if g not in known]
+            if missing:
+                self._connection.execute(insert(_group), [{"name": g} for g in missing])
+            self._connection.execute(
+                insert(_membership), [{"user_id": user_id, "group_name": g} for g in groups]
+            )
+        return user_id
+
+    def add_token(self, user_id: int, token_hash: str, created_at: datetime) -> None:
+        self._connection.execute(
+            insert(_token).values(user_id=user_id, token_hash=token_hash, created_at=created_at)
+        )

@@ -1,0 +1,44 @@
+"""The JSON request bodies of the API, as types: parsed with them and documented from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class StartBody:
+    process_key: str
+    data: dict[str, Any] | None = None
+    business_key: str | None = None
+
+
+@dataclass(frozen=True)
+class MessageBody:
+    name: str
+    business_key: str
+    payload: Any = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class AssignBody:
+    user: str
+
+
+@dataclass(frozen=True)
+class CompleteBody:
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RetryBody:
+    data: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ClockBody:
+    """Exactly one of ``add`` (an ISO 8601 duration) and ``set`` (an ISO 8601 time with offset)."""
+
+    add: str | None = None
+    set: str | None = None

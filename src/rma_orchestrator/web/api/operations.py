@@ -1,0 +1,122 @@
+"""API operations declared once: the route, its request body type and its result type.
+
+``operation`` registers a Flask view and records what it takes and answers; the view
+returns a service result, which is serialised from its type, and ``openapi.py`` builds the
+document from the same record, so the served shapes and the documented ones cannot drift.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import Blueprint, Response, request
+from pydantic import TypeAdapter, ValidationError
+
+from ...errors import InvalidData
+
+T = TypeVar("T")
+View = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str  # as in OpenAPI: /tasks/{task_id}
+    summary: str
+    status: int
+    returns: Any  # the result type; None for a non-JSON answer
+    errors: tuple[int, ...]
+    body: Any  # the JSON body type, "multipart", or None
+    query: tuple[str, ...]
+    path_types: dict[str, str]  # path parameter -> "integer" | "string"
+    auth: bool
+    media_type: str
+    also: tuple[int, ...]  # other success statuses answering the same type
+
+
+OPERATIONS: list[Operation] = []
+_CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def operation(
+    bp: Blueprint,
+    method: str,
+    rule: str,
+    *,
+    summary: str,
+    returns: Any,
+    status: int = 200,
+    errors: tuple[int, ...] = (),
+    body: Any = None,
+    query: tuple[str, ...] = (),
+    auth: bool = True,
+    media_type: str = "application/json",
+    also: tuple[int, ...] = (),
+) -> Callable[[View], View]:
+    """Register ``view`` at ``rule``; it returns a result of type ``returns`` (or ``(result, status)``)."""
+    adapter: TypeAdapter[Any] | None = (
+        TypeAdapter(returns) if returns is not None and media_type == "application/json" else None
+    )
+
+    def decorator(view: View) -> View:
+        @functools.wraps(view)
+        def answer(**kwargs: Any) -> Any:
+            value = view(**kwargs)
+            code = status
+            if isinstance(value, tuple):
+                value, code = value
+            if isinstance(value, Response) or adapter is None:
+                return value
+            return Response(adapter.dump_json(value), code, mimetype="application/json")
+
+        bp.add_url_rule(rule, view.__name__, answer, methods=[method.upper()])
+        prefix = bp.url_prefix or ""
+        OPERATIONS.append(
+            Operation(
+                method=method.lower(),
+                path=_CONVERTER.sub(r"{\2}", rule),
+                summary=summary,
+                status=status,
+                returns=returns,
+                errors=errors,
+                body=body,
+                query=query,
+                path_types={
+                    name: "integer" if converter == "int" else "string"
+                    for converter, name in _CONVERTER.findall(prefix + rule)
+                },
+                auth=auth,
+                media_type=media_type,
+                also=also,
+            )
+        )
+        return answer
+
+    return decorator
+
+
+@functools.cache
+def _adapter(kind: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(kind)
+
+
+def parse_body(kind: type[T], required: bool = True) -> T:
+    """The request's JSON body as ``kind``; InvalidData with one ``{field, message}`` per problem."""
+    body = request.get_json(silent=True)
+    if body is None and not required and not request.get_data():
+        body = {}
+    if not isinstance(body, dict):
+        raise InvalidData("send a JSON object body", [{"field": "", "message": "body must be a JSON object"}])
+    try:
+        value: T = _adapter(kind).validate_python(body)
+    except ValidationError as error:
+        problems = [
+            {"field": ".".join(str(part) for part in item["loc"]), "message": item["msg"]}
+            for item in error.errors(include_url=False)
+        ]
+        raise InvalidData("the request body does not fit", problems) from None
+    return value
