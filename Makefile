@@ -6,13 +6,14 @@ RMA := $(BIN)/rma
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup migrate deploy lint bench clean
+.PHONY: run test setup migrate deploy lint typecheck bench clean
 
 run: setup
 	$(RMA) demo --host $(HOST) --port $(PORT)
 
-test: setup migrate deploy lint
+test: setup migrate deploy lint typecheck
 	$(BIN)/pytest -q
+	$(BIN)/pytest -q --workflow-cache=0 tests/service tests/scenario
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -34,6 +35,9 @@ deploy: migrate
 
 lint: setup
 	$(BIN)/ruff check src tests bench
+
+typecheck: setup
+	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/python bench/lifecycle.py

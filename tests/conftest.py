@@ -24,6 +24,21 @@ PG_ADMIN_URL = os.environ.get("RMA_TEST_PG_URL", "postgresql+psycopg://postgres@
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--workflow-cache",
+        type=int,
+        default=256,
+        help="live workflows the services keep between commands (0: restore at every command)",
+    )
+
+
+@pytest.fixture(scope="session")
+def workflow_cache(pytestconfig: pytest.Config) -> int:
+    """The cache size the services under test use; `make test` runs the service tests with 0 too."""
+    return int(pytestconfig.getoption("--workflow-cache"))
+
+
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
@@ -87,8 +102,10 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def services(db_url: str, tmp_path: Path) -> Iterator[Services]:
-    settings = Settings.from_env({}, data_dir=tmp_path, database_url=db_url, controlled_clock=True)
+def services(db_url: str, tmp_path: Path, workflow_cache: int) -> Iterator[Services]:
+    settings = Settings.from_env(
+        {}, data_dir=tmp_path, database_url=db_url, controlled_clock=True, workflow_cache_size=workflow_cache
+    )
     built = bootstrap(settings)
     yield built
     built.database.dispose()

@@ -1,16 +1,29 @@
-"""API fixtures: a Flask test client and bearer tokens for each role."""
+"""API fixtures: a Flask test client that checks every answer against openapi.json, and tokens per role."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from openapi_check import check_against_openapi
+from werkzeug.test import TestResponse
 
 from rma_orchestrator.service.context import Services
 from rma_orchestrator.service.users import add_user, create_token
 from rma_orchestrator.web import create_app
+
+
+class CheckedClient(FlaskClient):
+    """Every API answer is checked against openapi.json before the test sees it."""
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        response = super().open(*args, **kwargs)
+        check_against_openapi(self.application, response)
+        return response
+
 
 USERS = {
     "staff": ("cs1", ["customer_service"]),
@@ -25,6 +38,7 @@ USERS = {
 def app(services: Services) -> Flask:
     app = create_app(services=services)
     app.config["TESTING"] = True
+    app.test_client_class = CheckedClient
     return app
 
 

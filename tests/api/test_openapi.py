@@ -42,3 +42,23 @@ def test_every_operation_documents_its_errors(app: Flask) -> None:
             codes = set(operation["responses"])
             if operation.get("security") != []:
                 assert "401" in codes, (path, method)
+
+
+def test_the_document_is_valid_openapi_3_1() -> None:
+    from openapi_spec_validator import validate
+
+    validate(openapi_document())
+
+
+def test_a_documented_result_names_every_field_as_required(app: Flask) -> None:
+    from jsonschema import Draft202012Validator
+    from openapi_check import documented_schema
+
+    schema = documented_schema(app, "GET", "/api/v1/tasks/some-id", 200)
+    components = openapi_document()["components"]
+    task = components["schemas"]["TaskDetail"]
+    assert set(task["required"]) >= {"id", "due_at", "completed_by", "schema", "data"}
+    answer = {name: None for name in task["required"]}
+    del answer["due_at"]
+    problems = list(Draft202012Validator({**schema, "components": components}).iter_errors(answer))
+    assert any("'due_at' is a required property" in p.message for p in problems)

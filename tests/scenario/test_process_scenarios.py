@@ -14,11 +14,11 @@ SCENARIO_FILES = sorted((ROOT / "processes" / "tests").glob("*.y*ml"))
 
 
 @pytest.mark.parametrize("scenario_file", SCENARIO_FILES, ids=[p.stem for p in SCENARIO_FILES])
-def test_process_scenario(scenario_file: Path, tmp_path: Path) -> None:
+def test_process_scenario(scenario_file: Path, tmp_path: Path, workflow_cache: int) -> None:
     single = tmp_path / "scenario"
     single.mkdir()
     shutil.copy(scenario_file, single / scenario_file.name)
-    factory = throwaway_services(tmp_path, environ={})
+    factory = throwaway_services(tmp_path, environ={"RMA_WORKFLOW_CACHE": str(workflow_cache)})
     results = run_directory(factory, single, [ROOT / "processes", ROOT / "forms"])
     assert results, f"{scenario_file.name} holds no scenario"
     failures = [f"{r.name}: {r.message}" for r in results if not r.passed]

@@ -64,7 +64,9 @@ def openapi_document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for index, op in enumerate(OPERATIONS):
         paths.setdefault(op.path, {})[op.method] = _operation(
-            op, schemas.get((index, "response")), schemas.get((index, "body"))
+            op,
+            schemas.get(((index, "response"), "serialization")),
+            schemas.get(((index, "body"), "validation")),
         )
     return {
         "openapi": "3.1.0",
