@@ -180,8 +180,8 @@ def resume_instance(services: Services, instance_id: int, actor: Actor) -> Insta
 
 
 def _business_fields(data: dict[str, Any]) -> dict[str, str | None]:
-    customer = data.get("customer") if isinstance(data.get("customer"), dict) else {}
-    product = data.get("product") if isinstance(data.get("product"), dict) else {}
+    customer: dict[str, Any] = data["customer"] if isinstance(data.get("customer"), dict) else {}
+    product: dict[str, Any] = data["product"] if isinstance(data.get("product"), dict) else {}
     return {
         "order_no": _short(data.get("order_no")),
         "customer_name": _short(customer.get("name")),

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Row, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+AnyRow: TypeAlias = Row[*tuple[Any, ...]]  # a result row; its columns are named by the query
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select
 
+from .db import AnyRow
 from .models import TABLES
 
 _blob = TABLES["blob"]
@@ -40,19 +41,19 @@ _BLOBS = select(_blob.c.sha256, _blob.c.content).where(_blob.c.sha256.in_(bindpa
 _STORED = select(_blob.c.sha256).where(_blob.c.sha256.in_(bindparam("shas", expanding=True)))
 
 
-def latest_definition(connection: Connection, process_key: str) -> Row[Any] | None:
+def latest_definition(connection: Connection, process_key: str) -> AnyRow | None:
     return connection.execute(_LATEST, {"key": process_key}).one_or_none()
 
 
-def definition_by_id(connection: Connection, definition_id: int) -> Row[Any] | None:
+def definition_by_id(connection: Connection, definition_id: int) -> AnyRow | None:
     return connection.execute(_BY_ID, {"id": definition_id}).one_or_none()
 
 
-def definition_by_version(connection: Connection, process_key: str, version: int) -> Row[Any] | None:
+def definition_by_version(connection: Connection, process_key: str, version: int) -> AnyRow | None:
     return connection.execute(_BY_VERSION, {"key": process_key, "version": version}).one_or_none()
 
 
-def latest_definitions(connection: Connection) -> list[Row[Any]]:
+def latest_definitions(connection: Connection) -> list[AnyRow]:
     """The newest version of every process, by process key."""
     newest = (
         select(_definition.c.process_key, func.max(_definition.c.version).label("version"))
@@ -99,7 +100,7 @@ class DefinitionRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def latest(self, process_key: str) -> Row[Any] | None:
+    def latest(self, process_key: str) -> AnyRow | None:
         return latest_definition(self._connection, process_key)
 
     def workspace(self) -> dict[str, str]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
+from .db import AnyRow
 from .models import TABLES
 
 _incident = TABLES["incident"]
@@ -59,7 +59,7 @@ class IncidentRepository:
         }
         return int(self._connection.execute(_INSERT, values).scalar_one())
 
-    def get(self, incident_id: int) -> Row[Any] | None:
+    def get(self, incident_id: int) -> AnyRow | None:
         """The columns of ``INCIDENT_COLUMNS`` plus ``task_id``, as of now."""
         return self._connection.execute(_GET, {"id": incident_id}).one_or_none()
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, bindparam, func, select
+from sqlalchemy import Connection, Select, bindparam, func, select
 
+from .db import AnyRow
 from .incidents import INCIDENT_COLUMNS
 from .models import TABLES
 from .tasks import TASK_COLUMNS
@@ -90,7 +91,7 @@ class TaskFilter:
     visible_to: tuple[frozenset[str], str] | None = None  # (groups, user name)
 
 
-def instance(connection: Connection, instance_id: int) -> Row[Any] | None:
+def instance(connection: Connection, instance_id: int) -> AnyRow | None:
     """The columns of ``INSTANCE_COLUMNS`` plus data, element_states and definition_id."""
     return connection.execute(_INSTANCE, {"id": instance_id}).one_or_none()
 
@@ -99,23 +100,23 @@ def instance_exists(connection: Connection, instance_id: int) -> bool:
     return connection.execute(_INSTANCE_EXISTS, {"id": instance_id}).first() is not None
 
 
-def open_tasks(connection: Connection, instance_id: int) -> list[Row[Any]]:
+def open_tasks(connection: Connection, instance_id: int) -> list[AnyRow]:
     return list(connection.execute(_OPEN_TASKS, {"id": instance_id}).all())
 
 
-def pending_timers(connection: Connection, instance_id: int) -> list[Row[Any]]:
+def pending_timers(connection: Connection, instance_id: int) -> list[AnyRow]:
     return list(connection.execute(_PENDING_TIMERS, {"id": instance_id}).all())
 
 
-def incidents_of(connection: Connection, instance_id: int) -> list[Row[Any]]:
+def incidents_of(connection: Connection, instance_id: int) -> list[AnyRow]:
     return list(connection.execute(_INCIDENTS_OF, {"id": instance_id}).all())
 
 
-def events_of(connection: Connection, instance_id: int) -> list[Row[Any]]:
+def events_of(connection: Connection, instance_id: int) -> list[AnyRow]:
     return list(connection.execute(_EVENTS_OF, {"id": instance_id}).all())
 
 
-def task(connection: Connection, task_id: str) -> Row[Any] | None:
+def task(connection: Connection, task_id: str) -> AnyRow | None:
     """A task's columns plus form, its own data, its instance's data and definition id."""
     return connection.execute(_TASK, {"id": task_id}).one_or_none()
 
@@ -127,7 +128,7 @@ def list_instances(
     business_key: str | None,
     page: int,
     per_page: int,
-) -> tuple[list[Row[Any]], int]:
+) -> tuple[list[AnyRow], int]:
     query = select(*INSTANCE_COLUMNS)
     if status:
         query = query.where(_instance.c.status == status)
@@ -140,7 +141,7 @@ def list_instances(
 
 def list_tasks(
     connection: Connection, where: TaskFilter, page: int, per_page: int
-) -> tuple[list[Row[Any]], int]:
+) -> tuple[list[AnyRow], int]:
     query = select(*TASK_COLUMNS).select_from(_TASKS_FROM)
     if where.status:
         query = query.where(_task.c.status == where.status)
@@ -158,7 +159,7 @@ def list_tasks(
 
 def list_incidents(
     connection: Connection, resolved: bool | None, page: int, per_page: int
-) -> tuple[list[Row[Any]], int]:
+) -> tuple[list[AnyRow], int]:
     query = select(*INCIDENT_COLUMNS)
     if resolved is not None:
         query = query.where(
@@ -169,7 +170,7 @@ def list_incidents(
 
 def _page(
     connection: Connection, query: Select[Any], order: Sequence[Any], page: int, per_page: int
-) -> tuple[list[Row[Any]], int]:
+) -> tuple[list[AnyRow], int]:
     total = connection.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
     rows = connection.execute(query.order_by(*order).offset((page - 1) * per_page).limit(per_page)).all()
     return list(rows), int(total)

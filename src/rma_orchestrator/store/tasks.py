@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
+from .db import AnyRow
 from .models import TABLES
 
 _task = TABLES["human_task"]
@@ -50,7 +50,7 @@ class TaskRepository:
     def instance_of(self, task_id: str) -> int | None:
         return self._connection.execute(_INSTANCE_OF, {"id": task_id}).scalar_one_or_none()
 
-    def get(self, task_id: str) -> Row[Any] | None:
+    def get(self, task_id: str) -> AnyRow | None:
         """The task's columns (those of ``TASK_COLUMNS`` plus ``form``), as of now."""
         return self._connection.execute(_TASK, {"id": task_id}).one_or_none()
 

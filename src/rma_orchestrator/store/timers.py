@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
+from .db import AnyRow
 from .models import TABLES
 
 _timer = TABLES["timer"]
@@ -91,7 +91,7 @@ class TimerRepository:
     def instance_of(self, timer_id: int) -> int | None:
         return self._connection.execute(_INSTANCE_OF, {"id": timer_id}).scalar_one_or_none()
 
-    def get(self, timer_id: int) -> Row[Any] | None:
+    def get(self, timer_id: int) -> AnyRow | None:
         """id, instance_id, element_id, due_at, status, claimed_by: as of now."""
         return self._connection.execute(_TIMER, {"id": timer_id}).one_or_none()
 

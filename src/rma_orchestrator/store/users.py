@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 
+from .db import AnyRow
 from .models import TABLES
 
 _user = TABLES["app_user"]
@@ -25,12 +25,12 @@ _GROUPS_OF = select(_membership.c.group_name).where(_membership.c.user_id == bin
 _GROUPS = select(_group.c.name).where(_group.c.name.in_(bindparam("names", expanding=True)))
 
 
-def user_by_name(connection: Connection, name: str) -> Row[Any] | None:
+def user_by_name(connection: Connection, name: str) -> AnyRow | None:
     """id, name, role, password_hash, active."""
     return connection.execute(_BY_NAME, {"name": name}).one_or_none()
 
 
-def user_by_token(connection: Connection, token_hash: str) -> Row[Any] | None:
+def user_by_token(connection: Connection, token_hash: str) -> AnyRow | None:
     return connection.execute(_BY_TOKEN, {"token_hash": token_hash}).one_or_none()
 
 
@@ -46,7 +46,7 @@ class UserRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def by_name(self, name: str) -> Row[Any] | None:
+    def by_name(self, name: str) -> AnyRow | None:
         return user_by_name(self._connection, name)
 
     def insert(
