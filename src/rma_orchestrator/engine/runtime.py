@@ -34,7 +34,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from .definitions import ProcessDefinition, spec_properties, task_form
-from .sandbox import SandboxError
+from .sandbox_guards import SandboxError
 
 
 @dataclass(frozen=True)

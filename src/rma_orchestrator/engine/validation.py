@@ -18,7 +18,7 @@ from lxml import etree
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from .dmn_checks import check_dmn as check_dmn  # re-exported: definitions imports it from here
-from .sandbox import compile_check
+from .sandbox_compiler import compile_check
 from .timer_checks import check_timer_expression
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
