@@ -1,8 +1,9 @@
 """Turn an uploaded set of BPMN, DMN and JSON-Schema form files into validated process definitions.
 
 Every problem in every file is collected and raised once as ``InvalidDefinition``; SpiffWorkflow's own
-parser runs last, only on processes whose files passed the static checks in ``validation``, because a
-process whose parse failed half-way stays cached in the parser as a broken spec.
+parser runs last, only on processes whose files passed the static checks (``bpmn_checks``,
+``dmn_checks``), because a process whose parse failed half-way stays cached in the parser as a
+broken spec.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR as SPIFF_BPMN_VALIDATOR
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from ..errors import InvalidDefinition
+from .bpmn_checks import check_bpmn
+from .bpmn_xml import BPMN_NS, FORM_PROPERTY, SPIFF_NS, extension, properties
+from .checker import Checker
 from .decisions import harden_decisions
-from .validation import BPMN_NS, FORM_PROPERTY, SPIFF_NS, Checker, check_dmn, extension, properties
+from .dmn_checks import check_dmn
 
 DMN_NAMESPACES = frozenset(
     {
@@ -165,7 +169,7 @@ def _check(checker: Checker, src: _Source) -> None:
     src.checked = True
     checker.file, checker.errors = src.name, src.errors
     if src.kind == "bpmn":
-        checker.check_bpmn(src.root)
+        check_bpmn(checker, src.root)
     else:
         check_dmn(checker, src.root)
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lxml import etree
 
-if TYPE_CHECKING:  # validation re-exports check_dmn, so importing it at run time would be circular
-    from .validation import Checker
+from .checker import Checker
 
 HIT_POLICIES = {"UNIQUE", "FIRST", "COLLECT"}
 _STRING = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'")

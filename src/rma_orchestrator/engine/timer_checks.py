@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-if TYPE_CHECKING:  # validation calls into this module, so importing it at run time would be circular
-    from .validation import Checker
+from .checker import Checker
 
 _ISO_LITERAL = re.compile(r"R\d*/\S*|P(?=[\dT])[\dYMWDTHS.,]*|\d{4}-\d{1,2}-\d{1,2}\S*", re.IGNORECASE)
 _OFFSET = re.compile(r"(Z|[+-]\d{2}(:?\d{2})?)$", re.IGNORECASE)
