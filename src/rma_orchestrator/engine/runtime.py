@@ -33,8 +33,9 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition a
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from .definitions import ProcessDefinition, spec_properties, task_form
+from .bundle import ProcessDefinition
 from .sandbox_guards import SandboxError
+from .spec_extensions import spec_properties, task_form
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..clock import iso
-from ..engine.definitions import ProcessDefinition as ParsedDefinition
-from ..engine.definitions import load_bundle
+from ..engine.bundle import ProcessDefinition as ParsedDefinition
+from ..engine.bundle import load_bundle
 from ..errors import InvalidDefinition, NotFound
 from ..store.db import Database
 from ..store.models import Blob, Deployment, DeploymentFile, ProcessDefinition
