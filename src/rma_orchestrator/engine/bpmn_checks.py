@@ -8,8 +8,6 @@ mirrors what the engine will actually do with the element. The flow structure is
 
 from __future__ import annotations
 
-from typing import Any
-
 from lxml import etree
 
 from .bpmn_xml import (
@@ -18,6 +16,7 @@ from .bpmn_xml import (
     FORM_PROPERTY,
     PROPERTY,
     SUPPORTED_NODES,
+    Element,
     bpmn_children,
     extension,
     local,
@@ -38,7 +37,7 @@ EVENT_DEFINITIONS = {
 }
 
 
-def check_bpmn(checker: Checker, root: Any) -> None:
+def check_bpmn(checker: Checker, root: Element) -> None:
     """Check every executable process of a BPMN document."""
     for process in bpmn_children(root, "process"):
         if process.get("isExecutable", "true") != "true":
@@ -48,7 +47,7 @@ def check_bpmn(checker: Checker, root: Any) -> None:
             _check_node(checker, node)
 
 
-def _check_node(checker: Checker, node: Any) -> None:
+def _check_node(checker: Checker, node: Element) -> None:
     name = local(node)
     if not name or etree.QName(node).namespace != BPMN_NS:
         return
@@ -99,10 +98,10 @@ def _check_node(checker: Checker, node: Any) -> None:
                 checker.compile(script, script.text, "exec", f"The {kind} of '{owner_id(node)}'")
 
 
-def _check_event_definition(checker: Checker, node: Any, kind: str) -> None:
+def _check_event_definition(checker: Checker, node: Element, kind: str) -> None:
     event = node.getparent()
-    allowed = EVENT_DEFINITIONS.get(local(event))
-    if allowed is not None and kind not in allowed:
+    allowed = EVENT_DEFINITIONS.get(local(event)) if event is not None else None
+    if event is not None and allowed is not None and kind not in allowed:
         checker.add(
             event,
             f"{kind.capitalize()} event definitions are not supported on a {local(event)} "
@@ -113,18 +112,19 @@ def _check_event_definition(checker: Checker, node: Any, kind: str) -> None:
         _check_timer(checker, node)
 
 
-def _check_script(checker: Checker, node: Any) -> None:
+def _check_script(checker: Checker, node: Element) -> None:
     scripts = [child for child in node if local(child) == "script"]
-    if not scripts or not (scripts[-1].text or "").strip():
+    source = scripts[-1].text if scripts else None
+    if not scripts or source is None or not source.strip():
         checker.add(
             scripts[-1] if scripts else node,
             "Script task has no script; write the Python code in its bpmn:script element.",
         )
     else:
-        checker.compile(scripts[-1], scripts[-1].text, "exec", "Script")
+        checker.compile(scripts[-1], source, "exec", "Script")
 
 
-def _check_decision_ref(checker: Checker, node: Any) -> None:
+def _check_decision_ref(checker: Checker, node: Element) -> None:
     refs = extension(node, "calledDecisionId")
     ref = refs[0].text if refs else None
     if not ref:
@@ -142,7 +142,7 @@ def _check_decision_ref(checker: Checker, node: Any) -> None:
         )
 
 
-def _check_call(checker: Checker, node: Any) -> None:
+def _check_call(checker: Checker, node: Element) -> None:
     called = node.get("calledElement")
     if not called:
         checker.add(node, "Call activity has no calledElement; set it to the id of the process to call.")
@@ -160,7 +160,7 @@ def _check_call(checker: Checker, node: Any) -> None:
         )
 
 
-def _check_timer(checker: Checker, node: Any) -> None:
+def _check_timer(checker: Checker, node: Element) -> None:
     """Check the expression the engine will use: the first of timeDate, timeDuration, timeCycle."""
     for kind in ("timeDate", "timeDuration", "timeCycle"):
         exprs = bpmn_children(node, kind)

@@ -6,7 +6,7 @@ plus which flow-node tags exist in BPMN and which of them the engine can parse a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeAlias
 
 from lxml import etree
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
@@ -15,6 +15,8 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 FORM_PROPERTY = "formJsonSchemaFilename"
 PROPERTY = f"properties/{{{SPIFF_NS}}}property"
+
+Element: TypeAlias = etree._Element  # any node of a parsed file, comments included
 
 FLOW_NODES = frozenset(
     {
@@ -52,17 +54,17 @@ SUPPORTED_NODES = frozenset(
 )
 
 
-def local(node: Any) -> str:
+def local(node: Element) -> str:
     """Local tag name of an element, '' for comments and processing instructions."""
     return etree.QName(node).localname if isinstance(node.tag, str) else ""
 
 
-def bpmn_children(node: Any, name: str) -> list[Any]:
+def bpmn_children(node: Element, name: str) -> list[Element]:
     """The direct ``bpmn:<name>`` children of a node."""
     return node.findall(f"{{{BPMN_NS}}}{name}")
 
 
-def owner_id(node: Any) -> str | None:
+def owner_id(node: Element | None) -> str | None:
     """Id of the node or of its nearest ancestor that has one."""
     while node is not None:
         if node.get("id"):
@@ -71,15 +73,15 @@ def owner_id(node: Any) -> str | None:
     return None
 
 
-def extension(node: Any, name: str) -> list[Any]:
+def extension(node: Element, name: str) -> list[Element]:
     """The ``spiffworkflow:<name>`` children of a node's extensionElements."""
     return node.findall(f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}{name}")
 
 
-def properties(node: Any) -> dict[str, str]:
+def properties(node: Element) -> dict[str, str]:
     """The spiffworkflow:property name/value pairs of a node, as the spiff parser reads them."""
     return {
-        prop.get("name"): prop.get("value")
+        name: value
         for prop in extension(node, PROPERTY)
-        if prop.get("name") is not None and prop.get("value") is not None
+        if (name := prop.get("name")) is not None and (value := prop.get("value")) is not None
     }

@@ -9,6 +9,7 @@ failed half-way stays cached in the parser as a broken spec.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from ..errors import InvalidDefinition
 from .bpmn_checks import check_bpmn
-from .bpmn_xml import BPMN_NS, FORM_PROPERTY, extension, properties
+from .bpmn_xml import BPMN_NS, FORM_PROPERTY, Element, extension, properties
 from .checker import Checker
 from .decisions import harden_decisions
 from .dmn_checks import check_dmn
@@ -39,7 +40,7 @@ class ProcessDefinition:
     subprocess_specs: dict[str, BpmnProcessSpec]
     files: frozenset[str]
     start_form: str | None
-    forms: dict[str, dict]
+    forms: dict[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Bundle:
     """The executable processes defined by the uploaded files, and every uploaded or known form."""
 
     processes: dict[str, ProcessDefinition]
-    forms: dict[str, dict]
+    forms: dict[str, dict[str, Any]]
 
 
 @dataclass
@@ -137,18 +138,29 @@ def _index(sources: list[SourceFile]) -> tuple[dict[str, _Process], dict[str, st
     """Process ids and decision ids of all XML files; duplicates in reported files are errors."""
     processes: dict[str, _Process] = {}
     decisions: dict[str, str] = {}
-    for src in sorted((s for s in sources if s.root is not None), key=lambda s: not s.report):
-        if src.kind == "dmn":
-            for decision in src.root.iter(f"{{{etree.QName(src.root).namespace}}}decision"):
-                _claim(decisions, decision.get("id"), src, decision, "Decision")
+    process_files: dict[str, str] = {}
+    for src in sorted(sources, key=lambda s: not s.report):
+        root = src.root
+        if root is None:
             continue
-        for node in src.root.iterfind(f"{{{BPMN_NS}}}process"):
+        if src.kind == "dmn":
+            for decision in root.iter(f"{{{etree.QName(root).namespace}}}decision"):
+                key = decision.get("id")
+                if key and _claim(decisions, key, src, decision, "Decision"):
+                    decisions[key] = src.name
+            continue
+        for node in root.iterfind(f"{{{BPMN_NS}}}process"):
             key = node.get("id")
-            if _claim(processes, key, src, node, "Process"):
+            if key and _claim(process_files, key, src, node, "Process"):
+                process_files[key] = src.name
                 processes[key] = _Process(
                     file=src.name,
                     executable=node.get("isExecutable", "true") == "true",
-                    calls={c.get("calledElement") for c in node.iter(f"{{{BPMN_NS}}}callActivity")} - {None},
+                    calls={
+                        called
+                        for c in node.iter(f"{{{BPMN_NS}}}callActivity")
+                        if (called := c.get("calledElement")) is not None
+                    },
                     decisions={
                         ref.text
                         for task in node.iter(f"{{{BPMN_NS}}}businessRuleTask")
@@ -165,16 +177,12 @@ def _index(sources: list[SourceFile]) -> tuple[dict[str, _Process], dict[str, st
     return processes, decisions
 
 
-def _claim(index: dict[str, Any], key: str | None, src: SourceFile, node: Any, label: str) -> bool:
-    """Register ``key`` for ``src``; a reported duplicate is an error, a known one is shadowed."""
-    if not key:
-        return False
-    owner = index.get(key)
-    if owner is None:
-        index[key] = src.name
+def _claim(owners: Mapping[str, str], key: str, src: SourceFile, node: Element, label: str) -> bool:
+    """Whether ``src`` may define ``key``; a reported duplicate is an error, a known one is shadowed."""
+    other = owners.get(key)
+    if other is None:
         return True
     if src.report:
-        other = owner if isinstance(owner, str) else owner.file
         src.error(f"{label} id '{key}' is also defined in {other}; ids must be unique.", node.sourceline, key)
     return False
 
@@ -195,17 +203,19 @@ def _parser(sources: list[SourceFile], processes: dict[str, _Process]) -> SpiffB
     parser = SpiffBpmnParser()
     # DMN: known first so that uploaded decisions overwrite them; BPMN: only the winning process elements.
     for src in sorted(sources, key=lambda s: s.report):
-        if src.root is None or src.errors or src.kind not in ("dmn", "bpmn"):
+        root = src.root
+        if root is None or src.errors or src.kind not in ("dmn", "bpmn"):
             continue
         if src.kind == "bpmn":
-            for node in src.root.findall(f"{{{BPMN_NS}}}process"):
-                if processes.get(node.get("id")) is not None and processes[node.get("id")].file != src.name:
-                    src.root.remove(node)
+            for node in root.findall(f"{{{BPMN_NS}}}process"):
+                owner = processes.get(node.get("id") or "")
+                if owner is not None and owner.file != src.name:
+                    root.remove(node)
         try:
             if src.kind == "dmn":
-                parser.add_dmn_xml(src.root, filename=src.name)
+                parser.add_dmn_xml(root, filename=src.name)
             else:
-                parser.add_bpmn_xml(src.root, filename=src.name)
+                parser.add_bpmn_xml(root, filename=src.name)
         except Exception as exc:  # noqa: BLE001 - SpiffWorkflow wraps little; report whatever it raised
             src.errors.append(spiff_error(exc, src))
     return parser
@@ -217,7 +227,7 @@ def _define(
     src: SourceFile,
     called: set[str],
     needed: set[str],
-    forms: dict[str, dict],
+    forms: dict[str, dict[str, Any]],
     by_name: dict[str, SourceFile],
     broken: set[str],
 ) -> ProcessDefinition | None:

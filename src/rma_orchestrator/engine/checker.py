@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .bpmn_xml import owner_id
+from .bpmn_xml import Element, owner_id
 from .sandbox_compiler import compile_check
 
 _LINE = re.compile(r"line (\d+)")
@@ -27,14 +27,16 @@ class Checker:
     forms: set[str]
     errors: list[dict[str, Any]] = field(default_factory=list)
 
-    def add(self, node: Any, message: str, element: str | None = None, line: int | None = None) -> None:
+    def add(
+        self, node: Element | None, message: str, element: str | None = None, line: int | None = None
+    ) -> None:
         if element is None and node is not None:
             element = owner_id(node)
         if line is None and node is not None:
             line = node.sourceline
         self.errors.append({"file": self.file, "line": line, "element": element, "message": message})
 
-    def compile(self, node: Any, source: str, mode: str, what: str, element: str | None = None) -> bool:
+    def compile(self, node: Element, source: str, mode: str, what: str, element: str | None = None) -> bool:
         """compile_check ``source``; the error line is shifted to the file when the text sits in ``node``."""
         problem = compile_check(source, mode)
         if problem is None:

@@ -7,9 +7,7 @@ conditions are refused at deploy. Findings go to the ``Checker``; nothing is rai
 
 from __future__ import annotations
 
-from typing import Any
-
-from .bpmn_xml import FLOW_NODES, SUPPORTED_NODES, bpmn_children, local
+from .bpmn_xml import FLOW_NODES, SUPPORTED_NODES, Element, bpmn_children, local
 from .checker import Checker
 
 SPLITTING_NODES = {
@@ -22,15 +20,15 @@ SPLITTING_NODES = {
 CONDITIONAL_GATEWAYS = {"exclusiveGateway", "inclusiveGateway"}
 
 
-def check_flow(checker: Checker, scope: Any, top: bool) -> None:
+def check_flow(checker: Checker, scope: Element, top: bool) -> None:
     """Flow structure of a process or embedded subprocess: every path starts, continues and ends."""
-    nodes = {c.get("id"): c for c in scope if local(c) in FLOW_NODES and c.get("id")}
-    outgoing: dict[str, list[Any]] = {key: [] for key in nodes}
-    incoming: dict[str, list[Any]] = {key: [] for key in nodes}
+    nodes = {key: c for c in scope if local(c) in FLOW_NODES and (key := c.get("id"))}
+    outgoing: dict[str, list[Element]] = {key: [] for key in nodes}
+    incoming: dict[str, list[Element]] = {key: [] for key in nodes}
     for flow in (c for c in scope if local(c) == "sequenceFlow"):
         for attr, index in (("sourceRef", outgoing), ("targetRef", incoming)):
             ref = flow.get(attr)
-            if ref in index:
+            if ref is not None and ref in index:
                 index[ref].append(flow)
             else:
                 checker.add(
@@ -55,7 +53,7 @@ def check_flow(checker: Checker, scope: Any, top: bool) -> None:
             check_flow(checker, node, top=False)
 
 
-def _check_outgoing(checker: Checker, node: Any, flows: list[Any]) -> None:
+def _check_outgoing(checker: Checker, node: Element, flows: list[Element]) -> None:
     name = local(node)
     if name == "endEvent" or node.get("triggeredByEvent") == "true" or name not in SUPPORTED_NODES:
         return
@@ -99,12 +97,12 @@ def _check_outgoing(checker: Checker, node: Any, flows: list[Any]) -> None:
 
 def _check_reachable(
     checker: Checker,
-    nodes: dict[str, Any],
+    nodes: dict[str, Element],
     starts: list[str],
-    outgoing: dict[str, list[Any]],
-    incoming: dict[str, list[Any]],
+    outgoing: dict[str, list[Element]],
+    incoming: dict[str, list[Element]],
 ) -> None:
-    boundary: dict[str, list[str]] = {}
+    boundary: dict[str | None, list[str]] = {}
     for key, node in nodes.items():
         if local(node) == "boundaryEvent":
             host = node.get("attachedToRef")

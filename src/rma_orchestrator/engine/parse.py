@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 from SpiffWorkflow.spiff.parser.process import VALIDATOR as SPIFF_BPMN_VALIDATOR
 
-from .bpmn_xml import BPMN_NS, SPIFF_NS
+from .bpmn_xml import BPMN_NS, SPIFF_NS, Element
 
 DMN_NAMESPACES = frozenset(
     {
@@ -39,8 +39,8 @@ class SourceFile:
     name: str
     kind: str
     report: bool
-    root: Any = None
-    schema: dict | None = None
+    root: Element | None = None
+    schema: dict[str, Any] | None = None
     errors: list[dict[str, Any]] = field(default_factory=list)
     checked: bool = False
 
@@ -67,8 +67,8 @@ def read_source(name: str, raw: bytes, report: bool) -> SourceFile:
     try:
         root = etree.fromstring(raw, _XML_PARSER)
     except etree.XMLSyntaxError as exc:
-        line = exc.lineno if isinstance(exc.lineno, int) and exc.lineno > 0 else None
-        src.error(f"The file is not well-formed XML: {exc.msg}.", line)
+        where = exc.lineno if isinstance(exc.lineno, int) and exc.lineno > 0 else None
+        src.error(f"The file is not well-formed XML: {exc.msg}.", where)
         return src
     expected = {BPMN_NS} if kind == "bpmn" else DMN_NAMESPACES
     if (
@@ -78,12 +78,12 @@ def read_source(name: str, raw: bytes, report: bool) -> SourceFile:
     ):
         label = "a BPMN 2.0" if kind == "bpmn" else "a DMN"
         src.error(
-            f"The root element is {root.tag}, so this is not {label} definitions file.", root.sourceline
+            f"The root element is {root.tag!s}, so this is not {label} definitions file.", root.sourceline
         )
         return src
     src.root = root
     if report:
-        _validate_xml(src)
+        _validate_xml(src, root)
     return src
 
 
@@ -105,14 +105,13 @@ def _read_form(src: SourceFile, text: str) -> None:
         src.schema = schema
 
 
-def _validate_xml(src: SourceFile) -> None:
+def _validate_xml(src: SourceFile, root: Element) -> None:
     """XSD-validate a BPMN (with the spiffworkflow extension schema) or DMN file, keeping every error."""
-    root = src.root
     if src.kind == "bpmn":
         SPIFF_BPMN_VALIDATOR.preprocess(root)  # the parser's own fix-up of bpmn-js correlation markup
         schema = SPIFF_BPMN_VALIDATOR.validator
     else:
-        namespaces = {**root.nsmap}
+        namespaces: dict[str | None, str | None] = {**root.nsmap}
         namespaces["dmn"] = namespaces.pop(None, namespaces.get("dmn"))
         if namespaces["dmn"] != etree.QName(root).namespace:
             src.error(
@@ -141,7 +140,7 @@ def _dmn_validator(xsd: str) -> BpmnValidator:
     return BpmnValidator(xsd)
 
 
-def _element_at(root: Any, path: str | None) -> str | None:
+def _element_at(root: Element, path: str | None) -> str | None:
     """Id of the element (or its nearest ancestor with one) at an XSD error's XPath."""
     try:
         found = root.xpath(path, namespaces={k: v for k, v in root.nsmap.items() if k}) if path else []

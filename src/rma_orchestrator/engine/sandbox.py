@@ -30,8 +30,17 @@ _CHECK_EVERY = 8  # trace events between clock readings
 # ---- plain data ---------------------------------------------------------------------------------
 
 _PLAIN = frozenset({str, int, float, bool, type(None), Decimal, datetime, date, dt_time, timedelta, timezone})
-_NOT_DATA = (range, BaseException, types.FrameType, types.CodeType, types.TracebackType, types.ModuleType)
-_NOT_DATA += (type({}.keys()), type({}.values()), type({}.items()))
+_NOT_DATA: tuple[type, ...] = (
+    range,
+    BaseException,
+    types.FrameType,
+    types.CodeType,
+    types.TracebackType,
+    types.ModuleType,
+    type({}.keys()),
+    type({}.values()),
+    type({}.items()),
+)
 
 
 def _non_data(value: Any) -> str | None:
@@ -62,7 +71,7 @@ def _non_data(value: Any) -> str | None:
 # ---- the environment ----------------------------------------------------------------------------
 
 
-class SandboxEnvironment(BasePythonScriptEngineEnvironment):
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]  # untyped base
     """SpiffWorkflow script environment that runs analyst code in the sandbox.
 
     ``functions`` are extra callables, handled like ``TaskDataEnvironment``'s globals (task data

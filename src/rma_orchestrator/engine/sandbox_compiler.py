@@ -14,7 +14,7 @@ import types
 from collections.abc import Iterable
 from typing import Any
 
-from RestrictedPython import compile_restricted_eval, compile_restricted_exec
+from RestrictedPython.compile import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.transformer import IOPERATOR_TO_STR, RestrictingNodeTransformer, copy_locations
 
 from .sandbox_guards import SandboxError
@@ -85,7 +85,10 @@ class SandboxPolicy(RestrictingNodeTransformer):
     def visit_While(self, node: ast.While) -> Any:
         """Loop bodies start with a name load: CPython emits no trace events for ``while True: pass``
         (a jump to itself), so the time limit could never fire without a real instruction there."""
-        node = super().visit_While(node)
+        visited = super().visit_While(node)
+        if not isinstance(visited, ast.While):
+            return visited
+        node = visited
         tick = ast.Expr(ast.Name("_loop_", ast.Load()))
         copy_locations(tick, node)
         node.body.insert(0, tick)
@@ -98,13 +101,19 @@ class SandboxPolicy(RestrictingNodeTransformer):
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> Any:
         """Handlers first re-raise sandbox errors, so ``except:`` cannot swallow a timeout."""
-        node = super().visit_ExceptHandler(node)
+        visited = super().visit_ExceptHandler(node)
+        if not isinstance(visited, ast.ExceptHandler):
+            return visited
+        node = visited
         node.body.insert(0, self._guard_statement(node.body[0] if node.body else node))
         return node
 
     def visit_Try(self, node: ast.Try) -> Any:
         """``finally`` blocks re-raise sandbox errors first (``continue`` there would drop them)."""
-        node = super().visit_Try(node)
+        visited = super().visit_Try(node)
+        if not isinstance(visited, ast.Try):
+            return visited
+        node = visited
         if node.finalbody:
             node.finalbody.insert(0, self._guard_statement(node.finalbody[0]))
         return node
