@@ -1,7 +1,8 @@
 """Turn an uploaded set of BPMN, DMN and JSON-Schema form files into validated process definitions.
 
 Each file is read by ``parse``, checked statically (``bpmn_checks``, ``dmn_checks``) and the
-processes are then built through SpiffWorkflow. Every
+processes are then built through SpiffWorkflow, each from the files of its own closure only (so
+an embedded subprocess may share its id with a process elsewhere). Every
 problem in every file is collected and raised once as ``InvalidDefinition``; SpiffWorkflow's parser
 runs last, only on processes whose files passed the static checks, because a process whose parse
 failed half-way stays cached in the parser as a broken spec.
@@ -86,9 +87,10 @@ def load_bundle(files: dict[str, bytes], known: dict[str, bytes] | None = None) 
     for src in sources:
         if src.report:
             _check(checker, src)
-    parser = _parser(sources, processes)
+    _drop_shadowed(sources, processes)
+    parsers: dict[frozenset[str], SpiffBpmnParser] = {}
     definitions: dict[str, ProcessDefinition] = {}
-    broken: set[str] = set()
+    broken: set[tuple[str, str]] = set()
     for key, proc in processes.items():
         src = by_name[proc.file]
         if not proc.executable or src.kind != "bpmn":
@@ -100,7 +102,11 @@ def load_bundle(files: dict[str, bytes], known: dict[str, bytes] | None = None) 
             if not needed & files.keys():
                 continue
             _check(checker, src)
-        blocked = [by_name[name] for name in sorted(needed) if name in by_name and by_name[name].errors]
+        scope = frozenset(name for name in needed if name in by_name)
+        parser = parsers.get(scope)
+        if parser is None:
+            parser = parsers[scope] = _parser([by_name[name] for name in sorted(scope)])
+        blocked = [by_name[name] for name in sorted(scope) if by_name[name].errors]
         if blocked:
             if src.report and not any(other.report for other in blocked):
                 first = blocked[0]
@@ -198,19 +204,30 @@ def _closure(key: str, processes: dict[str, _Process]) -> set[str]:
     return seen
 
 
-def _parser(sources: list[SourceFile], processes: dict[str, _Process]) -> SpiffBpmnParser:
-    """A SpiffBpmnParser fed every cleanly read file (XSD validation was already done, with all errors)."""
+def _drop_shadowed(sources: list[SourceFile], processes: dict[str, _Process]) -> None:
+    """Remove from each clean BPMN file the process elements whose id another file wins."""
+    for src in sources:
+        root = src.root
+        if root is None or src.errors or src.kind != "bpmn":
+            continue
+        for node in root.findall(f"{{{BPMN_NS}}}process"):
+            owner = processes.get(node.get("id") or "")
+            if owner is not None and owner.file != src.name:
+                root.remove(node)
+
+
+def _parser(sources: list[SourceFile]) -> SpiffBpmnParser:
+    """A SpiffBpmnParser fed the cleanly read XML files among ``sources`` (XSD validation was already done).
+
+    One parser per closure: SpiffWorkflow registers embedded subprocesses by id beside the processes
+    of every file it was given, so a parser holding all deployed files would see an embedded
+    subprocess clash with an unrelated top-level process of the same id.
+    """
     parser = SpiffBpmnParser()
-    # DMN: known first so that uploaded decisions overwrite them; BPMN: only the winning process elements.
-    for src in sorted(sources, key=lambda s: s.report):
+    for src in sorted(sources, key=lambda s: s.report):  # known first: uploaded decisions win
         root = src.root
         if root is None or src.errors or src.kind not in ("dmn", "bpmn"):
             continue
-        if src.kind == "bpmn":
-            for node in root.findall(f"{{{BPMN_NS}}}process"):
-                owner = processes.get(node.get("id") or "")
-                if owner is not None and owner.file != src.name:
-                    root.remove(node)
         try:
             if src.kind == "dmn":
                 parser.add_dmn_xml(root, filename=src.name)
@@ -229,18 +246,18 @@ def _define(
     needed: set[str],
     forms: dict[str, dict[str, Any]],
     by_name: dict[str, SourceFile],
-    broken: set[str],
+    broken: set[tuple[str, str]],
 ) -> ProcessDefinition | None:
     """Build one definition through SpiffWorkflow, recording its parse errors on the failing file."""
     for process_id in sorted(called, key=lambda p: p != key):
         process_parser = parser.get_process_parser(process_id)
         owner = by_name.get(process_parser.filename, src) if process_parser else src
-        if process_id not in broken:
+        if (process_id, owner.name) not in broken:
             try:
                 parser.get_spec(process_id)
                 continue
             except Exception as exc:  # noqa: BLE001 - SpiffWorkflow wraps little; report whatever it raised
-                broken.add(process_id)
+                broken.add((process_id, owner.name))
                 owner.errors.append(spiff_error(exc, owner))
         if not owner.report:
             src.error(
