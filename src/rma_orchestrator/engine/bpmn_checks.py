@@ -8,6 +8,8 @@ mirrors what the engine will actually do with the element. The flow structure is
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from lxml import etree
 
 from .bpmn_xml import (
@@ -57,6 +59,8 @@ def _check_node(checker: Checker, node: Element) -> None:
             f"'{name}' elements are not supported by the engine (SpiffWorkflow would silently "
             "ignore it); model it with supported tasks, events and gateways.",
         )
+    elif name in _UNRUNNABLE:
+        _UNRUNNABLE[name](checker, node)
     if name.endswith("EventDefinition"):
         _check_event_definition(checker, node, name[: -len("EventDefinition")])
     if name == "boundaryEvent" and not any(local(c).endswith("EventDefinition") for c in node):
@@ -168,3 +172,45 @@ def _check_timer(checker: Checker, node: Element) -> None:
             check_timer_expression(checker, exprs[0], kind)
             return
     checker.add(node, "Timer has no timeDate, timeDuration or timeCycle expression.")
+
+
+def _check_service_task(checker: Checker, node: Element) -> None:
+    """This engine offers no connectors: SpiffWorkflow's call fails with a NameError at run time."""
+    operators = extension(node, "serviceTaskOperator")
+    connector = operators[0].get("id") if operators else None
+    what = f"calls the connector '{connector}'" if connector else "names no connector"
+    checker.add(
+        node,
+        f"Service task {what}, but this engine runs no service connectors; do the work in a script "
+        "task, or send a message and wait for the other system's reply with a receive task.",
+    )
+
+
+def _check_script_format(checker: Checker, node: Element) -> None:
+    """Every script runs as Python, whatever its scriptFormat says."""
+    script_format = node.get("scriptFormat")
+    if script_format and "python" not in script_format.lower():
+        checker.add(
+            node,
+            f"Script format '{script_format}' is not supported; the engine runs every script as "
+            'Python, so rewrite the script in Python and set scriptFormat="python".',
+        )
+
+
+def _check_message_ref(checker: Checker, node: Element) -> None:
+    """Without a messageRef SpiffWorkflow completes the task at once: nothing sent, nothing awaited."""
+    if not node.get("messageRef"):
+        action = "sends nothing" if local(node) == "sendTask" else "waits for nothing"
+        checker.add(
+            node,
+            f"{local(node)} names no message, so the engine would complete it at once (it "
+            f"{action}); set messageRef to a bpmn:message.",
+        )
+
+
+_UNRUNNABLE: dict[str, Callable[[Checker, Element], None]] = {
+    "serviceTask": _check_service_task,
+    "scriptTask": _check_script_format,
+    "sendTask": _check_message_ref,
+    "receiveTask": _check_message_ref,
+}
