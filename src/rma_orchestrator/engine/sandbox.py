@@ -9,6 +9,7 @@ resolves names to the builtins of ``sandbox_builtins`` only, stops Python-level 
 from __future__ import annotations
 
 import sys
+import threading
 import time
 import types
 from collections.abc import Mapping
@@ -88,7 +89,8 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
             raise ValueError("time_limit must be positive")
         super().__init__(extra)
         self.time_limit = float(time_limit)
-        self._builtins = make_builtins(VETTED_FUNCTIONS)
+        self._running = threading.local()  # the namespace of the code this thread runs, for vars()
+        self._builtins = make_builtins(VETTED_FUNCTIONS, self._task_data_names)
 
     def evaluate(
         self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None
@@ -165,6 +167,18 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
             if name in namespace:
                 refuse(f"task data may not use the reserved name {name!r}")
 
+    def _task_data_names(self) -> dict[str, Any]:
+        """A fresh dict of the running code's data names: no builtins, functions or guard names."""
+        namespace: dict[str, Any] | None = getattr(self._running, "namespace", None)
+        if namespace is None:
+            return {}
+        hidden = self.globals
+        return {
+            key: value
+            for key, value in namespace.items()
+            if key != "__builtins__" and key not in hidden and key not in RESERVED
+        }
+
     def _run(self, code: types.CodeType, namespace: dict[str, Any]) -> Any:
         """Evaluate ``code`` in ``namespace`` with this thread traced against the time limit."""
         sandbox_builtins = self._builtins
@@ -187,12 +201,16 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
                 return None  # host code (guards, vetted functions) runs untraced
             return local_trace(frame, event, arg)
 
+        running = self._running
+        outer = getattr(running, "namespace", None)
+        running.namespace = namespace
         previous = sys.gettrace()
         sys.settrace(global_trace)
         try:
             return eval(code, namespace)
         finally:
             sys.settrace(previous)
+            running.namespace = outer
 
 
 def make_script_engine(

@@ -1,13 +1,15 @@
 """The builtins table of sandboxed code: the vetted library, a few exceptions and the guards.
 
-Every other Python builtin is present as a placeholder that refuses to be called, so a script
-calling ``open`` fails with a clear sandbox error instead of a ``NameError``.
+``vars()``, ``globals()`` and ``locals()`` answer a fresh copy of the task data names (the idiom
+``'x' in vars()`` tests whether a variable exists), never a real namespace. Every other Python
+builtin is present as a placeholder that refuses to be called, so a script calling ``open`` fails
+with a clear sandbox error instead of a ``NameError``.
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from .sandbox_attributes import guarded_getattr
@@ -49,14 +51,34 @@ _GUARDS: dict[str, object] = {"_getattr_": guarded_getattr, **GUARDS}
 RESERVED = tuple(_GUARDS) + ("_print",)
 
 
-def make_builtins(library: Mapping[str, object]) -> dict[str, object]:
-    """The ``__builtins__`` of sandboxed code: ``library`` over placeholders for every other builtin."""
+NAMESPACE_VIEWS = ("vars", "globals", "locals")
+
+
+def _namespace_view(name: str, task_data: Callable[[], dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    def view(*args: object) -> dict[str, Any]:
+        if args:
+            refuse(f"{name}() takes no arguments in sandboxed scripts; {name}() lists the task data")
+        return task_data()
+
+    view.__name__ = view.__qualname__ = name
+    return view
+
+
+def make_builtins(
+    library: Mapping[str, object], task_data: Callable[[], dict[str, Any]]
+) -> dict[str, object]:
+    """The ``__builtins__`` of sandboxed code: ``library`` over placeholders for every other builtin.
+
+    ``task_data`` answers a fresh dict of the running code's task data; ``vars``, ``globals`` and
+    ``locals`` call it.
+    """
     table: dict[str, object] = {
         name: _Unavailable(name)
         for name, value in vars(builtins).items()
         if not name.startswith("_") and callable(value)
     }
     table.update({name: getattr(builtins, name) for name in _EXCEPTIONS})
+    table.update({name: _namespace_view(name, task_data) for name in NAMESPACE_VIEWS})
     table.update(library)
     table.update(_GUARDS)
     return table
