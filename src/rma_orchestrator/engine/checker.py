@@ -12,9 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .bpmn_xml import Element, owner_id
+from .sandbox_builtins import NAMESPACE_VIEWS, unavailable_calls
 from .sandbox_compiler import compile_check
+from .script_library import VETTED_FUNCTIONS
 
 _LINE = re.compile(r"line (\d+)")
+_OFFERED_HINT = ", ".join(f"{name}()" for name in sorted({*VETTED_FUNCTIONS, *NAMESPACE_VIEWS, "print"}))
 
 
 @dataclass
@@ -37,13 +40,31 @@ class Checker:
         self.errors.append({"file": self.file, "line": line, "element": element, "message": message})
 
     def compile(self, node: Element, source: str, mode: str, what: str, element: str | None = None) -> bool:
-        """compile_check ``source``; the error line is shifted to the file when the text sits in ``node``."""
+        """compile_check ``source`` and refuse calls of builtins the sandbox does not offer.
+
+        Error lines are shifted into the file when the text sits in ``node``.
+        """
         problem = compile_check(source, mode)
-        if problem is None:
-            return True
+        if problem is not None:
+            found = _LINE.search(problem)
+            line = self._line(node, source, int(found.group(1)) if found else None)
+            self.add(node, f"{what} is not valid sandboxed Python: {problem}", element, line)
+            return False
+        calls = unavailable_calls(source, mode)
+        for name, source_line in calls:
+            self.add(
+                node,
+                f"{what} calls {name}(), which sandboxed scripts do not offer; they may call "
+                f"{_OFFERED_HINT} and the working-day functions.",
+                element,
+                self._line(node, source, source_line),
+            )
+        return not calls
+
+    @staticmethod
+    def _line(node: Element, source: str, source_line: int | None) -> int | None:
+        """The file line of ``source_line`` of ``source``, when ``source`` is the text of ``node``."""
         line = node.sourceline
-        found = _LINE.search(problem)
-        if found and line is not None and node.text == source:
-            line += int(found.group(1)) - 1
-        self.add(node, f"{what} is not valid sandboxed Python: {problem}", element, line)
-        return False
+        if source_line is not None and line is not None and node.text == source:
+            line += source_line - 1
+        return line

@@ -23,7 +23,6 @@ from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, 
 from .sandbox_builtins import RESERVED, make_builtins
 from .sandbox_compiler import compiled
 from .sandbox_guards import SandboxError, ScriptTimeout, refuse
-from .script_library import VETTED_FUNCTIONS
 
 _CHECK_EVERY = 8  # trace events between clock readings
 
@@ -90,7 +89,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
         super().__init__(extra)
         self.time_limit = float(time_limit)
         self._running = threading.local()  # the namespace of the code this thread runs, for vars()
-        self._builtins = make_builtins(VETTED_FUNCTIONS, self._task_data_names)
+        self._builtins = make_builtins(self._task_data_names)
 
     def evaluate(
         self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None

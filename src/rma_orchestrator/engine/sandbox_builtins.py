@@ -8,12 +8,14 @@ with a clear sandbox error instead of a ``NameError``.
 
 from __future__ import annotations
 
+import ast
 import builtins
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from .sandbox_attributes import guarded_getattr
 from .sandbox_guards import GUARDS, refuse
+from .script_library import VETTED_FUNCTIONS
 
 
 class _Unavailable:
@@ -49,9 +51,14 @@ _EXCEPTIONS = (
 
 _GUARDS: dict[str, object] = {"_getattr_": guarded_getattr, **GUARDS}
 RESERVED = tuple(_GUARDS) + ("_print",)
-
-
 NAMESPACE_VIEWS = ("vars", "globals", "locals")
+# print() is offered too: RestrictedPython compiles it into a call of the ``_print_`` guard.
+OFFERED = frozenset({*VETTED_FUNCTIONS, *NAMESPACE_VIEWS, *_EXCEPTIONS, "print"})
+UNAVAILABLE = frozenset(
+    name
+    for name, value in vars(builtins).items()
+    if not name.startswith("_") and callable(value) and name not in OFFERED
+)
 
 
 def _namespace_view(name: str, task_data: Callable[[], dict[str, Any]]) -> Callable[..., dict[str, Any]]:
@@ -64,22 +71,44 @@ def _namespace_view(name: str, task_data: Callable[[], dict[str, Any]]) -> Calla
     return view
 
 
-def make_builtins(
-    library: Mapping[str, object], task_data: Callable[[], dict[str, Any]]
-) -> dict[str, object]:
-    """The ``__builtins__`` of sandboxed code: ``library`` over placeholders for every other builtin.
+def make_builtins(task_data: Callable[[], dict[str, Any]]) -> dict[str, object]:
+    """The ``__builtins__`` of sandboxed code: the script library over placeholders for the rest.
 
     ``task_data`` answers a fresh dict of the running code's task data; ``vars``, ``globals`` and
     ``locals`` call it.
     """
-    table: dict[str, object] = {
-        name: _Unavailable(name)
-        for name, value in vars(builtins).items()
-        if not name.startswith("_") and callable(value)
-    }
+    table: dict[str, object] = {name: _Unavailable(name) for name in UNAVAILABLE}
     table.update({name: getattr(builtins, name) for name in _EXCEPTIONS})
     table.update({name: _namespace_view(name, task_data) for name in NAMESPACE_VIEWS})
-    table.update(library)
+    table.update(VETTED_FUNCTIONS)
     table.update(_GUARDS)
     return table
 
+
+def unavailable_calls(source: str, mode: str) -> list[tuple[str, int]]:
+    """(name, line) of each call of a Python builtin the sandbox does not offer, e.g. ``open(...)``.
+
+    Only calls count, and only of names the code does not bind itself: a task-data variable called
+    ``input`` or ``type`` may be read freely. ``source`` should compile (see ``compile_check``).
+    """
+    text = f"({source}\n)" if mode == "eval" and source[:1].isspace() else source
+    try:
+        tree = ast.parse(text, mode=mode)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    nodes = list(ast.walk(tree))
+    bound = {node.id for node in nodes if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)}
+    bound |= {node.arg for node in nodes if isinstance(node, ast.arg)}
+    bound |= {
+        node.name
+        for node in nodes
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ExceptHandler) and node.name
+    }
+    return [
+        (node.func.id, node.lineno)
+        for node in nodes
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in UNAVAILABLE
+        and node.func.id not in bound
+    ]
