@@ -25,7 +25,7 @@ from support import AGENT, ANALYST, lifecycle_files  # noqa: E402
 from rma_orchestrator.bootstrap import bootstrap  # noqa: E402
 from rma_orchestrator.config import Settings  # noqa: E402
 from rma_orchestrator.engine import runtime, serializer, snapshot  # noqa: E402
-from rma_orchestrator.engine.definitions import load_bundle  # noqa: E402
+from rma_orchestrator.engine.bundle import load_bundle  # noqa: E402
 from rma_orchestrator.engine.sandbox import make_script_engine  # noqa: E402
 from rma_orchestrator.service.definitions import deploy  # noqa: E402
 from rma_orchestrator.service.instances import get_instance, start_instance  # noqa: E402

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rma_orchestrator.engine.definitions import Bundle, load_bundle, spec_properties, task_form
+from rma_orchestrator.engine.bundle import Bundle, load_bundle
+from rma_orchestrator.engine.spec_extensions import spec_properties, task_form
 from rma_orchestrator.errors import InvalidDefinition
 
 DATA = Path(__file__).parent / "data"

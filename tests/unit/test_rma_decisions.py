@@ -18,7 +18,7 @@ import pytest
 from lxml import etree
 
 from rma_orchestrator.engine import runtime
-from rma_orchestrator.engine.definitions import ProcessDefinition, load_bundle
+from rma_orchestrator.engine.bundle import ProcessDefinition, load_bundle
 from rma_orchestrator.engine.sandbox import make_script_engine
 from rma_orchestrator.engine.snapshot import take as take_snapshot
 

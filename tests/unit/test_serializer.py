@@ -8,7 +8,7 @@ from decimal import Decimal
 from support import DIVIDE_FILE
 
 from rma_orchestrator.engine import runtime, serializer
-from rma_orchestrator.engine.definitions import ProcessDefinition, load_bundle
+from rma_orchestrator.engine.bundle import ProcessDefinition, load_bundle
 from rma_orchestrator.engine.sandbox import make_script_engine
 
 

@@ -26,4 +26,4 @@ def use_clock(now: Callable[[], datetime]) -> None:
     """Make the engine's timers read ``now()`` (an aware datetime) from now on."""
     global _now
     _now = now
-    spiff_timer.datetime = _EngineDatetime  # type: ignore[misc]
+    spiff_timer.datetime = _EngineDatetime

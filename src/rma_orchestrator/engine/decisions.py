@@ -20,14 +20,15 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
 
 
-class CheckedDMNEngine(DMNEngine):
+class CheckedDMNEngine(DMNEngine):  # type: ignore[misc]  # SpiffWorkflow is untyped
     """Evaluates every row of a UNIQUE table and refuses more than one match."""
 
     def decide(self, task: Any) -> list[Any]:
         table = self.decision_table
         if table.hit_policy != HitPolicy.UNIQUE.value:
-            return super().decide(task)
-        matched = [rule for rule in table.rules if self._DMNEngine__check_rule(rule, task)]  # type: ignore[attr-defined]
+            decided: list[Any] = super().decide(task)
+            return decided
+        matched = [rule for rule in table.rules if self._DMNEngine__check_rule(rule, task)]
         if len(matched) > 1:
             rows = ", ".join(f"{rule.id} (row {rule.row_number})" for rule in matched)
             raise WorkflowTaskException(
@@ -38,7 +39,7 @@ class CheckedDMNEngine(DMNEngine):
         return matched
 
 
-class ReplacingBusinessRuleTask(BusinessRuleTask):
+class ReplacingBusinessRuleTask(BusinessRuleTask):  # type: ignore[misc]  # SpiffWorkflow is untyped
     """A business rule task whose outputs replace task data instead of being deep-merged."""
 
     def _run_hook(self, my_task: Any) -> bool:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-if TYPE_CHECKING:  # validation re-exports check_dmn, so importing it at run time would be circular
-    from .validation import Checker
+from .bpmn_xml import Element
+from .checker import Checker
 
 HIT_POLICIES = {"UNIQUE", "FIRST", "COLLECT"}
 _STRING = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'")
@@ -25,11 +24,11 @@ _FEEL_NOT = re.compile(r"\s*not\s*\((.*)\)\s*", re.DOTALL)
 _QUESTION_MARK = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")  # DMNEngine.evaluate's own pattern
 
 
-def check_dmn(checker: Checker, root: Any) -> None:
+def check_dmn(checker: Checker, root: Element) -> None:
     """Check the one decision table of a DMN document: hit policy, shape and every expression cell."""
-    ns = etree.QName(root).namespace
+    ns = etree.QName(root).namespace or ""  # read_source checked it is a DMN namespace
 
-    def find(node: Any, path: str) -> list[Any]:
+    def find(node: Element, path: str) -> list[Element]:
         return node.findall("/".join(f"{{{ns}}}{part}" for part in path.split("/")))
 
     decisions = find(root, "decision")
@@ -75,7 +74,7 @@ def check_dmn(checker: Checker, root: Any) -> None:
         _check_rule(checker, rule, ns, inputs, len(outputs))
 
 
-def _check_rule(checker: Checker, rule: Any, ns: str, inputs: list[str | None], outputs: int) -> None:
+def _check_rule(checker: Checker, rule: Element, ns: str, inputs: list[str | None], outputs: int) -> None:
     """Check one rule's shape, then each cell as the engine will evaluate it (inputs against ``inputs``)."""
     rule_id = rule.get("id")
     entries = rule.findall("{*}inputEntry")
@@ -90,9 +89,9 @@ def _check_rule(checker: Checker, rule: Any, ns: str, inputs: list[str | None], 
         return
     for column, (entry, input_text) in enumerate(zip(entries, inputs, strict=True), start=1):
         node = entry.find(f"{{{ns}}}text")
-        text = node.text if node is not None else None
-        if text is None or text == "-" or not input_text:
+        if node is None or node.text is None or node.text == "-" or not input_text:
             continue
+        text = node.text
         where = f"Input cell {column} `{text}`"
         if not text.strip():
             checker.add(node, f"{where} is blank; leave it empty or write - to match anything.", rule_id)
@@ -106,9 +105,9 @@ def _check_rule(checker: Checker, rule: Any, ns: str, inputs: list[str | None], 
                 checker.compile(node, expression, "eval", f"{where} (evaluated as `{expression}`)", rule_id)
     for column, entry in enumerate(results, start=1):
         node = entry.find(f"{{{ns}}}text")
-        text = node.text if node is not None else None
-        if not text:
+        if node is None or not node.text:
             continue
+        text = node.text
         if hint := feel_hint(text, cell=False):
             checker.add(node, f"Output cell {column} `{text}` {hint}", rule_id)
         else:

@@ -25,9 +25,10 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition a
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from .definitions import ProcessDefinition
-from .sandbox import SandboxError
+from .bundle import ProcessDefinition
+from .sandbox_guards import SandboxError
 from .snapshot import TimerView, message_waits, timers_of
+from .user_task_data import form_result
 
 
 @dataclass(frozen=True)
@@ -131,11 +132,14 @@ def open_user_task(workflow: BpmnWorkflow, task_id: str) -> Task:
 def complete_user_task(
     workflow: BpmnWorkflow, task_id: str, data: dict[str, Any], fired: list[TimerView] | None = None
 ) -> ProcessError | None:
-    """Merge ``data`` into the task (replacing, never merging, lists) and complete it."""
+    """Merge ``data`` (under the task's ``variableName``, if it names one) into the task and complete it.
+
+    Lists are replaced, never merged.
+    """
     task = open_user_task(workflow, task_id)
 
     def action() -> None:
-        task.data.update(copy.deepcopy(data))
+        task.data.update(copy.deepcopy(form_result(task.task_spec, data)))
         task.run()
 
     return run(workflow, action, fired)

@@ -27,7 +27,7 @@ def _too_long(size: int, what: str) -> None:
 
 def _padding(method: str) -> _Factory:
     def bind(text: str) -> Callable[..., str]:
-        bound = getattr(text, method)
+        bound: Callable[..., str] = getattr(text, method)
 
         def padded(width: Any, *args: Any) -> str:
             if isinstance(width, int):
@@ -86,7 +86,7 @@ def _extend(target: list[Any]) -> Callable[[Any], None]:
     return extend
 
 
-def _strftime(moment: Any) -> Callable[[Any], str]:
+def _strftime(moment: date | dt_time) -> Callable[[Any], str]:
     def strftime(pattern: Any) -> str:
         if isinstance(pattern, str) and len(pattern) > MAX_FORMAT_SPEC:
             refuse(f"strftime patterns longer than {MAX_FORMAT_SPEC:,} characters are not allowed")
@@ -296,6 +296,7 @@ def _rules_for(kind: type) -> dict[str, _Factory | None]:
 def guarded_getattr(obj: Any, name: str) -> Any:
     """Attribute reads are allow-listed per type; generators, frames, functions etc. have none."""
     kind = type(obj)
+    rules: dict[str, _Factory | None] | None
     if kind is type:
         rules = _CLASS_RULES.get(obj, _NO_RULES)
     else:

@@ -80,12 +80,14 @@ def _mul(left: Any, right: Any) -> Any:
 
 def _iadd(left: Any, right: Any) -> Any:
     _check_concat(left, right)
-    return operator.iadd(left, right)
+    left += right
+    return left
 
 
 def _imul(left: Any, right: Any) -> Any:
     _check_mul(left, right)
-    return operator.imul(left, right)
+    left *= right
+    return left
 
 
 def _pow(base: Any, exponent: Any) -> Any:

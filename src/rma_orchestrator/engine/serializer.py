@@ -22,11 +22,11 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 STATE_FORMAT = "rma-1"
 
 
-class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
+class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]  # untyped base
     """Writes a workflow without its specs; reads one back given the spec objects."""
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
-        dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
+        dct: dict[str, Any] = super(BpmnWorkflowConverter, self).to_dict(workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct

@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from .definitions import spec_properties, task_form
+from .spec_extensions import spec_properties, task_form
 
 
 @dataclass(frozen=True)

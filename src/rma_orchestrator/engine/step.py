@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
 from . import runtime, serializer, snapshot
-from .definitions import ProcessDefinition
+from .bundle import ProcessDefinition
 from .runtime import ProcessError
 from .snapshot import Snapshot, TimerView
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import TYPE_CHECKING, Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-if TYPE_CHECKING:  # validation calls into this module, so importing it at run time would be circular
-    from .validation import Checker
+from .bpmn_xml import Element
+from .checker import Checker
 
 _ISO_LITERAL = re.compile(r"R\d*/\S*|P(?=[\dT])[\dYMWDTHS.,]*|\d{4}-\d{1,2}-\d{1,2}\S*", re.IGNORECASE)
 _OFFSET = re.compile(r"(Z|[+-]\d{2}(:?\d{2})?)$", re.IGNORECASE)
@@ -25,7 +24,7 @@ _EXAMPLES = {
 }
 
 
-def check_timer_expression(checker: Checker, node: Any, kind: str) -> None:
+def check_timer_expression(checker: Checker, node: Element, kind: str) -> None:
     """Check the timeDate, timeDuration or timeCycle element ``node`` of a timer event definition."""
     text = (node.text or "").strip()
     if not text:
@@ -41,7 +40,7 @@ def check_timer_expression(checker: Checker, node: Any, kind: str) -> None:
                 f'Python, so write it as a string: "{text}".',
             )
         else:
-            checker.compile(node, node.text, "eval", f"Timer {kind} expression")
+            checker.compile(node, node.text or "", "eval", f"Timer {kind} expression")
         return
     if not isinstance(value, str):
         checker.add(node, f'Timer {kind} {text} must be an ISO 8601 string such as "PT24H".')

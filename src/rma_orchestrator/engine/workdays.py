@@ -12,7 +12,7 @@ enters the year's dates as overrides and confirms the year (``rma calendar confi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -20,7 +20,7 @@ from importlib.metadata import PackageNotFoundError, version
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-import holidays
+from holidays.countries.china import China
 
 __all__ = ["DEFAULT_TZ", "UnknownCalendarYear", "WorkCalendar", "official_years"]
 
@@ -62,7 +62,7 @@ def official_years() -> frozenset[int]:
     notice have none and come purely from rules. Raises RuntimeError if a library upgrade moved that data,
     rather than silently treating every year as known or unknown.
     """
-    specials = getattr(holidays.China(), "special_public_holidays", None)
+    specials = getattr(China(), "special_public_holidays", None)  # type: ignore[no-untyped-call]
     years = frozenset(
         year
         for year, entries in (specials or {}).items()
@@ -107,7 +107,7 @@ def _year_data(year: int) -> _YearData:
     registers all of them at construction, so a one-year object still holds them; filtering by year keeps
     each set exact.
     """
-    calendar = holidays.China(years=year)
+    calendar = China(years=year)  # type: ignore[no-untyped-call]
     return _YearData(
         holidays=frozenset(day for day in calendar if day.year == year),
         weekend_workdays=frozenset(day for day in calendar.weekend_workdays if day.year == year),
@@ -147,9 +147,11 @@ class WorkCalendar:
 
     def __post_init__(self) -> None:
         # Normalise and freeze inputs so a frozen calendar cannot change behind a caller's back.
-        tz = ZoneInfo(self.tz) if isinstance(self.tz, str) else self.tz
+        given_tz: ZoneInfo | str = self.tz  # callers may pass a zone name
+        tz = ZoneInfo(given_tz) if isinstance(given_tz, str) else given_tz
         overrides: dict[date, bool] = {}
-        for key, flag in self.overrides.items():
+        given: Iterable[tuple[object, object]] = self.overrides.items()  # keys may be ISO strings
+        for key, flag in given:
             day = date.fromisoformat(key) if isinstance(key, str) else key
             if isinstance(day, datetime) or not isinstance(day, date):
                 raise ValueError(f"calendar override key must be a date, not {key!r}")

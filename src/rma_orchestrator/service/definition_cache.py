@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from ..engine.definitions import ProcessDefinition as ParsedDefinition
-from ..engine.definitions import load_bundle
+from ..engine.bundle import ProcessDefinition as ParsedDefinition
+from ..engine.bundle import load_bundle
 from ..errors import NotFound
 from ..store import definitions as stored
 from ..store.db import Database

@@ -6,8 +6,8 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from ..engine.definitions import ProcessDefinition as ParsedDefinition
-from ..engine.definitions import load_bundle
+from ..engine.bundle import ProcessDefinition as ParsedDefinition
+from ..engine.bundle import load_bundle
 from ..errors import InvalidDefinition, NotFound
 from ..store import definitions as stored
 from . import permissions

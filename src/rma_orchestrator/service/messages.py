@@ -22,9 +22,12 @@ def deliver_message(
     business_key: str,
     payload: Any,
     actor: Actor,
-    idempotency_key: str | None = None,
+    idempotency_key: object = None,
 ) -> Delivery:
-    """Deliver to the instance waiting for ``name``, or keep it until it waits."""
+    """Deliver to the instance waiting for ``name``, or keep it until it waits.
+
+    The arguments are checked here, not only typed: callers pass what a client sent.
+    """
     permissions.require_may_send_messages(actor)
     errors = []
     if not isinstance(name, str) or not name:
@@ -35,6 +38,7 @@ def deliver_message(
         errors.append({"field": "idempotency_key", "message": "must be a string"})
     if errors:
         raise InvalidData("invalid message", errors)
+    assert idempotency_key is None or isinstance(idempotency_key, str)
     payload = payload if payload is not None else {}
     try:
         return _deliver(services, name, business_key, payload, actor, idempotency_key)

@@ -1,4 +1,4 @@
-"""The vetted function library: the only callables sandboxed analyst code can reach.
+"""The script library: the only callables sandboxed analyst code can reach.
 
 Everything here is either a harmless builtin or a wrapper that refuses work whose size would let
 one C-level call hold the GIL for seconds (a huge ``range``, ``int`` of a ``Decimal('1e999999')``,
@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
-from .sandbox import MAX_INT_DIGITS, SandboxError
+from .sandbox_guards import MAX_INT_DIGITS, SandboxError
 
 MAX_RANGE_ITEMS = 1_000_000
 

@@ -1,0 +1,70 @@
+"""The findings collector that every static check of a deploy writes to.
+
+One ``Checker`` per file: it knows what the whole bundle defines (process ids and whether they are
+executable, decision ids, form files) and records each finding as ``{file, line, element,
+message}``; the checks never raise.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .bpmn_xml import Element, owner_id
+from .sandbox_builtins import NAMESPACE_VIEWS, unavailable_calls
+from .sandbox_compiler import compile_check
+from .script_library import VETTED_FUNCTIONS
+
+_LINE = re.compile(r"line (\d+)")
+_OFFERED_HINT = ", ".join(f"{name}()" for name in sorted({*VETTED_FUNCTIONS, *NAMESPACE_VIEWS, "print"}))
+
+
+@dataclass
+class Checker:
+    """Collects findings for one file; ``processes`` maps every known process id to its executability."""
+
+    file: str
+    processes: dict[str, bool]
+    decisions: set[str]
+    forms: set[str]
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(
+        self, node: Element | None, message: str, element: str | None = None, line: int | None = None
+    ) -> None:
+        if element is None and node is not None:
+            element = owner_id(node)
+        if line is None and node is not None:
+            line = node.sourceline
+        self.errors.append({"file": self.file, "line": line, "element": element, "message": message})
+
+    def compile(self, node: Element, source: str, mode: str, what: str, element: str | None = None) -> bool:
+        """compile_check ``source`` and refuse calls of builtins the sandbox does not offer.
+
+        Error lines are shifted into the file when the text sits in ``node``.
+        """
+        problem = compile_check(source, mode)
+        if problem is not None:
+            found = _LINE.search(problem)
+            line = self._line(node, source, int(found.group(1)) if found else None)
+            self.add(node, f"{what} is not valid sandboxed Python: {problem}", element, line)
+            return False
+        calls = unavailable_calls(source, mode)
+        for name, source_line in calls:
+            self.add(
+                node,
+                f"{what} calls {name}(), which sandboxed scripts do not offer; they may call "
+                f"{_OFFERED_HINT} and the working-day functions.",
+                element,
+                self._line(node, source, source_line),
+            )
+        return not calls
+
+    @staticmethod
+    def _line(node: Element, source: str, source_line: int | None) -> int | None:
+        """The file line of ``source_line`` of ``source``, when ``source`` is the text of ``node``."""
+        line = node.sourceline
+        if source_line is not None and line is not None and node.text == source:
+            line += source_line - 1
+        return line
