@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
-from support import AGENT, ANALYST, empty_postgres, timer_firings
+from support import AGENT, ANALYST, RMA, empty_postgres, timer_firings
 
 from rma_orchestrator.bootstrap import bootstrap
 from rma_orchestrator.config import Settings
@@ -54,7 +53,7 @@ def test_two_scheduler_processes_fire_each_of_2000_timers_once(pg_database: str,
         with log.open("w") as output:  # the child keeps its own copy of the descriptor
             schedulers.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "rma_orchestrator.cli", "scheduler", "--sweep-seconds", "0.5"],
+                    [*RMA, "scheduler", "--sweep-seconds", "0.5"],
                     env=env,
                     stdout=output,
                     stderr=subprocess.STDOUT,
