@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -26,12 +25,7 @@ def lifecycle_files() -> dict[str, bytes]:
     }
 
 
-RMA = [sys.executable, "-m", "rma_orchestrator.cli"]
-
-
-def rma(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the `rma` command as a real subprocess."""
-    return subprocess.run([*RMA, *args], env=env, capture_output=True, text=True, timeout=120)
+RMA = [sys.executable, "-m", "rma_orchestrator.cli"]  # the `rma` command as a real process
 
 
 def free_port() -> int:

@@ -17,7 +17,7 @@ from rma_orchestrator.scheduler import TimerScheduler
 from rma_orchestrator.service.context import Services
 from rma_orchestrator.service.definitions import deploy
 from rma_orchestrator.service.instances import get_instance, list_events, start_instance
-from rma_orchestrator.service.timers import fire_due_timers
+from rma_orchestrator.service.timers import fire_due_timers, worker_name
 from rma_orchestrator.store.models import Timer
 
 TIMERS = Path(__file__).parents[1] / "data" / "timers"
@@ -41,6 +41,11 @@ def _wait_completed(services: Services, instance_ids: list[int], seconds: float 
     pytest.fail(f"instances {instance_ids} did not complete within {seconds} s")
 
 
+def _claimed_by(services: Services) -> list[str | None]:
+    with services.database.read() as session:
+        return list(session.scalars(select(Timer.claimed_by).order_by(Timer.id)))
+
+
 def _fired_events(services: Services, instance_id: int) -> list[dict[str, object]]:
     return [e for e in list_events(services, instance_id, AGENT).items if e.kind == "timer_fired"]
 
@@ -55,18 +60,20 @@ def test_an_alarm_fires_a_new_timer_at_its_due_time(realtime: Services) -> None:
     finally:
         scheduler.shutdown()
     (fired,) = _fired_events(realtime, started.id)
-    assert 0 <= fired.details["lag_seconds"] < 5
+    assert 0 <= fired.details["lag_seconds"] < 5  # an upper bound: the next sweep is 30 s away
+    assert _claimed_by(realtime) == [worker_name()]  # this process's alarm, not the start itself
 
 
 def test_timers_due_while_no_scheduler_ran_fire_at_start_in_due_order(realtime: Services) -> None:
     now = datetime.now(UTC)
-    ids = [
-        start_instance(
-            realtime, "wait_date", {"due": (now + timedelta(milliseconds=ms)).isoformat()}, AGENT
-        ).id
-        for ms in (600, 400, 200)
-    ]
-    time.sleep(0.8)
+    with realtime.clock.pinned(now):  # however slow the starts, none sees its timer due
+        ids = [
+            start_instance(
+                realtime, "wait_date", {"due": (now + timedelta(milliseconds=ms)).isoformat()}, AGENT
+            ).id
+            for ms in (600, 400, 200)
+        ]
+    time.sleep(max((now + timedelta(milliseconds=800) - datetime.now(UTC)).total_seconds(), 0))
     scheduler = TimerScheduler(realtime, sweep_seconds=0.5)
     scheduler.start()
     try:
@@ -76,6 +83,7 @@ def test_timers_due_while_no_scheduler_ran_fire_at_start_in_due_order(realtime: 
     events = {i: _fired_events(realtime, i)[0] for i in ids}
     assert sorted(ids, key=lambda i: events[i].id) == list(reversed(ids))
     assert all(e.details["lag_seconds"] > 0 for e in events.values())
+    assert _claimed_by(realtime) == [worker_name()] * 3
 
 
 @pytest.mark.parametrize(
@@ -116,12 +124,16 @@ def test_completing_what_a_timer_guards_drops_its_alarm(realtime: Services) -> N
         data = {"order_no": "1", "amount": 500, "category": "other"}
         started = start_instance(realtime, "order_review", data, AGENT)
         instance = get_instance(realtime, started.id, AGENT)
-        # 2 h and 24 h are beyond the alarm horizon, so arm them explicitly as a sweep would near their time
+        # 2 h and 24 h are beyond the alarm horizon, so arm them explicitly as a sweep would near
+        # their time; 50 s ahead (inside the 60 s horizon): no alarm goes off before the completion
         with realtime.database.read() as session:
             timers = [(t.id, t.due_at) for t in session.scalars(select(Timer))]
-        scheduler.arm([(timer_id, datetime.now(UTC) + timedelta(seconds=1)) for timer_id, _ in timers])
+        assert len(timers) == 2
+        scheduler.arm([(timer_id, datetime.now(UTC) + timedelta(seconds=50)) for timer_id, _ in timers])
         assert {job.id for job in scheduler.scheduler.get_jobs()} >= {f"timer-{i}" for i, _ in timers}
         complete_task(realtime, instance.tasks[0].id, {"approved": True}, AGENT)
         assert not {job.id for job in scheduler.scheduler.get_jobs()} & {f"timer-{i}" for i, _ in timers}
     finally:
         scheduler.shutdown()
+    with realtime.database.read() as session:
+        assert session.scalars(select(Timer.status)).all() == ["cancelled", "cancelled"]

@@ -5,6 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+)
 
 from rma_orchestrator.engine.bundle import Bundle, load_bundle
 from rma_orchestrator.engine.spec_extensions import spec_properties, task_form
@@ -16,6 +21,11 @@ GOOD = ["minimal.bpmn", "child.bpmn", "minimal.dmn", "start_form.json", "review.
 TIMER = '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"PT1H"</bpmn:timeDuration>'
 SCRIPT = "<bpmn:script>total = amount * factor</bpmn:script>"
 CELL = "<text>&lt; 10</text>"
+TIMER_KINDS = {
+    "timeDuration": DurationTimerEventDefinition,
+    "timeDate": TimeDateEventDefinition,
+    "timeCycle": CycleTimerEventDefinition,
+}
 
 
 def good_files() -> dict[str, bytes]:
@@ -95,12 +105,17 @@ def test_lifecycle_bundle_loads() -> None:
 
 @pytest.mark.parametrize("policy", ["FIRST", "COLLECT"])
 def test_first_and_collect_hit_policies_are_accepted(policy: str) -> None:
-    load_bundle(mutated("minimal.dmn", 'hitPolicy="UNIQUE"', f'hitPolicy="{policy}"'))
+    bundle = load_bundle(mutated("minimal.dmn", 'hitPolicy="UNIQUE"', f'hitPolicy="{policy}"'))
+    table = bundle.processes["minimal"].spec.task_specs["decide"].dmnEngine.decision_table
+    assert table.hit_policy == policy and [rule.id for rule in table.rules] == ["rule_low", "rule_high"]
 
 
 @pytest.mark.parametrize("cell", ["? &lt; 10", " in (1, 2)", "? in (1, 2)", "-", '"x"', "(1, 2)"])
 def test_python_dmn_cells_are_accepted(cell: str) -> None:
-    load_bundle(mutated("minimal.dmn", CELL, f"<text>{cell}</text>"))
+    bundle = load_bundle(mutated("minimal.dmn", CELL, f"<text>{cell}</text>"))
+    table = bundle.processes["minimal"].spec.task_specs["decide"].dmnEngine.decision_table
+    (entry,) = table.rules[0].inputEntries
+    assert entry.text == cell.replace("&lt;", "<")  # kept as written, not rewritten or dropped
 
 
 @pytest.mark.parametrize(
@@ -115,7 +130,9 @@ def test_python_dmn_cells_are_accepted(cell: str) -> None:
     ],
 )
 def test_good_timers_are_accepted(kind: str, text: str) -> None:
-    load_bundle(mutated("minimal.bpmn", TIMER, f"<bpmn:{kind}>{text}</bpmn:{kind}>"))
+    bundle = load_bundle(mutated("minimal.bpmn", TIMER, f"<bpmn:{kind}>{text}</bpmn:{kind}>"))
+    timer = bundle.processes["minimal"].spec.task_specs["remind"].event_definition
+    assert type(timer) is TIMER_KINDS[kind] and timer.expression == text
 
 
 def test_non_executable_process_is_skipped() -> None:
