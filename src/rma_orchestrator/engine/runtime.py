@@ -18,16 +18,14 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
-from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
-from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition as SpiffMessageDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from .bundle import ProcessDefinition
-from .sandbox_guards import SandboxError
-from .snapshot import TimerView, message_waits, timers_of
+from .messages import accepting_event
+from .snapshot import TimerView, timers_of
 from .user_task_data import form_result
 
 
@@ -69,7 +67,7 @@ def run(
         if action is not None:
             action()
         workflow.do_engine_steps(will_complete_task=note_fired_timer)
-    except (WorkflowException, SandboxError) as error:
+    except Exception as error:  # noqa: BLE001 - whatever the process or the engine raised is an incident
         return _process_error(workflow, error)
     return _naive_time_date(workflow)
 
@@ -145,16 +143,14 @@ def complete_user_task(
     return run(workflow, action, fired)
 
 
-def waits_for_message(workflow: BpmnWorkflow, name: str) -> bool:
-    return any(wait.name == name for wait in message_waits(workflow))
-
-
 def deliver_message(
     workflow: BpmnWorkflow, name: str, payload: Any, fired: list[TimerView] | None = None
-) -> ProcessError | None:
-    """Hand a message to whichever catch event of this workflow waits for it."""
-    event = BpmnEvent(SpiffMessageDefinition(name), copy.deepcopy(payload))
-    return run(workflow, lambda: workflow.event_manager.catch(event, internal=False), fired)
+) -> tuple[bool, ProcessError | None]:
+    """Hand a message to the catch event that accepts it; (accepted, error). Nothing runs if none does."""
+    event = accepting_event(workflow, name, payload)
+    if event is None:
+        return False, None
+    return True, run(workflow, lambda: workflow.event_manager.catch(event, internal=False), fired)
 
 
 def retry_task(

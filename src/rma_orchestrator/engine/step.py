@@ -77,6 +77,7 @@ class StepResult:
     snapshot: Snapshot
     error: ProcessError | None
     delivered_kept: list[int] = field(default_factory=list)  # ids of kept messages handed over, in order
+    accepted: bool = True  # for a DeliverMessage: whether a waiting catch took the message
 
 
 def step(
@@ -99,33 +100,54 @@ def step(
             raise ValueError("a step on an existing instance needs its workflow or its state")
         workflow = serializer.loads(load_state(), definition.spec, definition.subprocess_specs, script_engine)
     fired: list[TimerView] = []
-    error = _apply(workflow, command, fired)
-    delivered: list[int] = []
-    pending = list(kept)
-    while error is None and pending and not workflow.completed and len(delivered) < KEPT_DELIVERIES_PER_STEP:
-        waiting = {wait.name for wait in snapshot.message_waits(workflow)}
-        message = next((m for m in pending if m.name in waiting), None)
-        if message is None:
+    accepted, error = _apply(workflow, command, fired)
+    delivered = _hand_over_kept(workflow, list(kept), fired) if error is None else []
+    error = error or next((e for _, e in delivered if e is not None), None)
+    return StepResult(
+        workflow,
+        serializer.dumps(workflow),
+        snapshot.take(workflow, fired),
+        error,
+        [message_id for message_id, _ in delivered],
+        accepted,
+    )
+
+
+def _hand_over_kept(
+    workflow: BpmnWorkflow, pending: list[KeptMessage], fired: list[TimerView]
+) -> list[tuple[int, ProcessError | None]]:
+    """Deliver kept messages, oldest first, as long as a waiting catch accepts one; stop at an error."""
+    delivered: list[tuple[int, ProcessError | None]] = []
+    while pending and not workflow.completed and len(delivered) < KEPT_DELIVERIES_PER_STEP:
+        for message in pending:
+            accepted, error = runtime.deliver_message(workflow, message.name, message.payload, fired)
+            if accepted:
+                pending.remove(message)
+                delivered.append((message.id, error))
+                break
+        else:
             break
-        pending.remove(message)
-        delivered.append(message.id)
-        error = runtime.deliver_message(workflow, message.name, message.payload, fired)
-    return StepResult(workflow, serializer.dumps(workflow), snapshot.take(workflow, fired), error, delivered)
+        if delivered[-1][1] is not None:
+            break
+    return delivered
 
 
-def _apply(workflow: BpmnWorkflow, command: Command, fired: list[TimerView]) -> ProcessError | None:
+def _apply(
+    workflow: BpmnWorkflow, command: Command, fired: list[TimerView]
+) -> tuple[bool, ProcessError | None]:
+    """(accepted, error): ``accepted`` is False only for a message no waiting catch takes."""
     match command:
         case Start() | Run():
-            return runtime.run(workflow, fired=fired)
+            return True, runtime.run(workflow, fired=fired)
         case CompleteTask(task_id, data):
-            return runtime.complete_user_task(workflow, task_id, data, fired)
+            return True, runtime.complete_user_task(workflow, task_id, data, fired)
         case DeliverMessage(name, payload):
             return runtime.deliver_message(workflow, name, payload, fired)
         case Retry(None, _):
-            return runtime.run(workflow, fired=fired)
+            return True, runtime.run(workflow, fired=fired)
         case Retry(str() as task_id, data):
-            return runtime.retry_task(workflow, task_id, data, fired)
+            return True, runtime.retry_task(workflow, task_id, data, fired)
         case Cancel():
             runtime.cancel(workflow)
-            return None
+            return True, None
     raise TypeError(f"unknown command {command!r}")

@@ -61,14 +61,18 @@ def _deliver(
         message_id = uow.inbox.insert(
             name, business_key, payload, idempotency_key, now, now + KEEP_FOR, actor.name
         )
-        projection = Projection.load(instance.projection)
-        delivered = instance.status == "running" and projection.waits_for(name)
+        delivered = False
+        before_step = uow.events.position()
+        if instance.status == "running" and Projection.load(instance.projection).waits_for(name):
+            # A wait of that name is open; whether it takes this message (correlation) the engine decides.
+            outcome = run_step(services, uow, instance, DeliverMessage(name, payload), actor.name, "message")
+            delivered = outcome.result.accepted
         if delivered:
             uow.inbox.mark_delivered([message_id], now, instance.id)
-            uow.events.record(instance.id, "message_received", now, actor.name, None, name=name)
-            run_step(services, uow, instance, DeliverMessage(name, payload), actor.name, "message")
+            uow.events.record(instance.id, "message_received", now, actor.name, None, before_step, name=name)
         else:
-            uow.events.record(instance.id, "message_kept", now, actor.name, None, name=name)
+            uow.events.record(instance.id, "message_kept", now, actor.name, None, before_step, name=name)
+            projection = Projection.load(instance.projection)
             projection.kept += 1
             carry_cached_workflow(services, uow, instance)
             uow.instances.set_projection(instance, projection.dump())

@@ -25,9 +25,12 @@ class EventLog:
         at: datetime,
         actor: str | None = None,
         element_id: str | None = None,
+        position: int | None = None,
         **details: Any,
     ) -> None:
-        self._pending.append(
+        """Buffer one event, at the end or before the events recorded since ``position()`` said so."""
+        self._pending.insert(
+            len(self._pending) if position is None else position,
             {
                 "instance_id": instance_id,
                 "at": at,
@@ -37,6 +40,10 @@ class EventLog:
                 "details": details,
             }
         )
+
+    def position(self) -> int:
+        """Where the next event goes: pass it to ``record`` to put an event before later ones."""
+        return len(self._pending)
 
     def flush(self, connection: Connection) -> None:
         if self._pending:
