@@ -1,4 +1,4 @@
-"""Messages to correlated catches are matched on their correlation; one nothing accepts is kept, never lost."""
+"""Messages to correlated catches are matched on their correlation; one nobody accepts is kept, not lost."""
 
 from __future__ import annotations
 
