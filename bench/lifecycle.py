@@ -1,7 +1,8 @@
 """Lifecycle benchmark: the test process end to end, engine-only vs through the service layer.
 
-(a) engine only, in memory, with the same sandboxed script engine, serialising and restoring
-    the workflow at every wait state (start → user task → message → end);
+(a) engine only, in memory: the same three commands through the engine's one step function
+    with the same sandboxed script engine, each restoring the workflow from the state the
+    previous one serialised (start → user task → message → end);
 (b) the same lifecycle through the service layer (one transaction per command) on SQLite and
     on PostgreSQL.
 Prints instances/s for each and the ratio (b)/(a).  Usage: python bench/lifecycle.py [N]
@@ -24,9 +25,9 @@ from support import AGENT, ANALYST, lifecycle_files  # noqa: E402
 
 from rma_orchestrator.bootstrap import bootstrap  # noqa: E402
 from rma_orchestrator.config import Settings  # noqa: E402
-from rma_orchestrator.engine import runtime, serializer, snapshot  # noqa: E402
 from rma_orchestrator.engine.bundle import load_bundle  # noqa: E402
 from rma_orchestrator.engine.sandbox import make_script_engine  # noqa: E402
+from rma_orchestrator.engine.step import CompleteTask, DeliverMessage, Start, step  # noqa: E402
 from rma_orchestrator.service.definitions import deploy  # noqa: E402
 from rma_orchestrator.service.instances import get_instance, start_instance  # noqa: E402
 from rma_orchestrator.service.messages import deliver_message  # noqa: E402
@@ -39,21 +40,30 @@ START = {"order_no": "SO-1", "amount": 500, "category": "electronics"}
 
 
 def engine_only(n: int) -> float:
+    """The same three commands through the engine's one step function, restoring from the stored state."""
     definition = load_bundle(lifecycle_files()).processes["order_review"]
     engine = make_script_engine()
     began = time.perf_counter()
     for _ in range(n):
-        workflow = runtime.new_workflow(definition, START, engine)
-        assert runtime.run(workflow) is None
-        state = serializer.dumps(workflow)
-        workflow = serializer.loads(state, definition.spec, definition.subprocess_specs, engine)
-        (task,) = snapshot.take(workflow, []).user_tasks
-        assert runtime.complete_user_task(workflow, task.task_id, {"approved": True}) is None
-        state = serializer.dumps(workflow)
-        workflow = serializer.loads(state, definition.spec, definition.subprocess_specs, engine)
-        assert runtime.deliver_message(workflow, "payment_received", {"ref": "P"}) is None
-        assert snapshot.take(workflow, []).outcome == "end_done"
-        serializer.dumps(workflow)
+        result = step(definition, engine, Start(START))
+        assert result.error is None
+        (task,) = result.snapshot.user_tasks
+        state = result.state
+        result = step(
+            definition,
+            engine,
+            CompleteTask(task.task_id, {"approved": True}),
+            load_state=lambda saved=state: saved,
+        )
+        assert result.error is None
+        state = result.state
+        result = step(
+            definition,
+            engine,
+            DeliverMessage("payment_received", {"ref": "P"}),
+            load_state=lambda saved=state: saved,
+        )
+        assert result.accepted and result.snapshot.outcome == "end_done"
     return n / (time.perf_counter() - began)
 
 

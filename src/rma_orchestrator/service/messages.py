@@ -58,17 +58,23 @@ def _deliver(
         instance = uow.instances.lock_by_business_key(business_key)
         if instance.ended:
             raise Conflict(f"case {business_key} has already ended ({instance.status})")
-        message_id = uow.inbox.insert(
-            name, business_key, payload, idempotency_key, now, now + KEEP_FOR, actor.name
-        )
         delivered = False
         before_step = uow.events.position()
         if instance.status == "running" and Projection.load(instance.projection).waits_for(name):
             # A wait of that name is open; whether it takes this message (correlation) the engine decides.
             outcome = run_step(services, uow, instance, DeliverMessage(name, payload), actor.name, "message")
             delivered = outcome.result.accepted
+        uow.inbox.insert(
+            name,
+            business_key,
+            payload,
+            idempotency_key,
+            now,
+            now + KEEP_FOR,
+            actor.name,
+            delivered_to=instance.id if delivered else None,
+        )
         if delivered:
-            uow.inbox.mark_delivered([message_id], now, instance.id)
             uow.events.record(instance.id, "message_received", now, actor.name, None, before_step, name=name)
         else:
             uow.events.record(instance.id, "message_kept", now, actor.name, None, before_step, name=name)

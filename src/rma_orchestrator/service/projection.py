@@ -65,9 +65,14 @@ def sync_projection(
     previous: Projection,
     snap: Snapshot,
     now: datetime,
+    completed_task: str | None = None,
 ) -> tuple[Projection, TimerChanges]:
-    """Write what changed between ``previous`` and ``snap``; returns the new projection and timer changes."""
-    step = _ProjectionStep(rows, events, instance, previous, Projection(kept=previous.kept), snap, now)
+    """Write what changed between ``previous`` and ``snap``; returns the new projection and timer changes.
+
+    ``completed_task`` is the task this command completed (its row is already written).
+    """
+    current = Projection(kept=previous.kept)
+    step = _ProjectionStep(rows, events, instance, previous, current, snap, now, completed_task)
     step.sync_tasks()
     changes = step.sync_timers()
     step.sync_waits()
@@ -102,6 +107,7 @@ class _ProjectionStep:
     current: Projection
     snap: Snapshot
     now: datetime
+    completed_task: str | None
 
     def sync_tasks(self) -> None:
         due = _task_due_times([*self.snap.timers, *self.snap.fired_timers])
@@ -143,8 +149,12 @@ class _ProjectionStep:
                 changed_due.append((view.task_id, due_at))
         self.rows.insert_tasks(new_tasks)
         self.rows.set_task_due(changed_due)
-        gone = [task_id for task_id in self.previous.tasks if task_id not in self.current.tasks]
-        # The task this command completed is no longer open; the others left without completion.
+        # Tasks that left the workflow without being completed were cancelled (a boundary event, say).
+        gone = [
+            task_id
+            for task_id in self.previous.tasks
+            if task_id not in self.current.tasks and task_id != self.completed_task
+        ]
         for task_id, element_id in self.rows.cancel_open_tasks(gone, self.now):
             self.events.record(
                 self.instance.id, "task_cancelled", self.now, None, element_id, task_id=task_id

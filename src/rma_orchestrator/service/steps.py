@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..engine.runtime import ProcessError
-from ..engine.step import Command, StepResult, step
+from ..engine.step import Command, CompleteTask, StepResult, step
 from ..store.instances import InstanceRecord, InstanceWrite
 from ..store.messages import KeptMessage
 from ..store.uow import UnitOfWork
@@ -59,7 +59,10 @@ def run_step(
         )
     _record_kept_deliveries(uow, instance, result, {m.id: m for m in kept}, now)
     snap = result.snapshot
-    current, timer_changes = sync_projection(uow.projection, uow.events, instance, previous, snap, now)
+    completed = command.task_id if isinstance(command, CompleteTask) else None
+    current, timer_changes = sync_projection(
+        uow.projection, uow.events, instance, previous, snap, now, completed
+    )
     current.kept = len(kept) - len(result.delivered_kept) if previous.kept > 0 else 0
     new_status, outcome, ended_at = _status_after(instance, result, status, now)
     error = result.error

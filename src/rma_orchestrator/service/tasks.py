@@ -126,12 +126,9 @@ def complete_task(services: Services, task_id: str, data: dict[str, Any] | None,
 
 def _lock_open(uow: UnitOfWork, task_id: str) -> tuple[Any, InstanceRecord]:
     """Lock the task's instance, then read the task: still open, and the instance takes work?"""
-    instance_id = uow.tasks.instance_of(task_id)
-    if instance_id is None:
-        raise NotFound(f"task {task_id} not found")
-    instance = uow.instances.lock(instance_id)
+    instance = uow.instances.lock_for_task(task_id)
     task = uow.tasks.get(task_id)  # read after the lock: another command may just have completed it
-    if task is None:
+    if task is None or instance is None:
         raise NotFound(f"task {task_id} not found")
     if task.status != "open":
         raise TaskNotOpen(f"task {task_id} is {task.status}")

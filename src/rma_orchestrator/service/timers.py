@@ -45,10 +45,9 @@ def fire_timer(services: Services, timer_id: int, worker: str | None = None) -> 
     """Fire one claimed timer; False when it is no longer ours or no longer due."""
     worker = worker or worker_name()
     with services.clock.pinned(), services.uow() as uow:
-        instance_id = uow.timers.instance_of(timer_id)
-        if instance_id is None:
+        instance = uow.instances.lock_for_timer(timer_id)
+        if instance is None:
             raise NotFound(f"timer {timer_id} not found")
-        instance = uow.instances.lock(instance_id)
         timer = uow.timers.get(timer_id)  # read after the lock
         if timer is None or timer.status != "claimed" or timer.claimed_by != worker:
             return False

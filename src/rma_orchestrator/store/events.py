@@ -38,7 +38,7 @@ class EventLog:
                 "actor": actor,
                 "element_id": element_id,
                 "details": details,
-            }
+            },
         )
 
     def position(self) -> int:

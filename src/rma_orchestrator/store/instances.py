@@ -31,6 +31,14 @@ _HEAD_COLUMNS = (
 )
 _HEAD_BY_ID = select(*_HEAD_COLUMNS).where(_instance.c.id == bindparam("id"))
 _HEAD_BY_KEY = select(*_HEAD_COLUMNS).where(_instance.c.business_key == bindparam("key"))
+_task = TABLES["human_task"]
+_timer = TABLES["timer"]
+_HEAD_BY_TASK = select(*_HEAD_COLUMNS).where(
+    _instance.c.id == select(_task.c.instance_id).where(_task.c.id == bindparam("task")).scalar_subquery()
+)
+_HEAD_BY_TIMER = select(*_HEAD_COLUMNS).where(
+    _instance.c.id == select(_timer.c.instance_id).where(_timer.c.id == bindparam("timer")).scalar_subquery()
+)
 _STATE = select(_instance.c.state).where(_instance.c.id == bindparam("id"))
 _KEY_TAKEN = select(_instance.c.id).where(_instance.c.business_key == bindparam("key"))
 _INSERT = insert(_instance).returning(_instance.c.id)
@@ -124,6 +132,19 @@ class InstanceRepository:
         if row is None:
             raise NotFound(f"no case with business key {business_key}")
         return InstanceRecord(*row)
+
+    def lock_for_task(self, task_id: str) -> InstanceRecord | None:
+        """The instance of human task ``task_id``, locked; None if there is no such task."""
+        return self._lock_one(_HEAD_BY_TASK, {"task": task_id})
+
+    def lock_for_timer(self, timer_id: int) -> InstanceRecord | None:
+        """The instance of timer ``timer_id``, locked; None if there is no such timer."""
+        return self._lock_one(_HEAD_BY_TIMER, {"timer": timer_id})
+
+    def _lock_one(self, query: Any, params: dict[str, Any]) -> InstanceRecord | None:
+        statement = query.with_for_update(of=_instance) if self._lock_rows else query
+        row = self._connection.execute(statement, params).one_or_none()
+        return InstanceRecord(*row) if row is not None else None
 
     def state(self, instance_id: int) -> str:
         """The serialised workflow (read only when no live copy is cached)."""

@@ -57,8 +57,12 @@ class InboxRepository:
         received_at: datetime,
         expires_at: datetime,
         actor: str,
+        delivered_to: int | None = None,
     ) -> int:
-        """Record a received message as pending; DuplicateDelivery if its key raced another."""
+        """Record a received message, delivered to an instance or pending (kept).
+
+        DuplicateDelivery if its idempotency key raced another delivery's.
+        """
         values = {
             "name": name,
             "business_key": business_key,
@@ -66,7 +70,9 @@ class InboxRepository:
             "idempotency_key": idempotency_key,
             "received_at": received_at,
             "expires_at": expires_at,
-            "status": "pending",
+            "status": "pending" if delivered_to is None else "delivered",
+            "instance_id": delivered_to,
+            "delivered_at": received_at if delivered_to is not None else None,
             "actor": actor,
         }
         try:

@@ -171,6 +171,14 @@ def list_incidents(
 def _page(
     connection: Connection, query: Select[Any], order: Sequence[Any], page: int, per_page: int
 ) -> tuple[list[AnyRow], int]:
+    """One page and the total in one statement (a window count); an empty later page counts apart."""
+    counted = query.add_columns(func.count().over().label("total_matches"))
+    rows = list(
+        connection.execute(counted.order_by(*order).offset((page - 1) * per_page).limit(per_page)).all()
+    )
+    if rows:
+        return rows, int(rows[0].total_matches)
+    if page == 1:
+        return [], 0
     total = connection.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-    rows = connection.execute(query.order_by(*order).offset((page - 1) * per_page).limit(per_page)).all()
-    return list(rows), int(total)
+    return [], int(total)

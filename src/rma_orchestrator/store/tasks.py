@@ -28,7 +28,6 @@ TASK_COLUMNS = (
     _task.c.completed_by,
 )
 _FROM = _task.join(_instance, _instance.c.id == _task.c.instance_id)
-_INSTANCE_OF = select(_task.c.instance_id).where(_task.c.id == bindparam("id"))
 _TASK = select(*TASK_COLUMNS, _task.c.form).select_from(_FROM).where(_task.c.id == bindparam("id"))
 _SET_ASSIGNEE = update(_task).where(_task.c.id == bindparam("b_id")).values(assignee=bindparam("assignee"))
 _COMPLETE = (
@@ -46,9 +45,6 @@ _COMPLETE = (
 class TaskRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
-
-    def instance_of(self, task_id: str) -> int | None:
-        return self._connection.execute(_INSTANCE_OF, {"id": task_id}).scalar_one_or_none()
 
     def get(self, task_id: str) -> AnyRow | None:
         """The task's columns (those of ``TASK_COLUMNS`` plus ``form``), as of now."""

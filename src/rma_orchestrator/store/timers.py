@@ -36,7 +36,6 @@ _TIMER = select(
     _timer.c.status,
     _timer.c.claimed_by,
 ).where(_timer.c.id == bindparam("id"))
-_INSTANCE_OF = select(_timer.c.instance_id).where(_timer.c.id == bindparam("id"))
 _SET_STATUS = update(_timer).where(_timer.c.id == bindparam("b_id")).values(status=bindparam("status"))
 _RELEASE = (
     update(_timer)
@@ -87,9 +86,6 @@ class TimerRepository:
         if ids:
             self._connection.execute(_CLAIM, {"ids": ids, "worker": worker, "until": until})
         return ids
-
-    def instance_of(self, timer_id: int) -> int | None:
-        return self._connection.execute(_INSTANCE_OF, {"id": timer_id}).scalar_one_or_none()
 
     def get(self, timer_id: int) -> AnyRow | None:
         """id, instance_id, element_id, due_at, status, claimed_by: as of now."""

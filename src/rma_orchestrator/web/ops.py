@@ -33,7 +33,7 @@ def metrics() -> ResponseReturnValue:
         raise Unauthorized("metrics need the RMA_METRICS_TOKEN bearer token")
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_ServiceCollector(services()))
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
 class _ServiceCollector:
