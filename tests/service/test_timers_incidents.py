@@ -134,10 +134,7 @@ def test_sandbox_stops_a_bad_script_as_an_incident(services: Services) -> None:
 def test_an_sla_timer_records_its_breach(deployed: Services, start_order: Start) -> None:
     started = start_order(amount=500)
     move_clock(deployed, ADMIN, add="PT25H")
-    kinds = [
-        (e.kind, e.element_id, e.details)
-        for e in list_events(deployed, started.id, AGENT).items
-    ]
+    kinds = [(e.kind, e.element_id, e.details) for e in list_events(deployed, started.id, AGENT).items]
     breaches = [details for kind, _, details in kinds if kind == "sla_breached"]
     assert [b["sla"] for b in breaches] == ["review_within_24h"]
     fired = [
