@@ -31,6 +31,8 @@ def _one_line_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # the command's own message and exit status, already what click prints
         except InvalidDefinition as error:
             for item in error.items:
                 click.echo(_format_definition_error(item), err=True)

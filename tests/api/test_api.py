@@ -30,7 +30,9 @@ def _deploy(client: FlaskClient, auth: Auth, files: dict[str, bytes] | None = No
 def test_open_endpoints_need_no_token(client: FlaskClient) -> None:
     assert client.get("/healthz").json == {"status": "ok"}
     assert client.get("/api/v1/openapi.json").json["openapi"].startswith("3.1")
-    assert client.get("/metrics").status_code == 200
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200 and metrics.mimetype == "text/plain"
+    assert "# TYPE rma_timers_pending gauge" in metrics.text
 
 
 def test_everything_else_needs_a_valid_token(client: FlaskClient) -> None:
@@ -38,6 +40,7 @@ def test_everything_else_needs_a_valid_token(client: FlaskClient) -> None:
     assert response.status_code == 401 and response.json["errors"][0]["message"]
     bad = client.get("/api/v1/tasks", headers={"Authorization": "Bearer nope"})
     assert bad.status_code == 401
+    assert bad.json == {"errors": [{"message": "invalid or revoked token"}]}
 
 
 def test_deploy_statuses(client: FlaskClient, auth: Auth) -> None:
@@ -79,6 +82,10 @@ def test_deploy_needs_the_analyst_role(client: FlaskClient, auth: Auth) -> None:
         content_type="multipart/form-data",
     )
     assert response.status_code == 403
+    assert response.json == {
+        "errors": [{"message": "cs1 (staff) may not do this; it needs the role analyst"}]
+    }
+    assert client.get("/api/v1/process-definitions", headers=auth("staff")).json["total"] == 0
 
 
 @pytest.fixture
@@ -98,7 +105,7 @@ def _start(client: FlaskClient, auth: Auth, amount: float = 500, **extra: object
 
 def test_start_and_read_an_instance(deployed_api: FlaskClient, auth: Auth) -> None:
     started = _start(deployed_api, auth)
-    assert started.status_code == 201
+    assert started.status_code == 201 and started.json["status"] == "running"
     assert set(started.json) >= {"id", "business_key", "process_key", "version", "status"}
     instance = deployed_api.get(f"/api/v1/process-instances/{started.json['id']}", headers=auth("staff")).json
     assert set(instance) >= {
@@ -116,7 +123,9 @@ def test_start_and_read_an_instance(deployed_api: FlaskClient, auth: Auth) -> No
         "incidents",
         "element_states",
     }
-    task = instance["tasks"][0]
+    assert instance["status"] == "running"
+    (task,) = instance["tasks"]
+    assert task["element_id"] == "review_order"
     assert set(task) >= {
         "id",
         "instance_id",
@@ -150,6 +159,7 @@ def test_bad_start_data_is_400_with_fields(deployed_api: FlaskClient, auth: Auth
     assert {e["field"] for e in response.json["errors"]} == {"order_no", "amount", "category"}
     not_json = deployed_api.post("/api/v1/process-instances", headers=auth("staff"), data="x")
     assert not_json.status_code == 400
+    assert not_json.json["errors"][0]["message"] == "body must be a JSON object"
 
 
 def test_task_endpoints(deployed_api: FlaskClient, auth: Auth) -> None:
@@ -199,15 +209,17 @@ def test_messages_endpoint(deployed_api: FlaskClient, auth: Auth) -> None:
     first = deployed_api.post("/api/v1/messages", json=body, headers=auth("staff"))
     assert first.status_code == 202 and first.json["delivered"] is True
     again = deployed_api.post("/api/v1/messages", json=body, headers=auth("staff"))
-    assert again.status_code == 202 and again.json["delivered"] is True
+    assert again.status_code == 202 and again.json == {"delivered": True, "duplicate": True}
     ended = deployed_api.post(
         "/api/v1/messages", json={**body, "idempotency_key": "m-2"}, headers=auth("staff")
     )
     assert ended.status_code == 409
+    assert ended.json == {"errors": [{"message": f"case {key} has already ended (completed)"}]}
     unknown = deployed_api.post(
         "/api/v1/messages", json={**body, "business_key": "X", "idempotency_key": None}, headers=auth("staff")
     )
     assert unknown.status_code == 404
+    assert unknown.json == {"errors": [{"message": "no case with business key X"}]}
 
 
 def test_clock_and_overdue(deployed_api: FlaskClient, auth: Auth) -> None:
@@ -217,9 +229,10 @@ def test_clock_and_overdue(deployed_api: FlaskClient, auth: Auth) -> None:
     assert moved.status_code == 200 and moved.json["fired"] == 1
     overdue = deployed_api.get("/api/v1/tasks?overdue=true", headers=auth("manager")).json
     assert overdue["total"] == 1  # its 2 h reminder passed: overdue, though the 24 h timeout is not due
-    deployed_api.post("/api/v1/clock", json={"add": "PT1H"}, headers=auth("admin"))
+    later = deployed_api.post("/api/v1/clock", json={"add": "PT1H"}, headers=auth("admin"))
+    assert later.status_code == 200 and later.json["fired"] == 0
     bad = deployed_api.post("/api/v1/clock", json={"set": "2001-01-01T00:00:00Z"}, headers=auth("admin"))
-    assert bad.status_code == 400
+    assert bad.status_code == 400 and bad.json["errors"][0]["field"] == "set"
 
 
 def test_incident_retry_endpoint(client: FlaskClient, auth: Auth) -> None:
@@ -242,6 +255,11 @@ def test_incident_retry_endpoint(client: FlaskClient, auth: Auth) -> None:
         f"/api/v1/incidents/{incident_id}/retry", json={"data": {"parts": 2}}, headers=auth("manager")
     )
     assert retried.status_code == 200 and retried.json["instance_status"] == "completed"
+    assert retried.json["resolved_at"] is not None and retried.json["new_incident"] is False
+    assert client.get("/api/v1/incidents", headers=auth("manager")).json["total"] == 0
+    instance = client.get(f"/api/v1/process-instances/{started.json['id']}", headers=auth("staff")).json
+    assert instance["data"]["share"] == 0.5
+    assert [i["resolved_at"] is not None for i in instance["incidents"]] == [True]
 
 
 def test_manager_actions(deployed_api: FlaskClient, auth: Auth) -> None:
@@ -258,5 +276,9 @@ def test_clock_is_not_found_unless_controlled(services: Services, client: FlaskC
     from rma_orchestrator.clock import SystemClock
 
     services.clock = SystemClock()
-    assert client.get("/api/v1/clock", headers=auth("admin")).status_code == 404
-    assert client.post("/api/v1/clock", json={"add": "PT1H"}, headers=auth("admin")).status_code == 404
+    expected = {"errors": [{"message": "the clock is not controlled here (set RMA_CONTROLLED_CLOCK=1)"}]}
+    for response in (
+        client.get("/api/v1/clock", headers=auth("admin")),
+        client.post("/api/v1/clock", json={"add": "PT1H"}, headers=auth("admin")),
+    ):
+        assert response.status_code == 404 and response.json == expected

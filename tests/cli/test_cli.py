@@ -56,8 +56,8 @@ def test_errors_are_one_line_and_non_zero(rma: Rma) -> None:
     unknown = rma("tokens", "create", "nobody")
     assert unknown.exit_code == 1 and unknown.stderr.strip() == "Error: no user named nobody"
     missing = rma("deploy", "/no/such/dir")
-    assert missing.exit_code == 1 and missing.stderr.strip().count("\n") == 0
-    assert "/no/such/dir: no such file or directory" in missing.stderr
+    assert missing.exit_code == 1 and missing.stdout == ""
+    assert missing.stderr == "Error: /no/such/dir: no such file or directory\n"
 
 
 def test_validate_prints_file_line_element_message(rma: Rma, tmp_path: Path) -> None:

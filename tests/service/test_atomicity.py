@@ -13,7 +13,7 @@ from rma_orchestrator.service import projection
 from rma_orchestrator.service.context import Services
 from rma_orchestrator.service.instances import get_instance, list_events
 from rma_orchestrator.service.messages import deliver_message
-from rma_orchestrator.service.results import InstanceInfo
+from rma_orchestrator.service.results import Delivery, InstanceInfo
 from rma_orchestrator.service.tasks import complete_task
 from rma_orchestrator.store.models import MessageInbox, ProcessInstance
 
@@ -64,16 +64,16 @@ def test_crash_during_message_keeps_no_message(
     before = _snapshot(deployed, started.id)
     monkeypatch.setattr(projection._ProjectionStep, "sync_waits", _crash)
     with pytest.raises(Crash):
-        deliver_message(
-            deployed, "payment_received", started.business_key, {}, AGENT, idempotency_key="c1"
-        )
+        deliver_message(deployed, "payment_received", started.business_key, {}, AGENT, idempotency_key="c1")
     assert _snapshot(deployed, started.id) == before
     with deployed.database.read() as session:
         assert session.scalar(select(func.count()).select_from(MessageInbox)) == 0
     monkeypatch.undo()
-    assert deliver_message(
+    answer = deliver_message(
         deployed, "payment_received", started.business_key, {}, AGENT, idempotency_key="c1"
-    ).delivered
+    )
+    assert answer == Delivery(delivered=True)
+    assert get_instance(deployed, started.id, AGENT).status == "completed"
 
 
 def test_a_write_based_on_a_stale_revision_is_refused(deployed: Services, start_order: Start) -> None:

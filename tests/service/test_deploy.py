@@ -9,7 +9,7 @@ from support import ANALYST, lifecycle_files
 from rma_orchestrator.errors import Forbidden, InvalidDefinition
 from rma_orchestrator.service.context import Services
 from rma_orchestrator.service.definitions import deploy, list_definitions
-from rma_orchestrator.store.models import Deployment, ProcessDefinition
+from rma_orchestrator.store.models import Blob, Deployment, DeploymentFile, ProcessDefinition
 
 
 def _count(services: Services, model: type) -> int:
@@ -82,6 +82,7 @@ def test_only_analysts_deploy(services: Services) -> None:
 
     with pytest.raises(Forbidden):
         deploy(services, lifecycle_files(), AGENT)
+    assert _count(services, Deployment) == 0
 
 
 def test_files_with_identical_content_share_one_blob(services: Services) -> None:
@@ -89,6 +90,10 @@ def test_files_with_identical_content_share_one_blob(services: Services) -> None
     files["copy_of_review_form.json"] = files["review_form.json"]
     result = deploy(services, files, ANALYST)
     assert result.created
+    assert _count(services, Blob) == len(set(files.values()))
+    with services.database.read() as session:
+        shas = dict(session.execute(select(DeploymentFile.name, DeploymentFile.sha256)).all())
+    assert shas["copy_of_review_form.json"] == shas["review_form.json"]
 
 
 def test_the_lanes_exist_as_groups_with_labels(services: Services) -> None:

@@ -49,6 +49,7 @@ def test_duplicate_business_key_is_a_conflict(deployed: Services, start_order: S
     start_order(amount=50, business_key="RMA-X-1")
     with pytest.raises(Conflict):
         start_order(amount=50, business_key="RMA-X-1")
+    assert list_instances(deployed, AGENT).total == 1
 
 
 def test_start_data_is_validated_against_the_start_form(deployed: Services) -> None:
@@ -60,8 +61,9 @@ def test_start_data_is_validated_against_the_start_form(deployed: Services) -> N
 
 
 def test_unknown_process_is_not_found(deployed: Services) -> None:
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match="no_such_process"):
         start_instance(deployed, "no_such_process", {}, AGENT)
+    assert list_instances(deployed, AGENT).total == 0
 
 
 def test_running_instances_keep_their_version(deployed: Services, start_order: Start) -> None:

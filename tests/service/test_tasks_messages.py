@@ -6,11 +6,12 @@ import threading
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import func, select
 from support import AGENT, MANAGER
 
 from rma_orchestrator.errors import Conflict, Forbidden, NotFound, TaskHeldByOther, TaskNotOpen
 from rma_orchestrator.service.context import Actor, Services
-from rma_orchestrator.service.instances import get_instance
+from rma_orchestrator.service.instances import get_instance, list_events
 from rma_orchestrator.service.messages import deliver_message
 from rma_orchestrator.service.results import Delivery, InstanceInfo, TaskInfo
 from rma_orchestrator.service.tasks import (
@@ -22,6 +23,7 @@ from rma_orchestrator.service.tasks import (
     unclaim_task,
 )
 from rma_orchestrator.service.users import add_user
+from rma_orchestrator.store.models import MessageInbox
 
 Start = Callable[..., InstanceInfo]
 OTHER_AGENT = Actor("cs2", "staff", frozenset({"customer_service"}))
@@ -105,9 +107,11 @@ def test_twenty_threads_complete_one_task_exactly_once(deployed: Services, start
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["conflict"] * 19 + ["ok"]
+    completions = [e for e in list_events(deployed, started.id, AGENT).items if e.kind == "task_completed"]
+    assert [(e.actor, e.details["task_id"]) for e in completions] == [("mia", task.id)]
+    assert get_task(deployed, task.id, MANAGER).completed_by == "mia"
     instance = get_instance(deployed, started.id, AGENT)
-    kinds = [e for e in instance.element_states["order_review"]]
-    assert "wait_payment" in kinds
+    assert instance.element_states["order_review"]["wait_payment"]["state"] == "waiting"
 
 
 def test_early_message_is_kept_until_the_instance_waits(deployed: Services, start_order: Start) -> None:
@@ -132,6 +136,8 @@ def test_same_idempotency_key_is_processed_once(deployed: Services, start_order:
 def test_message_for_unknown_case_is_not_found(deployed: Services) -> None:
     with pytest.raises(NotFound):
         deliver_message(deployed, "payment_received", "RMA-NOPE", {}, AGENT)
+    with deployed.database.read() as session:
+        assert session.scalar(select(func.count()).select_from(MessageInbox)) == 0
 
 
 def test_overdue_tasks_are_those_past_their_earliest_boundary_timer(
