@@ -30,15 +30,18 @@ def documented_schema(app: Flask, method: str, path: str, status: int) -> dict[s
     return next(iter(content.values()))["schema"]
 
 
-def check_against_openapi(app: Flask, response: TestResponse) -> None:
-    """Validate a JSON answer of the API against its documented schema, required fields included."""
-    request = response.request
-    if not request.path.startswith(f"{API}/") or response.mimetype != "application/json":
-        return
-    schema = documented_schema(app, request.method, request.path, response.status_code)
+def check_body(app: Flask, method: str, path: str, status: int, body: Any) -> None:
+    """Validate a JSON body of the API against its documented schema, required fields included."""
+    schema = documented_schema(app, method, path, status)
     validator = Draft202012Validator({**schema, "components": openapi_document()["components"]})
     problems = [
-        f"/{'/'.join(map(str, e.absolute_path))}: {e.message[:300]}"
-        for e in validator.iter_errors(response.json)
+        f"/{'/'.join(map(str, e.absolute_path))}: {e.message[:300]}" for e in validator.iter_errors(body)
     ]
-    assert not problems, f"{request.method} {request.path} {response.status_code}: {problems}"
+    assert not problems, f"{method} {path} {status}: {problems}"
+
+
+def check_against_openapi(app: Flask, response: TestResponse) -> None:
+    """Validate a test client's JSON answer from the API against openapi.json."""
+    request = response.request
+    if request.path.startswith(f"{API}/") and response.mimetype == "application/json":
+        check_body(app, request.method, request.path, response.status_code, response.json)

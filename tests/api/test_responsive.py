@@ -11,8 +11,12 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from flask import Flask
+from openapi_check import check_body
 from support import ANALYST, DIVIDE_FILE
 from werkzeug.serving import make_server
 
@@ -29,28 +33,36 @@ BAD_SCRIPTS = {
 
 
 @pytest.fixture
-def live_server(services: Services) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, create_app(services=services), threaded=True)
+def app(services: Services) -> Flask:
+    return create_app(services=services)
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
 
 
-def _post(url: str, body: dict[str, object], token: str) -> dict[str, object]:
+def _call(app: Flask, url: str, token: str, body: dict[str, object] | None = None) -> dict[str, Any]:
+    """One API call over HTTP; the answer is checked against openapi.json like every API answer."""
     request = urllib.request.Request(
         url,
-        data=json.dumps(body).encode(),
-        method="POST",
+        data=json.dumps(body).encode() if body is not None else None,
+        method="POST" if body is not None else "GET",
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
+        answer: dict[str, Any] = json.loads(response.read())
+        check_body(app, request.method, urlsplit(url).path, response.status, answer)
+    return answer
 
 
 @pytest.mark.parametrize("name", sorted(BAD_SCRIPTS))
 def test_bad_script_is_an_incident_and_the_server_keeps_answering(
-    services: Services, live_server: str, auth: Callable[[str], dict[str, str]], name: str
+    services: Services, app: Flask, live_server: str, auth: Callable[[str], dict[str, str]], name: str
 ) -> None:
     source = DIVIDE_FILE.read_bytes().replace(b"share = total / parts", BAD_SCRIPTS[name].encode())
     deploy(services, {"divide.bpmn": source}, ANALYST)
@@ -60,7 +72,9 @@ def test_bad_script_is_an_incident_and_the_server_keeps_answering(
     def start() -> None:
         began = time.monotonic()
         result.update(
-            _post(f"{live_server}/api/v1/process-instances", {"process_key": "divide", "data": {}}, token)
+            _call(
+                app, f"{live_server}/api/v1/process-instances", token, {"process_key": "divide", "data": {}}
+            )
         )
         result["seconds"] = time.monotonic() - began
 
