@@ -5,11 +5,15 @@
     previous one serialised (start → user task → message → end);
 (b) the same lifecycle through the service layer (one transaction per command) on SQLite and
     on PostgreSQL.
-Prints instances/s for each and the ratio (b)/(a).  Usage: python bench/lifecycle.py [N]
+Prints instances/s for each and the ratio (b)/(a); SQLite also without the live-workflow cache.
+The configurations take turns in rounds, so a load that comes and goes on a shared machine
+falls on all of them alike; each figure is the median of its rounds.
+Usage: python bench/lifecycle.py [N] [ROUNDS]
 """
 
 from __future__ import annotations
 
+import statistics
 import sys
 import tempfile
 import time
@@ -67,45 +71,77 @@ def engine_only(n: int) -> float:
     return n / (time.perf_counter() - began)
 
 
-def through_service(url: str, n: int) -> float:
-    database = Database(url)
-    upgrade(database)
-    services = bootstrap(Settings.from_env({}, database_url=url), database=database)
-    deploy(services, lifecycle_files(), ANALYST)
-    began = time.perf_counter()
-    for _ in range(n):
-        started = start_instance(services, "order_review", START, AGENT)
-        task = list_tasks(services, AGENT, per_page=1).items[0]
-        complete_task(services, task.id, {"approved": True}, AGENT)
-        deliver_message(services, "payment_received", started.business_key, {"ref": "P"}, AGENT)
-    elapsed = time.perf_counter() - began
-    assert get_instance(services, started.id, AGENT).outcome == "end_done"
-    database.dispose()
-    return n / elapsed
+class ServiceLifecycle:
+    """Services on one database, deployed and warmed up once; ``run(n)`` times n lifecycles."""
+
+    def __init__(self, url: str, workflow_cache: int = 256) -> None:
+        self.database = Database(url)
+        upgrade(self.database)
+        settings = Settings.from_env({}, database_url=url, workflow_cache_size=workflow_cache)
+        self.services = bootstrap(settings, database=self.database)
+        deploy(self.services, lifecycle_files(), ANALYST)
+        self.run(10)  # parse and cache the definition, warm the statement caches
+
+    def run(self, n: int) -> float:
+        services = self.services
+        began = time.perf_counter()
+        for _ in range(n):
+            started = start_instance(services, "order_review", START, AGENT)
+            task = list_tasks(services, AGENT, per_page=1).items[0]
+            complete_task(services, task.id, {"approved": True}, AGENT)
+            deliver_message(services, "payment_received", started.business_key, {"ref": "P"}, AGENT)
+        elapsed = time.perf_counter() - began
+        assert get_instance(services, started.id, AGENT).outcome == "end_done"
+        return n / elapsed
+
+    def close(self) -> None:
+        self.database.dispose()
 
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    per_round = max(n // rounds, 1)
     engine_only(20)  # warm caches
-    a = engine_only(n)
-    print(f"(a) engine only (in memory, serialised at each wait): {a:8.1f} instances/s")
-    with tempfile.TemporaryDirectory() as tmp:
-        b_sqlite = through_service(f"sqlite:///{tmp}/bench.sqlite3", n)
-    print(f"(b) service layer, SQLite (file, WAL):  {b_sqlite:8.1f} instances/s  ratio {b_sqlite / a:.2f}")
     name = f"rma_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
+        pg_url: str | None = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
     except Exception as error:  # noqa: BLE001
-        print(f"(b) service layer, PostgreSQL: skipped ({str(error).splitlines()[0]})")
-        return
+        print(f"PostgreSQL skipped ({str(error).splitlines()[0]})")
+        pg_url = None
+    rates: dict[str, list[float]] = {"engine": [], "sqlite": [], "sqlite_no_cache": [], "postgresql": []}
     try:
-        b_pg = through_service(PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", n)
-        print(f"(b) service layer, PostgreSQL:          {b_pg:8.1f} instances/s  ratio {b_pg / a:.2f}")
+        with tempfile.TemporaryDirectory() as tmp:
+            benches = {
+                "sqlite": ServiceLifecycle(f"sqlite:///{tmp}/bench.sqlite3"),
+                "sqlite_no_cache": ServiceLifecycle(f"sqlite:///{tmp}/bench-no-cache.sqlite3", workflow_cache=0),
+            }
+            if pg_url is not None:
+                benches["postgresql"] = ServiceLifecycle(pg_url)
+            for _ in range(rounds):
+                rates["engine"].append(engine_only(per_round))
+                for key, bench in benches.items():
+                    rates[key].append(bench.run(per_round))
+            for bench in benches.values():
+                bench.close()
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if pg_url is not None:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    a = statistics.median(rates["engine"])
+    print(f"{rounds} rounds of {per_round} instances each; medians:")
+    print(f"(a) engine only (in memory, restored at each command): {a:8.1f} instances/s")
+    for key, label in [
+        ("sqlite", "(b) service layer, SQLite (file, WAL)"),
+        ("sqlite_no_cache", "    the same without the workflow cache"),
+        ("postgresql", "(b) service layer, PostgreSQL"),
+    ]:
+        if rates[key]:
+            b = statistics.median(rates[key])
+            print(f"{label:40s} {b:8.1f} instances/s  ratio {b / a:.2f}")
 
 
 if __name__ == "__main__":

@@ -43,31 +43,25 @@ def start_instance(
         definition = services.definitions.get(row.id)
         if definition.start_form:
             validate_form(definition.start_form, definition.forms[definition.start_form], data)
-        if business_key is None:
-            day = now.astimezone(ZoneInfo(services.settings.business_tz)).strftime("%Y%m%d")
-            business_key = uow.instances.next_business_key(day)
-        elif uow.instances.business_key_taken(business_key):
-            raise Conflict(f"business key {business_key} is already used")
-        instance = uow.instances.insert(
-            NewInstance(
-                definition_id=row.id,
-                process_key=row.process_key,
-                version=row.version,
-                business_key=business_key,
-                started_at=now,
-                started_by=actor.name,
-                fields=_business_fields(data),
-            ),
-            InstanceWrite(
-                state="",
-                data=data,
-                element_states={},
-                projection={},
-                status="running",
-                outcome=None,
-                ended_at=None,
-            ),
+        first = InstanceWrite(
+            state="",
+            data=data,
+            element_states={},
+            projection={},
+            status="running",
+            outcome=None,
+            ended_at=None,
         )
+        day = now.astimezone(ZoneInfo(services.settings.business_tz)).strftime("%Y%m%d")
+        instance = None
+        while instance is None:  # a generated key someone already chose by hand is skipped
+            key = business_key or uow.instances.next_business_key(day)
+            new = NewInstance(
+                row.id, row.process_key, row.version, key, now, actor.name, _business_fields(data)
+            )
+            instance = uow.instances.insert(new, first)
+            if instance is None and business_key is not None:
+                raise Conflict(f"business key {business_key} is already used")
         uow.events.record(
             instance.id,
             "instance_started",

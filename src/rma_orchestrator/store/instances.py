@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -40,8 +40,6 @@ _HEAD_BY_TIMER = select(*_HEAD_COLUMNS).where(
     _instance.c.id == select(_timer.c.instance_id).where(_timer.c.id == bindparam("timer")).scalar_subquery()
 )
 _STATE = select(_instance.c.state).where(_instance.c.id == bindparam("id"))
-_KEY_TAKEN = select(_instance.c.id).where(_instance.c.business_key == bindparam("key"))
-_INSERT = insert(_instance).returning(_instance.c.id)
 _WRITE_BACK = (
     update(_instance)
     .where(_instance.c.id == bindparam("b_id"), _instance.c.revision == bindparam("b_revision"))
@@ -150,29 +148,19 @@ class InstanceRepository:
         """The serialised workflow (read only when no live copy is cached)."""
         return str(self._connection.execute(_STATE, {"id": instance_id}).scalar_one())
 
-    def business_key_taken(self, business_key: str) -> bool:
-        return self._connection.execute(_KEY_TAKEN, {"key": business_key}).first() is not None
-
     def next_business_key(self, day: str) -> str:
-        """RMA-YYYYMMDD-NNNN: one upsert creates the day's counter and takes the next number.
-
-        A number whose key a caller already chose by hand is skipped.
-        """
-        dialect_insert = sqlite_insert if self._connection.dialect.name == "sqlite" else pg_insert
+        """RMA-YYYYMMDD-NNNN with the day's next number: one upsert creates the counter or counts on."""
         take_next = (
-            dialect_insert(_counter)
+            self._dialect_insert(_counter)
             .values(day=day, last=1)
             .on_conflict_do_update(index_elements=["day"], set_={"last": _counter.c.last + 1})
             .returning(_counter.c.last)
         )
-        while True:
-            number = self._connection.execute(take_next).scalar_one()
-            key = f"RMA-{day}-{number:04d}"
-            if not self.business_key_taken(key):
-                return key
+        number = self._connection.execute(take_next).scalar_one()
+        return f"RMA-{day}-{number:04d}"
 
-    def insert(self, new: NewInstance, write: InstanceWrite) -> InstanceRecord:
-        """Insert a started instance with the state of its first step; revision 1."""
+    def insert(self, new: NewInstance, write: InstanceWrite) -> InstanceRecord | None:
+        """Insert a started instance (revision 1); None, and nothing written, if its business key is taken."""
         values = {
             "definition_id": new.definition_id,
             "process_key": new.process_key,
@@ -184,7 +172,15 @@ class InstanceRepository:
             **new.fields,
             **_write_values(write),
         }
-        instance_id = self._connection.execute(_INSERT, values).scalar_one()
+        statement = (
+            self._dialect_insert(_instance)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["business_key"])
+            .returning(_instance.c.id)
+        )
+        instance_id = self._connection.execute(statement).scalar_one_or_none()
+        if instance_id is None:
+            return None
         return InstanceRecord(
             instance_id,
             new.definition_id,
@@ -198,6 +194,9 @@ class InstanceRepository:
             1,
             write.projection,
         )
+
+    def _dialect_insert(self, table: Any) -> Any:
+        return sqlite_insert(table) if self._connection.dialect.name == "sqlite" else pg_insert(table)
 
     def write_back(self, record: InstanceRecord, write: InstanceWrite) -> None:
         """Write a step's result; fails with StaleRevision if the row changed since it was read."""
