@@ -142,3 +142,29 @@ def test_a_message_kept_early_reaches_a_catch_event_with_two_definitions(events:
     assert done.outcome == "end_done"
     assert done.data["order"] == {"order_no": "SO-4"} and done.data["confirmed"] == {"by": "mail"}
     assert [status for *_, status in _timers(events, started.id)] == ["cancelled"]
+
+
+def test_parallel_multiple_start_waits_for_the_timer_and_the_message(events: Services) -> None:
+    now = events.clock.now()
+    started = start_instance(events, "start_on_order_and_hour", {}, AGENT)
+    assert move_clock(events, ADMIN, add="PT2H").fired == 1
+    assert _timers(events, started.id) == [("start", now + timedelta(hours=1), "fired")]
+    assert _waits(events, started.id) == [("start", "order_details")]
+    assert get_instance(events, started.id, AGENT).status == "running"
+    answer = deliver_message(events, "order_details", started.business_key, {"order_no": "SO-5"}, AGENT)
+    assert answer == Delivery(delivered=True)
+    done = get_instance(events, started.id, AGENT)
+    assert done.outcome == "end_done" and done.data["order"] == {"order_no": "SO-5"}
+    assert _timers(events, started.id) == [("start", now + timedelta(hours=1), "fired")]
+    fired = [e for e in list_events(events, started.id, AGENT).items if e.kind == "timer_fired"]
+    assert len(fired) == 1
+
+
+def test_parallel_multiple_start_keeps_its_timer_after_the_message(events: Services) -> None:
+    started = start_instance(events, "start_on_order_and_hour", {}, AGENT)
+    deliver_message(events, "order_details", started.business_key, {"order_no": "SO-6"}, AGENT)
+    assert _waits(events, started.id) == [] and get_instance(events, started.id, AGENT).status == "running"
+    assert [status for *_, status in _timers(events, started.id)] == ["pending"]
+    assert move_clock(events, ADMIN, add="PT1H1S").fired == 1
+    done = get_instance(events, started.id, AGENT)
+    assert done.outcome == "end_done" and done.data["order"] == {"order_no": "SO-6"}

@@ -176,7 +176,8 @@ def timers_of(tasks: list[Task], state: TaskState = TaskState.WAITING) -> list[T
             continue
         own = getattr(task.task_spec, "event_definition", None)
         if state == TaskState.READY and isinstance(own, MultipleEventDefinition):
-            timer = fired_timer(task)
+            # parallelMultiple: a timer seen while the task still waited was reported then
+            timer = None if own.parallel else fired_timer(task)
         else:
             timer = next(((d, e) for d, e in awaited(task) if isinstance(d, TimerEventDefinition)), None)
         if timer is None:
