@@ -26,6 +26,7 @@ from .bpmn_xml import BPMN_NS, FORM_PROPERTY, Element, extension, properties
 from .checker import Checker
 from .decisions import harden_decisions
 from .dmn_checks import check_dmn
+from .multiple_events import harden_multiple_events
 from .parse import SourceFile, read_source, spiff_error
 from .spec_extensions import task_form
 
@@ -274,6 +275,7 @@ def _define(
         src.errors.append(spiff_error(exc, src))
         return None
     harden_decisions(spec, *subprocess_specs.values())
+    harden_multiple_events(spec, *subprocess_specs.values())
     return ProcessDefinition(
         key=key,
         name=spec.description or key,

@@ -25,6 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from .bundle import ProcessDefinition
 from .messages import accepting_event
+from .multiple_events import awaited
 from .snapshot import TimerView, timers_of
 from .user_task_data import form_result
 
@@ -79,7 +80,7 @@ def _naive_time_date(workflow: BpmnWorkflow) -> ProcessError | None:
     (and any other zone than the server's) wrong.
     """
     for task in workflow.event_manager.tasks.values():
-        definition = getattr(task.task_spec, "event_definition", None)
+        definition = next((d for d, _ in awaited(task) if isinstance(d, TimeDateEventDefinition)), None)
         value = task._get_internal_data("event_value")
         if not isinstance(definition, TimeDateEventDefinition) or not isinstance(value, str):
             continue

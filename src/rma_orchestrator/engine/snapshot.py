@@ -13,6 +13,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     TimeDateEventDefinition,
@@ -22,6 +23,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from .multiple_events import awaited, fired_timer
 from .spec_extensions import spec_properties, task_form
 
 
@@ -111,8 +113,9 @@ def take(workflow: BpmnWorkflow, fired_timers: list[TimerView]) -> Snapshot:
             )
         elif state == TaskState.ERROR:
             error_task_ids.append(str(task.id))
-        if task.has_state(_NOT_CANCELLED) and isinstance(
-            getattr(spec, "event_definition", None), TimerEventDefinition
+        if task.has_state(_NOT_CANCELLED) and (
+            isinstance(getattr(spec, "event_definition", None), TimerEventDefinition)
+            or fired_timer(task) is not None  # an event-based gateway keeps what it saw
         ):
             fired_ids.add(str(task.id))
         if state == TaskState.COMPLETED and isinstance(spec, EndEvent) and task.workflow is workflow:
@@ -139,34 +142,47 @@ def take(workflow: BpmnWorkflow, fired_timers: list[TimerView]) -> Snapshot:
         message_waits=message_waits(workflow),
         element_states=states,
         error_task_ids=error_task_ids,
-        fired_timer_task_ids=frozenset(fired_ids),
+        # a start or catch event with several definitions forgets which one happened once it ran
+        fired_timer_task_ids=frozenset(fired_ids | {timer.task_id for timer in fired_timers}),
         fired_timers=fired_timers,
     )
 
 
 def message_waits(workflow: BpmnWorkflow) -> list[MessageWaitView]:
-    """The message catch events waiting now."""
+    """The messages waited for now (by catch events, receive tasks, event-based gateways, start events)."""
     waits = []
     for task in workflow.event_manager.tasks.values():
-        definition = getattr(task.task_spec, "event_definition", None)
-        if isinstance(definition, MessageEventDefinition) and task.state == TaskState.WAITING:
-            waits.append(
-                MessageWaitView(
-                    str(task.id), task.task_spec.bpmn_id, task.workflow.spec.name, definition.name
+        if task.state != TaskState.WAITING:
+            continue
+        for definition, element in awaited(task):
+            if isinstance(definition, MessageEventDefinition):
+                waits.append(
+                    MessageWaitView(str(task.id), element.bpmn_id, task.workflow.spec.name, definition.name)
                 )
-            )
     return waits
 
 
 def timers_of(tasks: list[Task], state: TaskState = TaskState.WAITING) -> list[TimerView]:
-    """The timer events among ``tasks`` in ``state``, with their due times."""
+    """The timers among ``tasks`` in ``state``, with their due times.
+
+    WAITING: the timers waited for. READY (about to run): the timers that fired. A task with
+    several event definitions keeps one due time for all its timers (SpiffWorkflow 3.2 stores
+    one ``event_value`` per task, set by the first timer), so only that first timer is shown:
+    it is the one whose branch the engine takes.
+    """
     timers = []
     for task in tasks:
         if task.state != state:
             continue
-        definition = getattr(task.task_spec, "event_definition", None)
-        if not isinstance(definition, TimerEventDefinition):
+        own = getattr(task.task_spec, "event_definition", None)
+        if state == TaskState.READY and isinstance(own, MultipleEventDefinition):
+            # parallelMultiple: a timer seen while the task still waited was reported then
+            timer = None if own.parallel else fired_timer(task)
+        else:
+            timer = next(((d, e) for d, e in awaited(task) if isinstance(d, TimerEventDefinition)), None)
+        if timer is None:
             continue
+        definition, element = timer
         due_at = _due_at(task, definition)
         if due_at is None:
             continue
@@ -177,10 +193,10 @@ def timers_of(tasks: list[Task], state: TaskState = TaskState.WAITING) -> list[T
         timers.append(
             TimerView(
                 task_id=str(task.id),
-                element_id=task.task_spec.bpmn_id,
+                element_id=element.bpmn_id,
                 process_key=task.workflow.spec.name,
                 due_at=due_at,
-                sla=spec_properties(task.task_spec).get("sla"),
+                sla=spec_properties(element).get("sla"),
                 attached_to=attached_to,
             )
         )
