@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine.step import CompleteTask
-from ..errors import Conflict, InvalidData, NotFound, TaskNotOpen
+from ..errors import Conflict, InvalidData, NotFound, TaskHeldByOther, TaskNotOpen
 from ..store import queries
 from ..store import users as stored_users
 from ..store.instances import InstanceRecord
+from ..store.tasks import TaskRecord
 from ..store.uow import UnitOfWork
 from . import permissions
 from .context import Actor, Services
@@ -70,7 +71,8 @@ def claim_task(services: Services, task_id: str, actor: Actor) -> TaskInfo:
     with services.clock.pinned() as now, services.uow() as uow:
         task, instance = _lock_open(uow, task_id)
         permissions.require_may_claim(actor, task.group, task.assignee, task_id)
-        uow.tasks.set_assignee(task_id, actor.name)
+        if not uow.tasks.set_assignee(task, actor.name):
+            raise _changed_meanwhile(uow, task_id)
         uow.events.record(instance.id, "task_claimed", now, actor.name, task.element_id, task_id=task_id)
         uow.commit()
         return _with(task, assignee=actor.name)
@@ -80,7 +82,8 @@ def unclaim_task(services: Services, task_id: str, actor: Actor) -> TaskInfo:
     with services.clock.pinned() as now, services.uow() as uow:
         task, instance = _lock_open(uow, task_id)
         permissions.require_may_unclaim(actor, task.assignee, task_id)
-        uow.tasks.set_assignee(task_id, None)
+        if not uow.tasks.set_assignee(task, None):
+            raise _changed_meanwhile(uow, task_id)
         uow.events.record(instance.id, "task_unclaimed", now, actor.name, task.element_id, task_id=task_id)
         uow.commit()
         return _with(task, assignee=None)
@@ -92,7 +95,8 @@ def assign_task(services: Services, task_id: str, user: str, actor: Actor) -> Ta
         task, instance = _lock_open(uow, task_id)
         if not isinstance(user, str) or stored_users.user_by_name(uow.connection, user) is None:
             raise InvalidData("unknown user", [{"field": "user", "message": f"no user named {user!r}"}])
-        uow.tasks.set_assignee(task_id, user)
+        if not uow.tasks.set_assignee(task, user):
+            raise _changed_meanwhile(uow, task_id)
         uow.events.record(
             instance.id, "task_assigned", now, actor.name, task.element_id, task_id=task_id, assignee=user
         )
@@ -114,7 +118,8 @@ def complete_task(services: Services, task_id: str, data: dict[str, Any] | None,
                 "data must be a JSON object", [{"field": "", "message": "must be a JSON object"}]
             )
         assignee = task.assignee or actor.name
-        uow.tasks.complete(task_id, now, actor.name, assignee)
+        if not uow.tasks.complete(task, now, actor.name, assignee):
+            raise _changed_meanwhile(uow, task_id)
         uow.events.record(instance.id, "task_completed", now, actor.name, task.element_id, task_id=task_id)
         try:
             run_step(services, uow, instance, CompleteTask(task_id, data), actor.name, "complete_task")
@@ -124,12 +129,12 @@ def complete_task(services: Services, task_id: str, data: dict[str, Any] | None,
         return _with(task, status="completed", assignee=assignee, completed_at=now, completed_by=actor.name)
 
 
-def _lock_open(uow: UnitOfWork, task_id: str) -> tuple[Any, InstanceRecord]:
-    """Lock the task's instance, then read the task: still open, and the instance takes work?"""
-    instance = uow.instances.lock_for_task(task_id)
-    task = uow.tasks.get(task_id)  # read after the lock: another command may just have completed it
-    if task is None or instance is None:
+def _lock_open(uow: UnitOfWork, task_id: str) -> tuple[TaskRecord, InstanceRecord]:
+    """Lock the task's instance and read the task: still open, and the instance takes work?"""
+    found = uow.instances.lock_with_task(task_id)
+    if found is None:
         raise NotFound(f"task {task_id} not found")
+    instance, task = found
     if task.status != "open":
         raise TaskNotOpen(f"task {task_id} is {task.status}")
     if instance.status == "suspended":
@@ -137,6 +142,14 @@ def _lock_open(uow: UnitOfWork, task_id: str) -> tuple[Any, InstanceRecord]:
     return task, instance
 
 
-def _with(row: Any, **changes: Any) -> TaskInfo:
+def _changed_meanwhile(uow: UnitOfWork, task_id: str) -> Conflict:
+    """A guarded write found the task changed since it was read: say how."""
+    now = uow.tasks.get(task_id)
+    if now is None or now.status != "open":
+        return TaskNotOpen(f"task {task_id} is {now.status if now else 'gone'}")
+    return TaskHeldByOther(f"task {task_id} is claimed by {now.assignee or 'nobody'} now")
+
+
+def _with(row: TaskRecord, **changes: Any) -> TaskInfo:
     """The task as this command left it."""
     return TaskInfo(**(vars(task_info(row)) | changes))

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..errors import NotFound, StaleRevision
 from .models import TABLES
+from .tasks import TASK_COLUMNS, TaskRecord
 
 _instance = TABLES["process_instance"]
 _counter = TABLES["business_key_counter"]
@@ -33,8 +34,11 @@ _HEAD_BY_ID = select(*_HEAD_COLUMNS).where(_instance.c.id == bindparam("id"))
 _HEAD_BY_KEY = select(*_HEAD_COLUMNS).where(_instance.c.business_key == bindparam("key"))
 _task = TABLES["human_task"]
 _timer = TABLES["timer"]
-_HEAD_BY_TASK = select(*_HEAD_COLUMNS).where(
-    _instance.c.id == select(_task.c.instance_id).where(_task.c.id == bindparam("task")).scalar_subquery()
+_TASK_FIELDS = [column.label(f"task_{column.name}") for column in (*TASK_COLUMNS, _task.c.form)]
+_HEAD_WITH_TASK = (
+    select(*_HEAD_COLUMNS, *_TASK_FIELDS)
+    .select_from(_instance.join(_task, _task.c.instance_id == _instance.c.id))
+    .where(_task.c.id == bindparam("task"))
 )
 _HEAD_BY_TIMER = select(*_HEAD_COLUMNS).where(
     _instance.c.id == select(_timer.c.instance_id).where(_timer.c.id == bindparam("timer")).scalar_subquery()
@@ -131,9 +135,17 @@ class InstanceRepository:
             raise NotFound(f"no case with business key {business_key}")
         return InstanceRecord(*row)
 
-    def lock_for_task(self, task_id: str) -> InstanceRecord | None:
-        """The instance of human task ``task_id``, locked; None if there is no such task."""
-        return self._lock_one(_HEAD_BY_TASK, {"task": task_id})
+    def lock_with_task(self, task_id: str) -> tuple[InstanceRecord, TaskRecord] | None:
+        """The instance of human task ``task_id``, locked, and the task; None if there is no such task.
+
+        On PostgreSQL the task's columns may predate the lock; task writes check them (TaskRepository).
+        """
+        query = _HEAD_WITH_TASK.with_for_update(of=_instance) if self._lock_rows else _HEAD_WITH_TASK
+        row = self._connection.execute(query, {"task": task_id}).one_or_none()
+        if row is None:
+            return None
+        head = len(_HEAD_COLUMNS)
+        return InstanceRecord(*row[:head]), TaskRecord(*row[head:])
 
     def lock_for_timer(self, timer_id: int) -> InstanceRecord | None:
         """The instance of timer ``timer_id``, locked; None if there is no such timer."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, select, update
@@ -29,10 +30,16 @@ TASK_COLUMNS = (
 )
 _FROM = _task.join(_instance, _instance.c.id == _task.c.instance_id)
 _TASK = select(*TASK_COLUMNS, _task.c.form).select_from(_FROM).where(_task.c.id == bindparam("id"))
-_SET_ASSIGNEE = update(_task).where(_task.c.id == bindparam("b_id")).values(assignee=bindparam("assignee"))
+# Writes name the state the command decided on: still open, still held by whom it was read with.
+_AS_READ = (
+    _task.c.id == bindparam("b_id"),
+    _task.c.status == "open",
+    _task.c.assignee.is_not_distinct_from(bindparam("b_assignee")),
+)
+_SET_ASSIGNEE = update(_task).where(*_AS_READ).values(assignee=bindparam("assignee"))
 _COMPLETE = (
     update(_task)
-    .where(_task.c.id == bindparam("b_id"))
+    .where(*_AS_READ)
     .values(
         status="completed",
         completed_at=bindparam("completed_at"),
@@ -40,6 +47,26 @@ _COMPLETE = (
         assignee=bindparam("assignee"),
     )
 )
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRecord:
+    """A human task row as a command reads it (the columns of ``TASK_COLUMNS`` plus ``form``)."""
+
+    id: str
+    instance_id: int
+    business_key: str | None
+    process_key: str
+    element_id: str
+    name: str
+    group: str | None
+    assignee: str | None
+    status: str
+    created_at: datetime
+    due_at: datetime | None
+    completed_at: datetime | None
+    completed_by: str | None
+    form: str | None
 
 
 class TaskRepository:
@@ -50,10 +77,14 @@ class TaskRepository:
         """The task's columns (those of ``TASK_COLUMNS`` plus ``form``), as of now."""
         return self._connection.execute(_TASK, {"id": task_id}).one_or_none()
 
-    def set_assignee(self, task_id: str, assignee: str | None) -> None:
-        self._connection.execute(_SET_ASSIGNEE, {"b_id": task_id, "assignee": assignee})
-
-    def complete(self, task_id: str, at: datetime, by: str, assignee: str) -> None:
-        self._connection.execute(
-            _COMPLETE, {"b_id": task_id, "completed_at": at, "completed_by": by, "assignee": assignee}
+    def set_assignee(self, task: TaskRecord, assignee: str | None) -> bool:
+        """Claim, unclaim or assign; False (nothing written) if the task changed since it was read."""
+        result = self._connection.execute(
+            _SET_ASSIGNEE, {"b_id": task.id, "b_assignee": task.assignee, "assignee": assignee}
         )
+        return result.rowcount == 1
+
+    def complete(self, task: TaskRecord, at: datetime, by: str, assignee: str) -> bool:
+        """Mark completed; False (nothing written) if the task changed since it was read."""
+        values = {"b_id": task.id, "b_assignee": task.assignee, "completed_at": at, "completed_by": by}
+        return self._connection.execute(_COMPLETE, {**values, "assignee": assignee}).rowcount == 1
