@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from ..engine.step import Retry
 from ..errors import Conflict, InvalidData, NotFound
 from ..store import queries
 from . import permissions
 from .context import Actor, Services
+from .instance_step import run_step
 from .paging import check_paging
-from .results import IncidentInfo, InstanceStatus, Page, RetryResult
-from .rows import incident_info
-from .steps import run_step
+from .results import IncidentInfo, Page, RetryResult
+from .rows import build, incident_info
 
 
 def list_incidents(
@@ -54,8 +54,10 @@ def retry_incident(
         except KeyError:
             raise Conflict(f"the failed task of incident {incident_id} is no longer in error") from None
         uow.commit()
-        return RetryResult(
-            **vars(incident_info(incident)) | {"resolved_at": now},
-            instance_status=cast(InstanceStatus, instance.status),
+        return build(
+            RetryResult,
+            incident,
+            resolved_at=now,
+            instance_status=instance.status,
             new_incident=outcome.error is not None,
         )

@@ -13,10 +13,10 @@ from ..store.instances import InstanceWrite, NewInstance
 from . import permissions
 from .context import Actor, Services
 from .forms import validate_form
+from .instance_step import carry_cached_workflow, run_step
 from .paging import check_paging
 from .results import EventInfo, InstanceDetail, InstanceInfo, Page
-from .rows import event_info, incident_info, instance_info, task_info, timer_info
-from .steps import carry_cached_workflow, run_step
+from .rows import build, event_info, incident_info, instance_info, task_info, timer_info
 from .timers import fire_due_timers
 
 STATUSES = ("running", "completed", "cancelled", "suspended", "error")
@@ -82,14 +82,12 @@ def get_instance(services: Services, instance_id: int, actor: Actor) -> Instance
         row = queries.instance(connection, instance_id)
         if row is None:
             raise NotFound(f"process instance {instance_id} not found")
-        summary = instance_info(row)
-        return InstanceDetail(
-            **vars(summary),
-            data=row.data,
+        return build(
+            InstanceDetail,
+            row,
             tasks=[task_info(t) for t in queries.open_tasks(connection, instance_id)],
             timers=[timer_info(t) for t in queries.pending_timers(connection, instance_id)],
             incidents=[incident_info(i) for i in queries.incidents_of(connection, instance_id)],
-            element_states=row.element_states,
         )
 
 

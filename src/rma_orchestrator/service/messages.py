@@ -9,9 +9,9 @@ from ..engine.step import DeliverMessage
 from ..errors import Conflict, DuplicateDelivery, InvalidData
 from . import permissions
 from .context import Actor, Services
+from .instance_step import carry_cached_workflow, run_step
 from .projection import Projection
 from .results import Delivery
-from .steps import carry_cached_workflow, run_step
 
 KEEP_FOR = timedelta(days=30)
 

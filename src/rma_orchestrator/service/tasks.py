@@ -14,10 +14,10 @@ from ..store.uow import UnitOfWork
 from . import permissions
 from .context import Actor, Services
 from .forms import validate_form
+from .instance_step import run_step
 from .paging import check_paging
 from .results import Page, TaskDetail, TaskInfo
-from .rows import task_info
-from .steps import run_step
+from .rows import build, task_info
 
 TASK_STATUSES = ("open", "completed", "cancelled")
 
@@ -59,12 +59,7 @@ def get_task(services: Services, task_id: str, actor: Actor) -> TaskDetail:
     permissions.require_may_see_task(actor, row.group, row.assignee)
     definition = services.definitions.get(row.definition_id)
     data = row.data if row.status == "open" and row.data is not None else row.instance_data
-    return TaskDetail(
-        **vars(task_info(row)),
-        form=row.form,
-        schema=definition.forms.get(row.form) if row.form else None,
-        data=data,
-    )
+    return build(TaskDetail, row, schema=definition.forms.get(row.form) if row.form else None, data=data)
 
 
 def claim_task(services: Services, task_id: str, actor: Actor) -> TaskInfo:
@@ -152,4 +147,4 @@ def _changed_meanwhile(uow: UnitOfWork, task_id: str) -> Conflict:
 
 def _with(row: TaskRecord, **changes: Any) -> TaskInfo:
     """The task as this command left it."""
-    return TaskInfo(**(vars(task_info(row)) | changes))
+    return build(TaskInfo, row, **changes)

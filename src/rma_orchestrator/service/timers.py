@@ -11,7 +11,7 @@ from ..engine.step import Run
 from ..errors import NotFound
 from ..store import timers as stored_timers
 from .context import SYSTEM, Services
-from .steps import run_step
+from .instance_step import run_step
 
 log = logging.getLogger(__name__)
 CLAIM_FOR = timedelta(minutes=2)

@@ -1,4 +1,4 @@
-"""The shared shape of every instance command (DESIGN §2): one engine step, written back in the unit of work.
+"""The template every instance command follows (DESIGN §2): one engine step, written back in the unit of work.
 
 ``run_step`` takes the live workflow from the cache (or lets the engine restore it), makes the
 one engine call, projects the result into the tables, records audit events and incidents, and
