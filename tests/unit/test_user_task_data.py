@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +21,9 @@ def definition() -> ProcessDefinition:
 
 
 def complete(workflow: BpmnWorkflow, element: str, data: dict[str, Any]) -> None:
-    """Complete the ready user task ``element`` the way the runtime merges form data."""
+    """Complete the ready user task ``element`` as a command does."""
     (task,) = [t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.bpmn_id == element]
-
-    def action() -> None:
-        task.data.update(copy.deepcopy(form_result(task.task_spec, data)))
-        task.run()
-
-    assert runtime.run(workflow, action) is None
+    assert runtime.complete_user_task(workflow, str(task.id), data) is None
 
 
 def test_form_result_nests_the_data_only_for_tasks_with_a_variable_name() -> None:
