@@ -117,7 +117,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             benches = {
                 "sqlite": ServiceLifecycle(f"sqlite:///{tmp}/bench.sqlite3"),
-                "sqlite_no_cache": ServiceLifecycle(f"sqlite:///{tmp}/bench-no-cache.sqlite3", workflow_cache=0),
+                "sqlite_no_cache": ServiceLifecycle(f"sqlite:///{tmp}/no-cache.sqlite3", workflow_cache=0),
             }
             if pg_url is not None:
                 benches["postgresql"] = ServiceLifecycle(pg_url)
