@@ -6,6 +6,7 @@ so a deploy reports every file's errors at once; malformed XML never escapes as 
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from dataclasses import dataclass, field
@@ -87,6 +88,9 @@ def read_source(name: str, raw: bytes, report: bool) -> SourceFile:
     return src
 
 
+_META_VALIDATOR = jsonschema.Draft202012Validator(jsonschema.Draft202012Validator.META_SCHEMA)
+
+
 def _read_form(src: SourceFile, text: str) -> None:
     try:
         schema = json.loads(text)
@@ -96,13 +100,25 @@ def _read_form(src: SourceFile, text: str) -> None:
     if not isinstance(schema, dict):
         src.error("A form file must hold a JSON Schema object ({...}).", 1)
         return
-    validator = jsonschema.Draft202012Validator(jsonschema.Draft202012Validator.META_SCHEMA)
-    problems = sorted(validator.iter_errors(schema), key=lambda e: list(e.absolute_path))
-    for problem in problems[:_MAX_SCHEMA_ERRORS]:
-        where = "/".join(str(part) for part in problem.absolute_path) or "(root)"
-        src.error(f"Not a valid JSON Schema (draft 2020-12) at {where}: {problem.message}.")
+    problems = _schema_problems(text)
+    for where, message in problems:
+        src.error(f"Not a valid JSON Schema (draft 2020-12) at {where}: {message}.")
     if not problems:
         src.schema = schema
+
+
+@functools.lru_cache(maxsize=1024)
+def _schema_problems(text: str) -> tuple[tuple[str, str], ...]:
+    """(where, message) of the first errors of a form against the meta-schema, by the form's text.
+
+    Every deploy checks the latest version of every form again; the same text has the same problems.
+    """
+    schema = json.loads(text)
+    problems = sorted(_META_VALIDATOR.iter_errors(schema), key=lambda e: list(e.absolute_path))
+    return tuple(
+        ("/".join(str(part) for part in problem.absolute_path) or "(root)", problem.message)
+        for problem in problems[:_MAX_SCHEMA_ERRORS]
+    )
 
 
 def _validate_xml(src: SourceFile, root: Element) -> None:
