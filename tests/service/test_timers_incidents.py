@@ -175,3 +175,13 @@ def test_cancelling_records_overdue_timers_as_cancelled_not_fired(
 
     with deployed.database.read() as session:
         assert session.scalars(select(Timer.status)).all() == ["cancelled", "cancelled"]
+
+
+def test_only_managers_see_an_incidents_traceback(divide: Services) -> None:
+    started = start_instance(divide, "divide", {"total": 10, "parts": 0}, AGENT)
+    (as_staff,) = get_instance(divide, started.id, AGENT).incidents
+    (as_manager,) = get_instance(divide, started.id, MANAGER).incidents
+    assert "division by zero" in as_staff.message and as_staff.details is None
+    assert as_manager.details is not None and "Traceback" in as_manager.details
+    assert [i.details for i in list_incidents(divide, AGENT).items] == [None]
+    assert "Traceback" in (list_incidents(divide, MANAGER).items[0].details or "")

@@ -22,7 +22,8 @@ def list_incidents(
     check_paging(page, per_page)
     with services.database.reading() as connection:
         rows, total = queries.list_incidents(connection, resolved, page, per_page)
-    return Page([incident_info(r) for r in rows], total, page, per_page)
+    details = permissions.sees_incident_details(actor)
+    return Page([incident_info(r, details) for r in rows], total, page, per_page)
 
 
 def retry_incident(

@@ -82,12 +82,13 @@ def get_instance(services: Services, instance_id: int, actor: Actor) -> Instance
         row = queries.instance(connection, instance_id)
         if row is None:
             raise NotFound(f"process instance {instance_id} not found")
+        details = permissions.sees_incident_details(actor)
         return build(
             InstanceDetail,
             row,
             tasks=[task_info(t) for t in queries.open_tasks(connection, instance_id)],
             timers=[timer_info(t) for t in queries.pending_timers(connection, instance_id)],
-            incidents=[incident_info(i) for i in queries.incidents_of(connection, instance_id)],
+            incidents=[incident_info(i, details) for i in queries.incidents_of(connection, instance_id)],
         )
 
 

@@ -50,6 +50,11 @@ def require_may_read_cases(actor: Actor) -> None:
     require_role(actor, "staff", "manager", "analyst")
 
 
+def sees_incident_details(actor: Actor) -> bool:
+    """Tracebacks name server files and code: managers and admins see them, others the message."""
+    return has_role(actor, "manager")
+
+
 def may_work_group(actor: Actor, group: str | None) -> bool:
     return has_role(actor, "manager") or (group is not None and group in actor.groups)
 

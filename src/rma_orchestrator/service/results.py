@@ -77,6 +77,8 @@ class TimerInfo:
 
 @dataclass(frozen=True)
 class IncidentInfo:
+    """A failed step; ``details`` (the traceback) only for managers and admins, else null."""
+
     id: int
     instance_id: int
     element_id: str | None

@@ -28,8 +28,9 @@ def timer_info(row: Any) -> TimerInfo:
     return build(TimerInfo, row, status="pending" if row.status == "claimed" else row.status)
 
 
-def incident_info(row: Any) -> IncidentInfo:
-    return build(IncidentInfo, row)
+def incident_info(row: Any, with_details: bool) -> IncidentInfo:
+    """``with_details`` False leaves out the traceback (``details``), keeping the message."""
+    return build(IncidentInfo, row) if with_details else build(IncidentInfo, row, details=None)
 
 
 def event_info(row: Any) -> EventInfo:
