@@ -99,12 +99,14 @@ class TimerScheduler:
                 self.scheduler.remove_job(f"timer-{timer_id}")
 
     def _alarm(self, timer_id: int) -> None:
-        with self._lock:
-            self._armed.discard(timer_id)
         try:
             fire_timer_if_due(self.services, timer_id)
         except Exception:  # noqa: BLE001 - the sweep retries; never let one timer stop the scheduler
             log.exception("firing timer %s failed", timer_id)
+        finally:
+            # Only now: a sweep meanwhile sees the timer still pending and must not arm it again.
+            with self._lock:
+                self._armed.discard(timer_id)
 
     def _warn_about_calendar(self) -> None:
         """Log, at most hourly, when the working-day calendar runs out within 30 days."""
