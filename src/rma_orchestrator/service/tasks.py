@@ -88,12 +88,22 @@ def unclaim_task(services: Services, task_id: str, actor: Actor) -> TaskInfo:
 
 
 def assign_task(services: Services, task_id: str, user: str, actor: Actor) -> TaskInfo:
+    """Assign to ``user``, who must be able to work the task (its group, or a manager)."""
     permissions.require_may_manage_instances(actor)
     check_text("user", user, limits.USER_NAME)
     with services.clock.pinned() as now, services.uow() as uow:
         task, instance = _lock_open(uow, task_id)
-        if stored_users.user_by_name(uow.connection, user) is None:
-            raise InvalidData("unknown user", [{"field": "user", "message": f"no user named {user!r}"}])
+        row = stored_users.user_by_name(uow.connection, user)
+        if row is None or not row.active:
+            raise InvalidData(
+                "unknown user", [{"field": "user", "message": f"no active user named {user!r}"}]
+            )
+        assignee = Actor(row.name, row.role, frozenset(stored_users.groups_of(uow.connection, row.id)))
+        if not permissions.may_work_group(assignee, task.group):
+            raise InvalidData(
+                "user may not work this task",
+                [{"field": "user", "message": f"{user} may not work tasks of the group {task.group}"}],
+            )
         if not uow.tasks.set_assignee(task, user):
             raise _changed_meanwhile(uow, task_id)
         uow.events.record(
