@@ -164,6 +164,15 @@ def _text_cases() -> list[tuple[str, Case]]:
                 Case("analyst", "POST", "/deployments", 400, frozenset({"files"}), files={name: b"<x/>"}),
             )
         )
+    long_id = lifecycle_files()["order_fix.bpmn"].replace(
+        b'id="order_fix"', b'id="' + b"p" * (limits.PROCESS_KEY + 1) + b'"'
+    )
+    cases.append(
+        (
+            "deploy-process-id-too-long",
+            Case("analyst", "POST", "/deployments", 422, files={"order_fix.bpmn": long_id}),
+        )
+    )
     return cases
 
 

@@ -32,6 +32,7 @@ def deploy(services: Services, files: dict[str, bytes], actor: Actor, dry_run: b
         workspace = repository.workspace()
         known = repository.blobs({n: s for n, s in workspace.items() if n not in files})
         bundle = load_bundle(files, known=known)
+        _check_storable(bundle.processes.values())
         merged = {**workspace, **{name: sha256(content) for name, content in files.items()}}
         results: list[DeployedProcess] = []
         plans: list[tuple[ParsedDefinition, str, int]] = []
@@ -130,6 +131,22 @@ def _check_names(files: dict[str, bytes]) -> None:
         }
         for name in files
         if not name.endswith(ALLOWED_SUFFIXES) or "/" in name or "\\" in name
+    ]
+    if errors:
+        raise InvalidDefinition(errors)
+
+
+def _check_storable(processes: Iterable[ParsedDefinition]) -> None:
+    """Ids and names longer than their columns: PostgreSQL would refuse them, SQLite keep them."""
+    errors = [
+        {"file": parsed.file, "line": None, "element": parsed.key, "message": f"{what} {problem}"}
+        for parsed in processes
+        for what, value, limit in (
+            ("the process id is", parsed.key, limits.PROCESS_KEY),
+            ("the process name is", parsed.name, limits.PROCESS_NAME),
+            ("the start form's file name is", parsed.start_form, limits.FORM_NAME),
+        )
+        if value is not None and (problem := text_problem(value, limit))
     ]
     if errors:
         raise InvalidDefinition(errors)

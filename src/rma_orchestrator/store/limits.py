@@ -26,6 +26,8 @@ def _largest(table: str, column: str) -> int:
 
 
 PROCESS_KEY = _length("process_definition", "process_key")
+PROCESS_NAME = _length("process_definition", "name")
+FORM_NAME = _length("process_definition", "start_form")
 BUSINESS_KEY = _length("process_instance", "business_key")
 MESSAGE_NAME = _length("message_inbox", "name")
 IDEMPOTENCY_KEY = _length("message_inbox", "idempotency_key")
