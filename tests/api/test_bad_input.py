@@ -105,6 +105,8 @@ def _body_cases() -> list[tuple[str, Case]]:
             "nul-key": ({**base, "a\x00b": 1}, f"{at}a\\u0000b"),
             "nul-string": ({**base, "note": "a\x00b"}, f"{at}note"),
             "nul-nested": ({**base, "list": [{"ok": "x"}, {"s": "\x00"}]}, f"{at}list.1.s"),
+            "surrogate-key": ({**base, "a\ud800": 1}, f"{at}a\\ud800"),
+            "surrogate-string": ({**base, "note": "\udfff"}, f"{at}note"),
         }
         for fault, (value, field) in faults.items():
             if isinstance(value, str):  # a number Python's json reads as inf: splice the text in
@@ -133,7 +135,7 @@ def _text_cases() -> list[tuple[str, Case]]:
     ]
     cases = []
     for name, role, path, body, field, limit in texts:
-        for fault, value in (("nul", f"a{NUL}b"), ("too-long", "x" * (limit + 1))):
+        for fault, value in (("nul", f"a{NUL}b"), ("surrogate", "a\ud800"), ("too-long", "x" * (limit + 1))):
             case = Case(role, "POST", path, 400, frozenset({field}), {**body, field: value})
             cases.append((f"{name}-{field}-{fault}", case))
     for fault, user in (("not-in-group", "wh1"), ("analyst", "ana"), ("unknown", "nobody")):
