@@ -100,9 +100,10 @@ def assign_task(services: Services, task_id: str, user: str, actor: Actor) -> Ta
             )
         assignee = Actor(row.name, row.role, frozenset(stored_users.groups_of(uow.connection, row.id)))
         if not permissions.may_work_group(assignee, task.group):
+            whose = f"of the group {task.group}" if task.group else "without a group (managers only)"
             raise InvalidData(
                 "user may not work this task",
-                [{"field": "user", "message": f"{user} may not work tasks of the group {task.group}"}],
+                [{"field": "user", "message": f"{user} may not work tasks {whose}"}],
             )
         if not uow.tasks.set_assignee(task, user):
             raise _changed_meanwhile(uow, task_id)
