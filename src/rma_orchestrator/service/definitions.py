@@ -8,10 +8,12 @@ from typing import Any
 
 from ..engine.bundle import ProcessDefinition as ParsedDefinition
 from ..engine.bundle import load_bundle
-from ..errors import InvalidDefinition, NotFound
+from ..errors import InvalidData, InvalidDefinition, NotFound
 from ..store import definitions as stored
+from ..store import limits
 from . import permissions
 from .context import Actor, Services
+from .inputs import text_problem
 from .results import DefinitionInfo, DeployedProcess, DeployResult
 
 ALLOWED_SUFFIXES = (".bpmn", ".dmn", ".json")
@@ -30,6 +32,7 @@ def deploy(services: Services, files: dict[str, bytes], actor: Actor, dry_run: b
         workspace = repository.workspace()
         known = repository.blobs({n: s for n, s in workspace.items() if n not in files})
         bundle = load_bundle(files, known=known)
+        _check_storable(bundle.processes.values())
         merged = {**workspace, **{name: sha256(content) for name, content in files.items()}}
         results: list[DeployedProcess] = []
         plans: list[tuple[ParsedDefinition, str, int]] = []
@@ -93,6 +96,8 @@ def list_definitions(services: Services, actor: Actor) -> list[DefinitionInfo]:
 
 def get_definition_xml(services: Services, process_key: str, version: int, actor: Actor) -> bytes:
     permissions.require_may_read_cases(actor)
+    if text_problem(process_key, limits.PROCESS_KEY) is not None or not 1 <= version <= limits.VERSION:
+        raise NotFound(f"process {process_key!r} has no version {version}")
     with services.database.reading() as connection:
         row = stored.definition_by_version(connection, process_key, version)
         if row is None:
@@ -105,6 +110,14 @@ def _definition_info(row: Any) -> DefinitionInfo:
 
 
 def _check_names(files: dict[str, bytes]) -> None:
+    """A name the store cannot keep is bad input (400); one deploy cannot use, a definition error."""
+    naming = [
+        {"field": "files", "message": f"{name!r}: {problem}"}
+        for name in files
+        if (problem := text_problem(name, limits.FILE_NAME))
+    ]
+    if naming:
+        raise InvalidData("bad file name", naming)
     if not files:
         raise InvalidDefinition(
             [{"file": None, "line": None, "element": None, "message": "no files uploaded"}]
@@ -118,6 +131,22 @@ def _check_names(files: dict[str, bytes]) -> None:
         }
         for name in files
         if not name.endswith(ALLOWED_SUFFIXES) or "/" in name or "\\" in name
+    ]
+    if errors:
+        raise InvalidDefinition(errors)
+
+
+def _check_storable(processes: Iterable[ParsedDefinition]) -> None:
+    """Ids and names longer than their columns: PostgreSQL would refuse them, SQLite keep them."""
+    errors = [
+        {"file": parsed.file, "line": None, "element": parsed.key, "message": f"{what} {problem}"}
+        for parsed in processes
+        for what, value, limit in (
+            ("the process id is", parsed.key, limits.PROCESS_KEY),
+            ("the process name is", parsed.name, limits.PROCESS_NAME),
+            ("the start form's file name is", parsed.start_form, limits.FORM_NAME),
+        )
+        if value is not None and (problem := text_problem(value, limit))
     ]
     if errors:
         raise InvalidDefinition(errors)

@@ -6,9 +6,10 @@ from typing import Any
 
 from ..engine.step import Retry
 from ..errors import Conflict, InvalidData, NotFound
-from ..store import queries
+from ..store import limits, queries
 from . import permissions
 from .context import Actor, Services
+from .inputs import check_data, check_id
 from .instance_step import run_step
 from .paging import check_paging
 from .results import IncidentInfo, Page, RetryResult
@@ -31,10 +32,12 @@ def retry_incident(
 ) -> RetryResult:
     """Merge ``data`` into the failed task and run it again; a new failure opens a new incident."""
     permissions.require_may_manage_instances(actor)
+    check_id("incident", incident_id, limits.INCIDENT_ID)
     if data is not None and not isinstance(data, dict):
         raise InvalidData(
             "data must be a JSON object", [{"field": "data", "message": "must be a JSON object"}]
         )
+    check_data("", data)
     with services.clock.pinned() as now, services.uow() as uow:
         incident = uow.incidents.get(incident_id)
         if incident is None:

@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 from ..engine.step import Cancel, Run, Start
 from ..errors import Conflict, InvalidData, NotFound
 from ..store import definitions as stored_definitions
-from ..store import queries
+from ..store import limits, queries
 from ..store.instances import InstanceWrite, NewInstance
 from . import permissions
 from .context import Actor, Services
 from .forms import validate_form
+from .inputs import check_data, check_id, check_text, check_texts
 from .instance_step import carry_cached_workflow, run_step
 from .paging import check_paging
 from .results import EventInfo, InstanceDetail, InstanceInfo, Page
@@ -31,11 +32,14 @@ def start_instance(
 ) -> InstanceInfo:
     """Start the latest version of ``process_key``; the first steps run before this returns."""
     permissions.require_may_start(actor)
+    check_text("process_key", process_key, limits.PROCESS_KEY)
+    check_text("business_key", business_key, limits.BUSINESS_KEY, required=False)
     data = data if data is not None else {}
     if not isinstance(data, dict):
         raise InvalidData(
             "data must be a JSON object", [{"field": "data", "message": "must be a JSON object"}]
         )
+    check_data("", data)
     with services.clock.pinned() as now, services.uow() as uow:
         row = stored_definitions.latest_definition(uow.connection, process_key)
         if row is None:
@@ -78,6 +82,7 @@ def start_instance(
 
 def get_instance(services: Services, instance_id: int, actor: Actor) -> InstanceDetail:
     permissions.require_may_read_cases(actor)
+    _check_instance_id(instance_id)
     with services.database.reading() as connection:
         row = queries.instance(connection, instance_id)
         if row is None:
@@ -106,6 +111,12 @@ def list_instances(
         raise InvalidData(
             "unknown status", [{"field": "status", "message": f"must be one of {', '.join(STATUSES)}"}]
         )
+    check_texts(
+        {
+            "process_key": (process_key, limits.PROCESS_KEY),
+            "business_key": (business_key, limits.BUSINESS_KEY),
+        }
+    )
     check_paging(page, per_page)
     with services.database.reading() as connection:
         rows, total = queries.list_instances(connection, status, process_key, business_key, page, per_page)
@@ -114,6 +125,7 @@ def list_instances(
 
 def list_events(services: Services, instance_id: int, actor: Actor) -> Page[EventInfo]:
     permissions.require_may_read_cases(actor)
+    _check_instance_id(instance_id)
     with services.database.reading() as connection:
         if not queries.instance_exists(connection, instance_id):
             raise NotFound(f"process instance {instance_id} not found")
@@ -123,6 +135,7 @@ def list_events(services: Services, instance_id: int, actor: Actor) -> Page[Even
 
 def cancel_instance(services: Services, instance_id: int, actor: Actor) -> InstanceInfo:
     permissions.require_may_manage_instances(actor)
+    _check_instance_id(instance_id)
     with services.clock.pinned() as now, services.uow() as uow:
         instance = uow.instances.lock(instance_id)
         if instance.ended:
@@ -135,6 +148,7 @@ def cancel_instance(services: Services, instance_id: int, actor: Actor) -> Insta
 
 def suspend_instance(services: Services, instance_id: int, actor: Actor) -> InstanceInfo:
     permissions.require_may_manage_instances(actor)
+    _check_instance_id(instance_id)
     with services.clock.pinned() as now, services.uow() as uow:
         instance = uow.instances.lock(instance_id)
         if instance.status not in ("running", "error"):
@@ -151,6 +165,7 @@ def suspend_instance(services: Services, instance_id: int, actor: Actor) -> Inst
 def resume_instance(services: Services, instance_id: int, actor: Actor) -> InstanceInfo:
     """Resume and catch up: timers that fell due meanwhile fire in due order, kept messages arrive."""
     permissions.require_may_manage_instances(actor)
+    _check_instance_id(instance_id)
     with services.clock.pinned() as now:
         with services.uow() as uow:
             instance = uow.instances.lock(instance_id)
@@ -172,16 +187,21 @@ def resume_instance(services: Services, instance_id: int, actor: Actor) -> Insta
         return instance_info(instance)
 
 
+def _check_instance_id(instance_id: int) -> None:
+    check_id("process instance", instance_id, limits.INSTANCE_ID)
+
+
 def _business_fields(data: dict[str, Any]) -> dict[str, str | None]:
+    """Copies of a few data fields for lists, cut to their columns (the data keeps them whole)."""
     customer: dict[str, Any] = data["customer"] if isinstance(data.get("customer"), dict) else {}
     product: dict[str, Any] = data["product"] if isinstance(data.get("product"), dict) else {}
     return {
-        "order_no": _short(data.get("order_no")),
-        "customer_name": _short(customer.get("name")),
-        "kind": _short(data.get("kind")),
-        "product_category": _short(product.get("category")),
+        "order_no": _short(data.get("order_no"), limits.ORDER_NO),
+        "customer_name": _short(customer.get("name"), limits.CUSTOMER_NAME),
+        "kind": _short(data.get("kind"), limits.KIND),
+        "product_category": _short(product.get("category"), limits.PRODUCT_CATEGORY),
     }
 
 
-def _short(value: Any) -> str | None:
-    return str(value)[:120] if value is not None else None
+def _short(value: Any, limit: int) -> str | None:
+    return str(value)[:limit] if value is not None else None

@@ -7,8 +7,10 @@ from typing import Any
 
 from ..engine.step import DeliverMessage
 from ..errors import Conflict, DuplicateDelivery, InvalidData
+from ..store import limits
 from . import permissions
 from .context import Actor, Services
+from .inputs import check_data, text_problem
 from .instance_step import carry_cached_workflow, run_step
 from .projection import Projection
 from .results import Delivery
@@ -32,14 +34,19 @@ def deliver_message(
     errors = []
     if not isinstance(name, str) or not name:
         errors.append({"field": "name", "message": "name is required"})
+    elif problem := text_problem(name, limits.MESSAGE_NAME):
+        errors.append({"field": "name", "message": problem})
     if not isinstance(business_key, str) or not business_key:
         errors.append({"field": "business_key", "message": "business_key is required"})
-    if idempotency_key is not None and not isinstance(idempotency_key, str):
-        errors.append({"field": "idempotency_key", "message": "must be a string"})
+    elif problem := text_problem(business_key, limits.BUSINESS_KEY):
+        errors.append({"field": "business_key", "message": problem})
+    if idempotency_key is not None and (problem := text_problem(idempotency_key, limits.IDEMPOTENCY_KEY)):
+        errors.append({"field": "idempotency_key", "message": problem})
     if errors:
         raise InvalidData("invalid message", errors)
     assert idempotency_key is None or isinstance(idempotency_key, str)
     payload = payload if payload is not None else {}
+    check_data("payload", payload)
     try:
         return _deliver(services, name, business_key, payload, actor, idempotency_key)
     except DuplicateDelivery:

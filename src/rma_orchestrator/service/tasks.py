@@ -6,7 +6,7 @@ from typing import Any
 
 from ..engine.step import CompleteTask
 from ..errors import Conflict, InvalidData, NotFound, TaskHeldByOther, TaskNotOpen
-from ..store import queries
+from ..store import limits, queries
 from ..store import users as stored_users
 from ..store.instances import InstanceRecord
 from ..store.tasks import TaskRecord
@@ -14,6 +14,7 @@ from ..store.uow import UnitOfWork
 from . import permissions
 from .context import Actor, Services
 from .forms import validate_form
+from .inputs import check_data, check_text, check_texts, text_problem
 from .instance_step import run_step
 from .paging import check_paging
 from .results import Page, TaskDetail, TaskInfo
@@ -37,6 +38,7 @@ def list_tasks(
         raise InvalidData(
             "unknown status", [{"field": "status", "message": f"must be one of {', '.join(TASK_STATUSES)}"}]
         )
+    check_texts({"assignee": (assignee, limits.USER_NAME), "group": (group, limits.GROUP_NAME)})
     check_paging(page, per_page)
     where = queries.TaskFilter(
         status=status,
@@ -52,6 +54,7 @@ def list_tasks(
 
 def get_task(services: Services, task_id: str, actor: Actor) -> TaskDetail:
     """The task with its form schema and the data the form starts from (from the projection)."""
+    _check_task_id(task_id)
     with services.database.reading() as connection:
         row = queries.task(connection, task_id)
     if row is None:
@@ -85,11 +88,23 @@ def unclaim_task(services: Services, task_id: str, actor: Actor) -> TaskInfo:
 
 
 def assign_task(services: Services, task_id: str, user: str, actor: Actor) -> TaskInfo:
+    """Assign to ``user``, who must be able to work the task (its group, or a manager)."""
     permissions.require_may_manage_instances(actor)
+    check_text("user", user, limits.USER_NAME)
     with services.clock.pinned() as now, services.uow() as uow:
         task, instance = _lock_open(uow, task_id)
-        if not isinstance(user, str) or stored_users.user_by_name(uow.connection, user) is None:
-            raise InvalidData("unknown user", [{"field": "user", "message": f"no user named {user!r}"}])
+        row = stored_users.user_by_name(uow.connection, user)
+        if row is None or not row.active:
+            raise InvalidData(
+                "unknown user", [{"field": "user", "message": f"no active user named {user!r}"}]
+            )
+        assignee = Actor(row.name, row.role, frozenset(stored_users.groups_of(uow.connection, row.id)))
+        if not permissions.may_work_group(assignee, task.group):
+            whose = f"of the group {task.group}" if task.group else "without a group (managers only)"
+            raise InvalidData(
+                "user may not work this task",
+                [{"field": "user", "message": f"{user} may not work tasks {whose}"}],
+            )
         if not uow.tasks.set_assignee(task, user):
             raise _changed_meanwhile(uow, task_id)
         uow.events.record(
@@ -102,6 +117,7 @@ def assign_task(services: Services, task_id: str, user: str, actor: Actor) -> Ta
 def complete_task(services: Services, task_id: str, data: dict[str, Any] | None, actor: Actor) -> TaskInfo:
     """Validate ``data`` against the task's form, complete it and run on; claims implicitly."""
     data = data if data is not None else {}
+    check_data("", data)
     with services.clock.pinned() as now, services.uow() as uow:
         task, instance = _lock_open(uow, task_id)
         permissions.require_may_complete(actor, task.group, task.assignee, task_id)
@@ -126,6 +142,7 @@ def complete_task(services: Services, task_id: str, data: dict[str, Any] | None,
 
 def _lock_open(uow: UnitOfWork, task_id: str) -> tuple[TaskRecord, InstanceRecord]:
     """Lock the task's instance and read the task: still open, and the instance takes work?"""
+    _check_task_id(task_id)
     found = uow.instances.lock_with_task(task_id)
     if found is None:
         raise NotFound(f"task {task_id} not found")
@@ -135,6 +152,12 @@ def _lock_open(uow: UnitOfWork, task_id: str) -> tuple[TaskRecord, InstanceRecor
     if instance.status == "suspended":
         raise Conflict(f"instance {instance.id} is suspended; resume it first")
     return task, instance
+
+
+def _check_task_id(task_id: str) -> None:
+    """A task id no row can have (NUL, too long) is not found, without asking the database."""
+    if text_problem(task_id, limits.TASK_ID) is not None:
+        raise NotFound(f"task {task_id!r} not found")
 
 
 def _changed_meanwhile(uow: UnitOfWork, task_id: str) -> Conflict:

@@ -8,8 +8,10 @@ import secrets
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import Conflict, InvalidData, NotFound, Unauthorized
+from ..store import limits
 from ..store import users as stored
 from .context import Actor, Services
+from .inputs import check_text, text_problem
 from .results import UserInfo
 
 ROLES = ("staff", "manager", "analyst", "admin")
@@ -27,8 +29,11 @@ def add_user(
         raise InvalidData(
             "unknown role", [{"field": "role", "message": f"must be one of {', '.join(ROLES)}"}]
         )
-    if not name or not name.strip() or len(name) > 120:
-        raise InvalidData("bad user name", [{"field": "name", "message": "1 to 120 characters"}])
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidData("bad user name", [{"field": "name", "message": "a user name is required"}])
+    check_text("name", name, limits.USER_NAME)
+    for group in groups:
+        check_text("groups", group, limits.GROUP_NAME)
     unique_groups = list(dict.fromkeys(groups))
     with services.clock.pinned() as now, services.uow() as uow:
         if uow.users.by_name(name) is not None:
@@ -42,6 +47,8 @@ def add_user(
 def create_token(services: Services, name: str) -> str:
     """A new API token for user ``name``; only its hash is stored."""
     token = secrets.token_urlsafe(32)
+    if text_problem(name, limits.USER_NAME) is not None:
+        raise NotFound(f"no user named {name!r}")
     with services.clock.pinned() as now, services.uow() as uow:
         user = uow.users.by_name(name)
         if user is None:
@@ -60,6 +67,8 @@ def actor_for_token(services: Services, token: str) -> Actor:
 
 
 def actor_for_password(services: Services, name: str, password: str) -> Actor:
+    if text_problem(name, limits.USER_NAME) is not None:
+        raise Unauthorized("wrong user name or password")
     with services.database.reading() as connection:
         user = stored.user_by_name(connection, name)
         if user is None or not user.active or not user.password_hash:

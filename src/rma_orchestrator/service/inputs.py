@@ -1,0 +1,96 @@
+"""The rules every caller's input meets before a command touches the database (API and CLI alike).
+
+Text: no NUL character (PostgreSQL refuses it, SQLite would store it) nor lone surrogate (no
+UTF-8 encoding has one), and no longer than its column (PostgreSQL refuses, SQLite would store
+it whole). Ids: within what the id column holds (beyond it nothing can exist). Case data:
+nested at most ``MAX_DATA_DEPTH`` levels, the same characters rule for every key and string,
+only finite numbers (JSON has no NaN or Infinity). Each refusal is an InvalidData with the
+field, raised before the first statement, so nothing changes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from ..errors import InvalidData, NotFound
+
+MAX_DATA_DEPTH = 32  # levels of objects and arrays in start, task, retry and message data
+
+
+def characters_problem(value: str) -> str | None:
+    """NUL, or a lone surrogate (JSON's ``"\\ud800"``), which no UTF-8 text column or JSON holds."""
+    if "\x00" in value:
+        return "must not contain NUL characters"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "must be valid Unicode (a lone surrogate is not)"
+    return None
+
+
+def text_problem(value: object, limit: int) -> str | None:
+    """Why ``value`` cannot be stored in a text column of ``limit`` characters, or None."""
+    if not isinstance(value, str):
+        return "must be a string"
+    if (problem := characters_problem(value)) is not None:
+        return problem
+    if len(value) > limit:
+        return f"at most {limit} characters (got {len(value)})"
+    return None
+
+
+def check_text(field: str, value: object, limit: int, *, required: bool = True) -> None:
+    """Raise InvalidData when ``value`` is not a storable string (None passes when not required)."""
+    if value is None and not required:
+        return
+    problem = "is required" if required and value in (None, "") else text_problem(value, limit)
+    if problem is not None:
+        raise InvalidData(f"bad {field}", [{"field": field, "message": problem}])
+
+
+def check_texts(fields: dict[str, tuple[object, int]]) -> None:
+    """Optional text inputs (filters): every problem at once, each under its field."""
+    errors = [
+        {"field": field, "message": problem}
+        for field, (value, limit) in fields.items()
+        if value is not None and (problem := text_problem(value, limit)) is not None
+    ]
+    if errors:
+        raise InvalidData("bad filter", errors)
+
+
+def check_id(what: str, value: int, largest: int) -> None:
+    """An id no row can have is simply not found (the database is never asked)."""
+    if not 1 <= value <= largest:
+        raise NotFound(f"{what} {value} not found")
+
+
+def check_data(field: str, value: Any) -> None:
+    """Raise InvalidData for the first place in ``value`` that breaks the data rules."""
+    for path, problem in _data_problems(field, value, 1):
+        raise InvalidData(f"bad {field}", [{"field": path, "message": problem}])
+
+
+def _data_problems(path: str, value: Any, depth: int) -> Iterator[tuple[str, str]]:
+    if isinstance(value, float) and not math.isfinite(value):
+        yield path, "must be a finite number (JSON has no NaN or Infinity)"
+    elif isinstance(value, str) and (problem := characters_problem(value)) is not None:
+        yield path, problem
+    elif isinstance(value, dict | list):
+        if depth > MAX_DATA_DEPTH:
+            yield path, f"nested deeper than {MAX_DATA_DEPTH} levels"
+            return
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            inner = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and (problem := characters_problem(key)) is not None:
+                yield _escaped(inner), f"keys {problem}"
+                return
+            yield from _data_problems(inner, item, depth + 1)
+
+
+def _escaped(text: str) -> str:
+    """``text`` with NUL and surrogates written as ``\\uXXXX``, fit to name a field in an answer."""
+    return "".join(f"\\u{ord(c):04x}" if c == "\x00" or 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
