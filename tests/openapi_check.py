@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from flask import Flask
+from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.test import TestResponse
@@ -45,3 +46,12 @@ def check_against_openapi(app: Flask, response: TestResponse) -> None:
     request = response.request
     if request.path.startswith(f"{API}/") and response.mimetype == "application/json":
         check_body(app, request.method, request.path, response.status_code, response.json)
+
+
+class CheckedClient(FlaskClient):
+    """Every API answer is checked against openapi.json before the test sees it."""
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        response = super().open(*args, **kwargs)
+        check_against_openapi(self.application, response)
+        return response

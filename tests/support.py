@@ -19,6 +19,16 @@ AGENT = Actor("cs1", "staff", frozenset({"customer_service"}))
 ADMIN = Actor("root", "admin")
 
 
+# The user of each kind the API tests sign in as: (name, groups); "warehouse" is staff of another lane.
+USERS = {
+    "staff": ("cs1", ["customer_service"]),
+    "warehouse": ("wh1", ["warehouse"]),
+    "manager": ("mia", ["customer_service"]),
+    "analyst": ("ana", []),
+    "admin": ("root", []),
+}
+
+
 def lifecycle_files() -> dict[str, bytes]:
     return {
         p.name: p.read_bytes() for p in sorted(LIFECYCLE.iterdir()) if p.suffix in (".bpmn", ".dmn", ".json")

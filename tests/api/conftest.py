@@ -3,35 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from openapi_check import check_against_openapi
-from werkzeug.test import TestResponse
+from openapi_check import CheckedClient
+from support import USERS
 
 from rma_orchestrator.service.context import Services
 from rma_orchestrator.service.users import add_user, create_token
 from rma_orchestrator.web import create_app
-
-
-class CheckedClient(FlaskClient):
-    """Every API answer is checked against openapi.json before the test sees it."""
-
-    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
-        response = super().open(*args, **kwargs)
-        check_against_openapi(self.application, response)
-        return response
-
-
-USERS = {
-    "staff": ("cs1", ["customer_service"]),
-    "warehouse": ("wh1", ["warehouse"]),
-    "manager": ("mia", ["customer_service"]),
-    "analyst": ("ana", []),
-    "admin": ("root", []),
-}
 
 
 @pytest.fixture

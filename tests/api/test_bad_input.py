@@ -9,23 +9,34 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
-from support import lifecycle_files
+from openapi_check import CheckedClient
+from sqlalchemy import create_engine, func, select, text
+from support import USERS, lifecycle_files
 
+from rma_orchestrator.bootstrap import bootstrap
+from rma_orchestrator.config import Settings
 from rma_orchestrator.errors import InvalidData, NotFound
 from rma_orchestrator.service.context import Services
 from rma_orchestrator.service.inputs import MAX_DATA_DEPTH
 from rma_orchestrator.service.users import add_user, create_token
 from rma_orchestrator.store import limits
+from rma_orchestrator.store.db import Database
+from rma_orchestrator.store.migrate import upgrade
 from rma_orchestrator.store.models import TABLES, Base
+from rma_orchestrator.web import create_app
 
 Auth = Callable[[str], dict[str, str]]
+ROLES = ("staff", "warehouse", "manager", "analyst", "admin")
 NUL = "\x00"
 BEYOND_64_BITS = 99999999999999999999
 START_DATA = {"order_no": "SO-1", "amount": 500, "category": "other"}
@@ -243,7 +254,60 @@ class World:
 
 @pytest.fixture
 def world(client: FlaskClient, auth: Auth, services: Services) -> World:
-    headers = {role: auth(role) for role in ("staff", "warehouse", "manager", "analyst", "admin")}
+    headers = {role: auth(role) for role in ROLES}
+    return _populate(client, services, headers)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared_world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """One world per database for the whole sweep: every case must leave it as it found it.
+
+    Built once (not per case) because a case that changes nothing needs no fresh database; on a
+    database of its own, so that no other test empties it meanwhile.
+    """
+    workdir = tmp_path_factory.mktemp(f"bad-input-{request.param}")
+    with _private_database(request, workdir) as url:
+        settings = Settings.from_env({}, data_dir=workdir, database_url=url, controlled_clock=True)
+        services = bootstrap(settings)
+        app = create_app(services=services)
+        app.config["TESTING"] = True
+        app.test_client_class = CheckedClient
+        headers = {}
+        for role in ROLES:
+            name, groups = USERS[role]
+            add_user(services, name, groups, "staff" if role == "warehouse" else role)
+            headers[role] = {"Authorization": f"Bearer {create_token(services, name)}"}
+        yield _populate(app.test_client(), services, headers)
+        services.database.dispose()
+
+
+@contextmanager
+def _private_database(request: pytest.FixtureRequest, workdir: Path) -> Iterator[str]:
+    """A migrated database that only this module uses."""
+    if request.param == "sqlite":
+        path = workdir / "rma.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    shared = request.getfixturevalue("pg_database")  # skips, or fails in CI, when PostgreSQL is down
+    name = f"rma_bad_input_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(shared.rsplit("/", 1)[0] + "/test", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = shared.rsplit("/", 1)[0] + f"/{name}"
+    database = Database(url)
+    upgrade(database)
+    database.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _populate(client: FlaskClient, services: Services, headers: dict[str, dict[str, str]]) -> World:
+    """One deployed process and one running case with an open task."""
     upload = {"files": [(io.BytesIO(content), name) for name, content in lifecycle_files().items()]}
     deployed = client.post(
         "/api/v1/deployments", data=upload, headers=headers["analyst"], content_type="multipart/form-data"
@@ -295,7 +359,8 @@ def send(world: World, case: Case) -> Any:
 
 
 @pytest.mark.parametrize("case", [case for _, case in CASES], ids=[name for name, _ in CASES])
-def test_bad_input_is_a_clear_4xx_that_changes_nothing(world: World, case: Case) -> None:
+def test_bad_input_is_a_clear_4xx_that_changes_nothing(shared_world: World, case: Case) -> None:
+    world = shared_world
     before = snapshot(world.services)
     response = send(world, case)
     assert response.status_code == case.status, response.get_data(as_text=True)[:500]
