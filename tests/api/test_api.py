@@ -74,6 +74,15 @@ def test_deploy_errors_are_422_with_locations(client: FlaskClient, auth: Auth) -
     assert client.get("/api/v1/process-definitions", headers=auth("staff")).json["total"] == 0
 
 
+def test_a_doctype_with_entities_is_422_naming_the_file(client: FlaskClient, auth: Auth) -> None:
+    laughs = '<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">'
+    bomb = f'<?xml version="1.0"?>\n<!DOCTYPE definitions [{laughs}]>\n<definitions>&c;</definitions>'
+    response = _deploy(client, auth, {"bomb.bpmn": bomb.encode()})
+    assert response.status_code == 422
+    (error,) = response.json["errors"]
+    assert error["file"] == "bomb.bpmn" and error["line"] == 2 and "DOCTYPE" in error["message"]
+
+
 def test_deploy_needs_the_analyst_role(client: FlaskClient, auth: Auth) -> None:
     response = client.post(
         "/api/v1/deployments",
