@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 
 import pytest
 from flask.testing import FlaskClient
+from local_http import recording_server
 from support import DIVIDE_FILE, lifecycle_files
 
 from rma_orchestrator.service.context import Services
@@ -81,6 +83,17 @@ def test_a_doctype_with_entities_is_422_naming_the_file(client: FlaskClient, aut
     assert response.status_code == 422
     (error,) = response.json["errors"]
     assert error["file"] == "bomb.bpmn" and error["line"] == 2 and "DOCTYPE" in error["message"]
+
+
+def test_a_form_referring_to_a_url_is_422_and_nothing_is_fetched(client: FlaskClient, auth: Auth) -> None:
+    with recording_server() as server:
+        url = f"{server.base}/address.json"
+        form = {"type": "object", "properties": {"address": {"$ref": url}}}
+        response = _deploy(client, auth, {"address_form.json": json.dumps(form).encode()})
+        assert server.requests == []
+    assert response.status_code == 422
+    (error,) = response.json["errors"]
+    assert error["file"] == "address_form.json" and url in error["message"]
 
 
 def test_deploy_needs_the_analyst_role(client: FlaskClient, auth: Auth) -> None:

@@ -21,6 +21,8 @@ from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 from SpiffWorkflow.spiff.parser.process import VALIDATOR as SPIFF_BPMN_VALIDATOR
 
 from .bpmn_xml import BPMN_NS, SPIFF_NS, Element
+from .form_schema import REGISTRY as FORM_REGISTRY
+from .form_schema import form_problems
 
 DMN_NAMESPACES = frozenset(
     {
@@ -132,7 +134,9 @@ def _refuse_doctype(src: SourceFile, line: int | None) -> None:
     )
 
 
-_META_VALIDATOR = jsonschema.Draft202012Validator(jsonschema.Draft202012Validator.META_SCHEMA)
+_META_VALIDATOR = jsonschema.Draft202012Validator(
+    jsonschema.Draft202012Validator.META_SCHEMA, registry=FORM_REGISTRY
+)
 
 
 def _read_form(src: SourceFile, text: str) -> None:
@@ -147,7 +151,12 @@ def _read_form(src: SourceFile, text: str) -> None:
     problems = _schema_problems(text)
     for where, message in problems:
         src.error(f"Not a valid JSON Schema (draft 2020-12) at {where}: {message}.")
-    if not problems:
+    if problems:
+        return
+    refused = form_problems(text)
+    for message in refused:
+        src.error(message)
+    if not refused:
         src.schema = schema
 
 
