@@ -90,6 +90,11 @@ def test_a_foreign_schema_dialect_and_a_dangling_ref_are_refused() -> None:
     assert "'#/$defs/missing'" in message and "points to nothing" in message
 
 
+def test_an_id_that_is_no_uri_is_refused_not_a_server_error() -> None:
+    message = _one_error(_form(properties={"a": {"$id": "http://[::1", "$ref": "#"}}))
+    assert "properties/a" in message and "'http://[::1'" in message
+
+
 def test_refs_within_the_form_still_work() -> None:
     schema = _form(
         **{"$id": "addresses.json"},

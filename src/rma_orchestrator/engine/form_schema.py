@@ -27,7 +27,7 @@ import functools
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol, cast
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import re2
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
@@ -202,6 +202,11 @@ def form_problems(text: str) -> tuple[str, ...]:
     uses_pattern_properties = uses_unevaluated = False
     for where, node, base in _objects(schema, "", ""):
         place = where or "(root)"
+        own = node.get("$id")
+        if isinstance(own, str) and not _is_uri_reference(own):
+            problems.append(f"At {place}: $id {own!r} is not a valid URI reference.")
+        if base is None:  # under an $id that is no URI reference: nothing resolves
+            continue
         declared = node.get("$schema")
         if isinstance(declared, str) and declared.rstrip("#") != DRAFT_2020_12:
             problems.append(
@@ -220,7 +225,7 @@ def form_problems(text: str) -> tuple[str, ...]:
                 continue
             try:
                 resolver.lookup(urljoin(base, ref))
-            except Unresolvable:
+            except (Unresolvable, ValueError):
                 problems.append(f"At {place}: {keyword} {ref!r} points to nothing in this form.")
         pattern = node.get("pattern")
         if isinstance(pattern, str):
@@ -239,6 +244,14 @@ def form_problems(text: str) -> tuple[str, ...]:
     return tuple(problems)
 
 
+def _is_uri_reference(text: str) -> bool:
+    try:
+        urlsplit(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _pattern_problem(place: str, keyword: str, pattern: str) -> list[str]:
     try:
         compile_pattern(pattern)
@@ -250,13 +263,18 @@ def _pattern_problem(place: str, keyword: str, pattern: str) -> list[str]:
     return []
 
 
-def _objects(node: Any, where: str, base: str) -> Iterator[tuple[str, dict[str, Any], str]]:
-    """Every JSON object in the document: (its path, itself, the base URI its references resolve on)."""
+def _objects(node: Any, where: str, base: str | None) -> Iterator[tuple[str, dict[str, Any], str | None]]:
+    """Every JSON object in the document: its path, itself, and the base URI its references resolve
+    on (None from an ``$id`` that is no URI reference down)."""
     children: Iterable[tuple[str, Any]]
     if isinstance(node, dict):
         own = node.get("$id")
-        if isinstance(own, str):
-            base = urljoin(base, own)
+        if isinstance(own, str) and base is not None:
+            try:
+                base = urljoin(base, own)
+                urlsplit(base)
+            except ValueError:
+                base = None
         yield where, node, base
         children = node.items()
     elif isinstance(node, list):
