@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 
 import pytest
 from flask.testing import FlaskClient
+from local_http import recording_server
 from support import DIVIDE_FILE, lifecycle_files
 
 from rma_orchestrator.service.context import Services
@@ -72,6 +74,26 @@ def test_deploy_errors_are_422_with_locations(client: FlaskClient, auth: Auth) -
     (error,) = response.json["errors"]
     assert error["file"] == "bad.bpmn" and error["line"] == 1 and "message" in error
     assert client.get("/api/v1/process-definitions", headers=auth("staff")).json["total"] == 0
+
+
+def test_a_doctype_with_entities_is_422_naming_the_file(client: FlaskClient, auth: Auth) -> None:
+    laughs = '<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">'
+    bomb = f'<?xml version="1.0"?>\n<!DOCTYPE definitions [{laughs}]>\n<definitions>&c;</definitions>'
+    response = _deploy(client, auth, {"bomb.bpmn": bomb.encode()})
+    assert response.status_code == 422
+    (error,) = response.json["errors"]
+    assert error["file"] == "bomb.bpmn" and error["line"] == 2 and "DOCTYPE" in error["message"]
+
+
+def test_a_form_referring_to_a_url_is_422_and_nothing_is_fetched(client: FlaskClient, auth: Auth) -> None:
+    with recording_server() as server:
+        url = f"{server.base}/address.json"
+        form = {"type": "object", "properties": {"address": {"$ref": url}}}
+        response = _deploy(client, auth, {"address_form.json": json.dumps(form).encode()})
+        assert server.requests == []
+    assert response.status_code == 422
+    (error,) = response.json["errors"]
+    assert error["file"] == "address_form.json" and url in error["message"]
 
 
 def test_deploy_needs_the_analyst_role(client: FlaskClient, auth: Auth) -> None:

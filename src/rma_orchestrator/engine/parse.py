@@ -21,6 +21,8 @@ from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 from SpiffWorkflow.spiff.parser.process import VALIDATOR as SPIFF_BPMN_VALIDATOR
 
 from .bpmn_xml import BPMN_NS, SPIFF_NS, Element
+from .form_schema import REGISTRY as FORM_REGISTRY
+from .form_schema import form_problems
 
 DMN_NAMESPACES = frozenset(
     {
@@ -29,9 +31,15 @@ DMN_NAMESPACES = frozenset(
         "https://www.omg.org/spec/DMN/20230324/MODEL/",
     }
 )
-_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+# Uploads are untrusted: no entity expansion, no DTD loading, no network, and the bytes are read as the
+# UTF-8 they were checked to be (a declared encoding cannot make the parser see another document).
+_XML_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, encoding="utf-8"
+)
+_DOCTYPE = "<!DOCTYPE"
 _MAX_SCHEMA_ERRORS = 20
 _SCHEMA_LOCK = threading.Lock()  # an lxml XMLSchema keeps one error_log per schema object
+
 
 @dataclass
 class SourceFile:
@@ -65,11 +73,18 @@ def read_source(name: str, raw: bytes, report: bool) -> SourceFile:
     if kind == "json":
         _read_form(src, text)
         return src
+    doctype = _doctype_offset(text)
+    if doctype is not None:
+        _refuse_doctype(src, text[:doctype].count("\n") + 1)
+        return src
     try:
         root = etree.fromstring(raw, _XML_PARSER)
     except etree.XMLSyntaxError as exc:
         where = exc.lineno if isinstance(exc.lineno, int) and exc.lineno > 0 else None
         src.error(f"The file is not well-formed XML: {exc.msg}.", where)
+        return src
+    if root.getroottree().docinfo.doctype:  # the prolog scan missed it: refuse all the same
+        _refuse_doctype(src, None)
         return src
     expected = {BPMN_NS} if kind == "bpmn" else DMN_NAMESPACES
     if (
@@ -88,7 +103,40 @@ def read_source(name: str, raw: bytes, report: bool) -> SourceFile:
     return src
 
 
-_META_VALIDATOR = jsonschema.Draft202012Validator(jsonschema.Draft202012Validator.META_SCHEMA)
+def _doctype_offset(text: str) -> int | None:
+    """Where a DOCTYPE declaration starts in the prolog (before the root element), if there is one.
+
+    Only the XML declaration, processing instructions, comments and white space may precede it.
+    """
+    at = 0
+    while True:
+        while at < len(text) and text[at] in " \t\r\n":
+            at += 1
+        if text.startswith(_DOCTYPE, at):
+            return at
+        end = None
+        if text.startswith("<?", at):
+            end = text.find("?>", at + 2)
+            end = end + 2 if end >= 0 else None
+        elif text.startswith("<!--", at):
+            end = text.find("-->", at + 4)
+            end = end + 3 if end >= 0 else None
+        if end is None:
+            return None
+        at = end
+
+
+def _refuse_doctype(src: SourceFile, line: int | None) -> None:
+    src.error(
+        "The file has a DOCTYPE declaration, which is not accepted: a DTD can declare entities that "
+        "expand without bound or read files and URLs. BPMN and DMN files need none; remove it.",
+        line,
+    )
+
+
+_META_VALIDATOR = jsonschema.Draft202012Validator(
+    jsonschema.Draft202012Validator.META_SCHEMA, registry=FORM_REGISTRY
+)
 
 
 def _read_form(src: SourceFile, text: str) -> None:
@@ -103,7 +151,12 @@ def _read_form(src: SourceFile, text: str) -> None:
     problems = _schema_problems(text)
     for where, message in problems:
         src.error(f"Not a valid JSON Schema (draft 2020-12) at {where}: {message}.")
-    if not problems:
+    if problems:
+        return
+    refused = form_problems(text)
+    for message in refused:
+        src.error(message)
+    if not refused:
         src.schema = schema
 
 

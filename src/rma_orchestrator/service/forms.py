@@ -5,16 +5,18 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.protocols import Validator
 
+from ..engine.form_schema import form_validator
 from ..errors import InvalidData
 
 
 @lru_cache(maxsize=256)
-def _validator(schema_key: str, schema_json: str) -> Draft202012Validator:
+def _validator(schema_key: str, schema_json: str) -> Validator:
+    """No remote references, RE2 patterns: see ``engine.form_schema``."""
     import json
 
-    return Draft202012Validator(json.loads(schema_json), format_checker=FormatChecker())
+    return form_validator(json.loads(schema_json))
 
 
 def validate_form(name: str, schema: dict[str, Any], data: Any) -> None:
@@ -29,7 +31,11 @@ def validate_form(name: str, schema: dict[str, Any], data: Any) -> None:
     errors = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         path = [str(part) for part in error.absolute_path]
-        if error.validator == "required" and isinstance(error.instance, dict):
+        if (
+            error.validator == "required"
+            and isinstance(error.instance, dict)
+            and isinstance(error.validator_value, list)
+        ):
             missing = [r for r in error.validator_value if r not in error.instance]
             for field in missing:
                 errors.append({"field": ".".join([*path, field]), "message": f"{field} is required"})
