@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
-from support import AGENT, ANALYST, empty_postgres, lifecycle_files
+from support import AGENT, ANALYST, empty_postgres, lifecycle_files, private_postgres
 
 from rma_orchestrator.bootstrap import bootstrap
 from rma_orchestrator.config import Settings
@@ -75,18 +75,8 @@ def pg_database() -> Iterator[str]:
         if IN_CI:
             pytest.fail(f"PostgreSQL is required in CI and is unreachable: {problem}")
         pytest.skip(f"PostgreSQL unreachable here: {problem}")
-    name = f"rma_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    database = Database(url)
-    upgrade(database)
-    database.dispose()
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with private_postgres(PG_ADMIN_URL, "rma_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import socket
 import sys
+import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rma_orchestrator.service.context import Actor
@@ -42,6 +45,30 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def private_postgres(admin_url: str, prefix: str) -> Iterator[str]:
+    """A new, migrated PostgreSQL database on ``admin_url``'s server, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+
+    from rma_orchestrator.store.db import Database
+    from rma_orchestrator.store.migrate import upgrade
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    database = Database(url)
+    upgrade(database)
+    database.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def empty_postgres(url: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,8 +19,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 from openapi_check import CheckedClient
-from sqlalchemy import create_engine, func, select, text
-from support import USERS, lifecycle_files
+from sqlalchemy import func, select
+from support import USERS, lifecycle_files, private_postgres
 
 from rma_orchestrator.bootstrap import bootstrap
 from rma_orchestrator.config import Settings
@@ -30,8 +29,6 @@ from rma_orchestrator.service.context import Services
 from rma_orchestrator.service.inputs import MAX_DATA_DEPTH
 from rma_orchestrator.service.users import add_user, create_token
 from rma_orchestrator.store import limits
-from rma_orchestrator.store.db import Database
-from rma_orchestrator.store.migrate import upgrade
 from rma_orchestrator.store.models import TABLES, Base
 from rma_orchestrator.web import create_app
 
@@ -290,20 +287,8 @@ def _private_database(request: pytest.FixtureRequest, workdir: Path) -> Iterator
         yield f"sqlite:///{path}"
         return
     shared = request.getfixturevalue("pg_database")  # skips, or fails in CI, when PostgreSQL is down
-    name = f"rma_bad_input_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(shared.rsplit("/", 1)[0] + "/test", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = shared.rsplit("/", 1)[0] + f"/{name}"
-    database = Database(url)
-    upgrade(database)
-    database.dispose()
-    try:
+    with private_postgres(shared.rsplit("/", 1)[0] + "/test", "rma_bad_input") as url:
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _populate(client: FlaskClient, services: Services, headers: dict[str, dict[str, str]]) -> World:
