@@ -34,6 +34,10 @@ class StaleRevision(Conflict):
     """The instance changed since it was read."""
 
 
+class WriteConflict(StaleRevision):
+    """Another command wrote first since this one read (SQLite's optimistic transactions)."""
+
+
 class TaskNotOpen(Conflict):
     """The task was completed or cancelled already."""
 

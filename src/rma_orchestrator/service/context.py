@@ -31,8 +31,9 @@ class Services:
     # the scheduler arms and drops its alarms.
     timer_listeners: list[TimerListener] = field(default_factory=list)
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.database)
+    def uow(self, optimistic: bool = False) -> UnitOfWork:
+        """``optimistic`` for instance commands: no write lock while the engine runs (DESIGN §2)."""
+        return UnitOfWork(self.database, optimistic)
 
     def announce_timers(self, created: list[tuple[int, datetime]], removed: list[int]) -> None:
         for listener in self.timer_listeners:

@@ -10,7 +10,7 @@ from ..store import limits, queries
 from . import permissions
 from .context import Actor, Services
 from .inputs import check_data, check_id
-from .instance_step import run_step
+from .instance_step import retried_on_conflict, take_step, write_step
 from .paging import check_paging
 from .results import IncidentInfo, Page, RetryResult
 from .rows import build, incident_info
@@ -27,6 +27,7 @@ def list_incidents(
     return Page([incident_info(r, details) for r in rows], total, page, per_page)
 
 
+@retried_on_conflict
 def retry_incident(
     services: Services, incident_id: int, actor: Actor, data: dict[str, Any] | None = None
 ) -> RetryResult:
@@ -38,7 +39,7 @@ def retry_incident(
             "data must be a JSON object", [{"field": "data", "message": "must be a JSON object"}]
         )
     check_data("", data)
-    with services.clock.pinned() as now, services.uow() as uow:
+    with services.clock.pinned() as now, services.uow(optimistic=True) as uow:
         incident = uow.incidents.get(incident_id)
         if incident is None:
             raise NotFound(f"incident {incident_id} not found")
@@ -49,14 +50,15 @@ def retry_incident(
             raise Conflict(f"incident {incident_id} is already resolved")
         if instance.status != "error":
             raise Conflict(f"instance {instance.id} is {instance.status}, not in error")
+        try:  # the engine first, before any write: no write lock while the process runs
+            prepared = take_step(services, uow, instance, Retry(incident.task_id, data))
+        except KeyError:
+            raise Conflict(f"the failed task of incident {incident_id} is no longer in error") from None
         uow.incidents.resolve(incident_id, now, actor.name)
         uow.events.record(
             instance.id, "incident_resolved", now, actor.name, incident.element_id, incident_id=incident_id
         )
-        try:
-            outcome = run_step(services, uow, instance, Retry(incident.task_id, data), actor.name, "retry")
-        except KeyError:
-            raise Conflict(f"the failed task of incident {incident_id} is no longer in error") from None
+        outcome = write_step(services, uow, instance, prepared, actor.name, "retry")
         uow.commit()
         return build(
             RetryResult,

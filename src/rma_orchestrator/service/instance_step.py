@@ -7,11 +7,17 @@ puts the workflow back into the cache only once the transaction has committed.
 
 from __future__ import annotations
 
+import functools
+import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, ParamSpec, TypeVar
 
 from ..engine.runtime import ProcessError
-from ..engine.step import Command, CompleteTask, StepResult, step
+from ..engine.step import Command, CompleteTask, Start, StepResult, step
+from ..errors import StaleRevision
 from ..store.instances import InstanceRecord, InstanceWrite
 from ..store.messages import KeptMessage
 from ..store.uow import UnitOfWork
@@ -26,22 +32,57 @@ class StepOutcome:
     timers: TimerChanges
 
 
-def run_step(
+@dataclass(frozen=True)
+class PreparedStep:
+    """An engine step taken and not yet written: what ``write_step`` needs."""
+
+    command: Command
+    result: StepResult
+    previous: Projection
+    kept: list[KeptMessage]
+    now: datetime
+
+
+CONFLICT_ATTEMPTS = 8
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def retried_on_conflict(command: Callable[P, R]) -> Callable[P, R]:
+    """Run an instance command again when its write finds the case changed since it read it.
+
+    On SQLite a command reads and runs the engine without the write lock (DESIGN §2), so two
+    commands on one case can both get that far; the later write is refused and the command
+    runs once more on what is there now. Nothing of a refused attempt was kept.
+    """
+
+    @functools.wraps(command)
+    def attempt(*args: P.args, **kwargs: P.kwargs) -> R:
+        for tries in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                return command(*args, **kwargs)
+            except StaleRevision:
+                if tries == CONFLICT_ATTEMPTS:
+                    raise
+                time.sleep(random.uniform(0, 0.002 * tries))  # let the other writer finish
+        raise AssertionError("unreachable")
+
+    return attempt
+
+
+def take_step(
     services: Services,
     uow: UnitOfWork,
     instance: InstanceRecord,
     command: Command,
-    actor: str,
-    command_name: str,
     engine_time: datetime | None = None,
-    status: str | None = None,
-) -> StepOutcome:
-    """Apply ``command`` to ``instance`` (locked in ``uow``) and write everything back.
+) -> PreparedStep:
+    """Run the engine for ``command`` on ``instance``; reads only, so no write lock is held meanwhile.
 
     ``engine_time`` is the "now" the engine sees (a timer's due time, so a late firing
     behaves as if on time and chained timers count from there); the audit trail keeps the
-    real time. ``status`` overrides the status the step leaves (a cancel). Raises KeyError,
-    with nothing changed, when the command names a task that is not open.
+    real time. Raises KeyError, with nothing changed, when the command names a task that is
+    not open.
     """
     now = services.clock.now()
     definition = services.definitions.get(instance.definition_id)
@@ -57,8 +98,50 @@ def run_step(
             lambda: uow.instances.state(instance.id),
             kept,
         )
+    return PreparedStep(command, result, previous, kept, now)
+
+
+def take_first_step(services: Services, definition_id: int, data: dict[str, Any]) -> PreparedStep:
+    """Run a new instance's first steps (before its row exists)."""
+    now = services.clock.now()
+    definition = services.definitions.get(definition_id)
+    result = step(definition, services.script_engine, Start(data))
+    return PreparedStep(Start(data), result, Projection(), [], now)
+
+
+def run_step(
+    services: Services,
+    uow: UnitOfWork,
+    instance: InstanceRecord,
+    command: Command,
+    actor: str,
+    command_name: str,
+    engine_time: datetime | None = None,
+    status: str | None = None,
+) -> StepOutcome:
+    """``take_step`` and ``write_step`` for a command that writes nothing before its step."""
+    prepared = take_step(services, uow, instance, command, engine_time)
+    return write_step(services, uow, instance, prepared, actor, command_name, status)
+
+
+def write_step(
+    services: Services,
+    uow: UnitOfWork,
+    instance: InstanceRecord,
+    prepared: PreparedStep,
+    actor: str,
+    command_name: str,
+    status: str | None = None,
+) -> StepOutcome:
+    """Write a taken step back in ``uow``: projection, incident, events, the instance row.
+
+    ``status`` overrides the status the step leaves (a cancel). The workflow goes back into
+    the cache once the transaction has committed.
+    """
+    result, previous, kept, now = prepared.result, prepared.previous, prepared.kept, prepared.now
     _record_kept_deliveries(uow, instance, result, {m.id: m for m in kept}, now)
     snap = result.snapshot
+    command = prepared.command
     completed = command.task_id if isinstance(command, CompleteTask) else None
     current, timer_changes = sync_projection(
         uow.projection, uow.events, instance, previous, snap, now, completed

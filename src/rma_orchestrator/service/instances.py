@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..engine.step import Cancel, Run, Start
+from ..engine.step import Cancel, Run
 from ..errors import Conflict, InvalidData, NotFound
 from ..store import definitions as stored_definitions
 from ..store import limits, queries
-from ..store.instances import InstanceWrite, NewInstance
+from ..store.instances import InstanceRecord, InstanceWrite, NewInstance
 from . import permissions
 from .context import Actor, Services
 from .forms import validate_form
 from .inputs import check_data, check_id, check_text, check_texts
-from .instance_step import carry_cached_workflow, run_step
+from .instance_step import carry_cached_workflow, retried_on_conflict, run_step, take_first_step, write_step
 from .paging import check_paging
 from .results import EventInfo, InstanceDetail, InstanceInfo, Page
 from .rows import build, event_info, incident_info, instance_info, task_info, timer_info
@@ -23,6 +23,7 @@ from .timers import fire_due_timers
 STATUSES = ("running", "completed", "cancelled", "suspended", "error")
 
 
+@retried_on_conflict
 def start_instance(
     services: Services,
     process_key: str,
@@ -40,13 +41,14 @@ def start_instance(
             "data must be a JSON object", [{"field": "data", "message": "must be a JSON object"}]
         )
     check_data("", data)
-    with services.clock.pinned() as now, services.uow() as uow:
+    with services.clock.pinned() as now, services.uow(optimistic=True) as uow:
         row = stored_definitions.latest_definition(uow.connection, process_key)
         if row is None:
             raise NotFound(f"process {process_key!r} is not deployed")
         definition = services.definitions.get(row.id)
         if definition.start_form:
             validate_form(definition.start_form, definition.forms[definition.start_form], data)
+        prepared = take_first_step(services, row.id, data)  # before any write: no lock while it runs
         first = InstanceWrite(
             state="",
             data=data,
@@ -75,7 +77,7 @@ def start_instance(
             process_key=row.process_key,
             version=row.version,
         )
-        run_step(services, uow, instance, Start(data), actor.name, "start")
+        write_step(services, uow, instance, prepared, actor.name, "start")
         uow.commit()
         return instance_info(instance)
 
@@ -133,10 +135,11 @@ def list_events(services: Services, instance_id: int, actor: Actor) -> Page[Even
     return Page(events, len(events), 1, max(len(events), 1))
 
 
+@retried_on_conflict
 def cancel_instance(services: Services, instance_id: int, actor: Actor) -> InstanceInfo:
     permissions.require_may_manage_instances(actor)
     _check_instance_id(instance_id)
-    with services.clock.pinned() as now, services.uow() as uow:
+    with services.clock.pinned() as now, services.uow(optimistic=True) as uow:
         instance = uow.instances.lock(instance_id)
         if instance.ended:
             raise Conflict(f"instance {instance_id} has already ended ({instance.status})")
@@ -179,12 +182,19 @@ def resume_instance(services: Services, instance_id: int, actor: Actor) -> Insta
             uow.commit()
         if instance.status == "running":
             fire_due_timers(services, now, instance_id=instance_id)
-            with services.uow() as uow:
-                instance = uow.instances.lock(instance_id)
-                if instance.status == "running":
-                    run_step(services, uow, instance, Run(), actor.name, "resume")
-                uow.commit()
+            instance = _run_on(services, instance_id, actor)
         return instance_info(instance)
+
+
+@retried_on_conflict
+def _run_on(services: Services, instance_id: int, actor: Actor) -> InstanceRecord:
+    """Let a resumed instance run what waits to run (kept messages, work left when it was suspended)."""
+    with services.uow(optimistic=True) as uow:
+        instance = uow.instances.lock(instance_id)
+        if instance.status == "running":
+            run_step(services, uow, instance, Run(), actor.name, "resume")
+        uow.commit()
+        return instance
 
 
 def _check_instance_id(instance_id: int) -> None:

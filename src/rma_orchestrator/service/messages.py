@@ -11,7 +11,7 @@ from ..store import limits
 from . import permissions
 from .context import Actor, Services
 from .inputs import check_data, text_problem
-from .instance_step import carry_cached_workflow, run_step
+from .instance_step import carry_cached_workflow, retried_on_conflict, run_step
 from .projection import Projection
 from .results import Delivery
 
@@ -54,10 +54,11 @@ def deliver_message(
         return _deliver(services, name, business_key, payload, actor, idempotency_key)
 
 
+@retried_on_conflict
 def _deliver(
     services: Services, name: str, business_key: str, payload: Any, actor: Actor, idempotency_key: str | None
 ) -> Delivery:
-    with services.clock.pinned() as now, services.uow() as uow:
+    with services.clock.pinned() as now, services.uow(optimistic=True) as uow:
         if idempotency_key is not None:
             earlier = uow.inbox.status_for_idempotency_key(idempotency_key)
             if earlier is not None:

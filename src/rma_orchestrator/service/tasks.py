@@ -15,7 +15,7 @@ from . import permissions
 from .context import Actor, Services
 from .forms import validate_form
 from .inputs import check_data, check_text, check_texts, text_problem
-from .instance_step import run_step
+from .instance_step import retried_on_conflict, take_step, write_step
 from .paging import check_paging
 from .results import Page, TaskDetail, TaskInfo
 from .rows import build, task_info
@@ -114,11 +114,12 @@ def assign_task(services: Services, task_id: str, user: str, actor: Actor) -> Ta
         return _with(task, assignee=user)
 
 
+@retried_on_conflict
 def complete_task(services: Services, task_id: str, data: dict[str, Any] | None, actor: Actor) -> TaskInfo:
     """Validate ``data`` against the task's form, complete it and run on; claims implicitly."""
     data = data if data is not None else {}
     check_data("", data)
-    with services.clock.pinned() as now, services.uow() as uow:
+    with services.clock.pinned() as now, services.uow(optimistic=True) as uow:
         task, instance = _lock_open(uow, task_id)
         permissions.require_may_complete(actor, task.group, task.assignee, task_id)
         definition = services.definitions.get(instance.definition_id)
@@ -128,14 +129,15 @@ def complete_task(services: Services, task_id: str, data: dict[str, Any] | None,
             raise InvalidData(
                 "data must be a JSON object", [{"field": "", "message": "must be a JSON object"}]
             )
+        try:  # the engine first, before any write: no write lock while the process runs
+            prepared = take_step(services, uow, instance, CompleteTask(task_id, data))
+        except KeyError:
+            raise TaskNotOpen(f"task {task_id} is no longer open in its process") from None
         assignee = task.assignee or actor.name
         if not uow.tasks.complete(task, now, actor.name, assignee):
             raise _changed_meanwhile(uow, task_id)
         uow.events.record(instance.id, "task_completed", now, actor.name, task.element_id, task_id=task_id)
-        try:
-            run_step(services, uow, instance, CompleteTask(task_id, data), actor.name, "complete_task")
-        except KeyError:
-            raise TaskNotOpen(f"task {task_id} is no longer open in its process") from None
+        write_step(services, uow, instance, prepared, actor.name, "complete_task")
         uow.commit()
         return _with(task, status="completed", assignee=assignee, completed_at=now, completed_by=actor.name)
 

@@ -11,7 +11,7 @@ from ..engine.step import Run
 from ..errors import NotFound
 from ..store import timers as stored_timers
 from .context import SYSTEM, Services
-from .instance_step import run_step
+from .instance_step import retried_on_conflict, run_step
 
 log = logging.getLogger(__name__)
 CLAIM_FOR = timedelta(minutes=2)
@@ -41,10 +41,11 @@ def claim_due_timers(
         return ids
 
 
+@retried_on_conflict
 def fire_timer(services: Services, timer_id: int, worker: str | None = None) -> bool:
     """Fire one claimed timer; False when it is no longer ours or no longer due."""
     worker = worker or worker_name()
-    with services.clock.pinned(), services.uow() as uow:
+    with services.clock.pinned(), services.uow(optimistic=True) as uow:
         instance = uow.instances.lock_for_timer(timer_id)
         if instance is None:
             raise NotFound(f"timer {timer_id} not found")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +11,12 @@ from typing import Any, TypeAlias
 from sqlalchemy import Connection, Engine, Row, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..errors import WriteConflict
+
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]  # a result row; its columns are named by the query
+
+
+SQLITE_BUSY_SNAPSHOT = sqlite3.SQLITE_BUSY | (2 << 8)  # a read snapshot too old to write from
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -46,10 +52,22 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        if connection.get_execution_options().get("read_only"):
-            connection.exec_driver_sql("BEGIN")
+        options = connection.get_execution_options()
+        if options.get("read_only") or options.get("optimistic"):
+            connection.exec_driver_sql("BEGIN")  # the write lock comes with the first write
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        """An optimistic transaction whose first write finds another writer came first: a conflict."""
+        connection = context.connection
+        code = getattr(context.original_exception, "sqlite_errorcode", None)
+        if connection is not None and connection.get_execution_options().get("optimistic") and code in (
+            sqlite3.SQLITE_BUSY,
+            SQLITE_BUSY_SNAPSHOT,
+        ):
+            raise WriteConflict("another command changed the database since this one read it") from None
 
 
 class Database:
@@ -68,9 +86,17 @@ class Database:
         with self._read_engine.connect() as connection, connection.begin():
             yield connection
 
-    def write_connection(self) -> Connection:
-        """A connection for one unit of work; its ``begin()`` takes SQLite's write lock."""
-        return self.engine.connect()
+    def write_connection(self, optimistic: bool = False) -> Connection:
+        """A connection for one unit of work; its ``begin()`` takes SQLite's write lock.
+
+        ``optimistic``: on SQLite the transaction starts as a read and takes the write lock at its
+        first write, which fails with WriteConflict if another writer committed meanwhile (the
+        caller runs the command again). PostgreSQL locks rows as it reads them either way.
+        """
+        connection = self.engine.connect()
+        if optimistic:
+            connection.execution_options(optimistic=True)
+        return connection
 
     def read(self) -> Session:
         """An ORM session for looking at rows directly (tests, benchmarks); the service uses ``reading``."""

@@ -29,15 +29,16 @@ class UnitOfWork:
     audit events are buffered and written in one statement at commit.
     """
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, optimistic: bool = False) -> None:
         self.database = database
+        self.optimistic = optimistic  # see Database.write_connection
         self._after_commit: list[Callable[[], None]] = []
         self._on_rollback: list[Callable[[], None]] = []
         self.events = EventLog()
         self.connection: Connection
 
     def __enter__(self) -> UnitOfWork:
-        self.connection = self.database.write_connection()
+        self.connection = self.database.write_connection(self.optimistic)
         self.connection.begin()
         return self
 
