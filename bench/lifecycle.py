@@ -7,7 +7,8 @@
     on PostgreSQL.
 Prints instances/s for each and the ratio (b)/(a); SQLite also without the live-workflow cache.
 The configurations take turns in rounds, so a load that comes and goes on a shared machine
-falls on all of them alike; each figure is the median of its rounds.
+falls on all of them alike; a ratio is the median of each round's service rate over the
+engine-only rate of the same round.
 Usage: python bench/lifecycle.py [N] [ROUNDS]
 """
 
@@ -100,7 +101,7 @@ class ServiceLifecycle:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 300
-    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 10
     per_round = max(n // rounds, 1)
     engine_only(20)  # warm caches
     name = f"rma_bench_{uuid.uuid4().hex[:8]}"
@@ -132,7 +133,7 @@ def main() -> None:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     a = statistics.median(rates["engine"])
-    print(f"{rounds} rounds of {per_round} instances each; medians:")
+    print(f"{rounds} rounds of {per_round} instances each; medians (a ratio: per round, against that round)")
     print(f"(a) engine only (in memory, restored at each command): {a:8.1f} instances/s")
     for key, label in [
         ("sqlite", "(b) service layer, SQLite (file, WAL)"),
@@ -140,9 +141,11 @@ def main() -> None:
         ("postgresql", "(b) service layer, PostgreSQL"),
     ]:
         if rates[key]:
-            b = statistics.median(rates[key])
-            print(f"{label:40s} {b:8.1f} instances/s  ratio {b / a:.2f}")
-
+            ratios = [b / e for b, e in zip(rates[key], rates["engine"], strict=True)]
+            print(
+                f"{label:40s} {statistics.median(rates[key]):8.1f} instances/s  ratio "
+                f"{statistics.median(ratios):.2f} (rounds {min(ratios):.2f}-{max(ratios):.2f})"
+            )
 
 if __name__ == "__main__":
     main()
