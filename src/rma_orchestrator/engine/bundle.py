@@ -11,9 +11,10 @@ failed half-way stays cached in the parser as a broken spec.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from jsonschema.protocols import Validator
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
@@ -26,6 +27,7 @@ from .bpmn_xml import BPMN_NS, FORM_PROPERTY, Element, extension, properties
 from .checker import Checker
 from .decisions import harden_decisions
 from .dmn_checks import check_dmn
+from .form_schema import form_validator
 from .multiple_events import harden_multiple_events
 from .parse import SourceFile, read_source, spiff_error
 from .spec_extensions import task_form
@@ -43,6 +45,14 @@ class ProcessDefinition:
     files: frozenset[str]
     start_form: str | None
     forms: dict[str, dict[str, Any]]
+    _validators: dict[str, Validator] = field(default_factory=dict, compare=False, repr=False)
+
+    def form_validator(self, form: str) -> Validator:
+        """The validator of one of this version's forms, built on first use and kept with the version."""
+        validator = self._validators.get(form)
+        if validator is None:
+            validator = self._validators[form] = form_validator(self.forms[form])
+        return validator
 
 
 @dataclass(frozen=True)

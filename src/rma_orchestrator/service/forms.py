@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-from jsonschema.protocols import Validator
-
-from ..engine.form_schema import form_validator
+from ..engine.bundle import ProcessDefinition
 from ..errors import InvalidData
 
 
-@lru_cache(maxsize=256)
-def _validator(schema_key: str, schema_json: str) -> Validator:
-    """No remote references, RE2 patterns: see ``engine.form_schema``."""
-    import json
+def validate_form(definition: ProcessDefinition, name: str, data: Any) -> None:
+    """Raise InvalidData listing every ``{field, message}`` where ``data`` breaks the form ``name``.
 
-    return form_validator(json.loads(schema_json))
-
-
-def validate_form(name: str, schema: dict[str, Any], data: Any) -> None:
-    """Raise InvalidData listing every ``{field, message}`` where ``data`` breaks ``schema``."""
-    import json
-
+    The validator (no remote references, RE2 patterns: ``engine.form_schema``) is the version's own.
+    """
     if not isinstance(data, dict):
         raise InvalidData(
             "data must be a JSON object", [{"field": "", "message": "data must be a JSON object"}]
         )
-    validator = _validator(name, json.dumps(schema, sort_keys=True))
+    validator = definition.form_validator(name)
     errors = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         path = [str(part) for part in error.absolute_path]

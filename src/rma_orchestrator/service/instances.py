@@ -47,7 +47,7 @@ def start_instance(
             raise NotFound(f"process {process_key!r} is not deployed")
         definition = services.definitions.get(row.id)
         if definition.start_form:
-            validate_form(definition.start_form, definition.forms[definition.start_form], data)
+            validate_form(definition, definition.start_form, data)
         prepared = take_first_step(services, row.id, data)  # before any write: no lock while it runs
         first = InstanceWrite(
             state="",

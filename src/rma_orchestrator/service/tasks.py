@@ -124,7 +124,7 @@ def complete_task(services: Services, task_id: str, data: dict[str, Any] | None,
         permissions.require_may_complete(actor, task.group, task.assignee, task_id)
         definition = services.definitions.get(instance.definition_id)
         if task.form:
-            validate_form(task.form, definition.forms[task.form], data)
+            validate_form(definition, task.form, data)
         elif not isinstance(data, dict):
             raise InvalidData(
                 "data must be a JSON object", [{"field": "", "message": "must be a JSON object"}]
