@@ -13,7 +13,7 @@ from referencing.exceptions import Unresolvable
 from rma_orchestrator.engine.bundle import load_bundle
 from rma_orchestrator.engine.form_schema import form_problems, form_validator
 from rma_orchestrator.errors import InvalidData, InvalidDefinition
-from rma_orchestrator.service.forms import validate_form
+from rma_orchestrator.service.forms import validate_data
 
 FORMS = Path(__file__).parents[2] / "forms"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -39,7 +39,7 @@ def _one_error(schema: dict[str, Any], name: str = "form.json") -> str:
 
 def _errors(name: str, schema: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
     try:
-        validate_form(name, schema, data)
+        validate_data(name, form_validator(schema), data)
     except InvalidData as invalid:
         return {item["field"]: item["message"] for item in invalid.items}
     return {}

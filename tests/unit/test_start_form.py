@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
+from rma_orchestrator.engine.form_schema import form_validator
 from rma_orchestrator.errors import InvalidData
-from rma_orchestrator.service.forms import validate_form
+from rma_orchestrator.service.forms import validate_data
 
 FORM = Path(__file__).parents[2] / "forms" / "rma_case_start.json"
 NAME = FORM.name
@@ -63,7 +64,7 @@ def changed(changes: dict[str, Any]) -> dict[str, Any]:
 def problems(data: Any) -> set[str]:
     """The fields the form reports for ``data``; empty when it is accepted."""
     try:
-        validate_form(NAME, SCHEMA, data)
+        validate_data(NAME, form_validator(SCHEMA), data)
     except InvalidData as error:
         return {item["field"] for item in error.items}
     return set()
@@ -190,7 +191,7 @@ def test_invalid_data_names_the_field(changes: dict[str, Any], fields: set[str])
 def test_extra_properties_are_refused(changes: dict[str, Any], field: str, extra: str) -> None:
     """An unknown property is reported on the object that holds it (``""`` = the form itself)."""
     with pytest.raises(InvalidData) as caught:
-        validate_form(NAME, SCHEMA, changed(changes))
+        validate_data(NAME, form_validator(SCHEMA), changed(changes))
     (item,) = caught.value.items
     assert item["field"] == field and repr(extra) in item["message"]
 

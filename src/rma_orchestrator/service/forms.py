@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from jsonschema.protocols import Validator
+
 from ..engine.bundle import ProcessDefinition
 from ..errors import InvalidData
 
 
 def validate_form(definition: ProcessDefinition, name: str, data: Any) -> None:
-    """Raise InvalidData listing every ``{field, message}`` where ``data`` breaks the form ``name``.
+    """Raise InvalidData where ``data`` breaks the form ``name`` of this version (its own validator)."""
+    validate_data(name, definition.form_validator(name), data)
 
-    The validator (no remote references, RE2 patterns: ``engine.form_schema``) is the version's own.
+
+def validate_data(name: str, validator: Validator, data: Any) -> None:
+    """Raise InvalidData listing every ``{field, message}`` where ``data`` breaks the form's validator.
+
+    Validators come from ``engine.form_schema``: no remote references, RE2 patterns.
     """
     if not isinstance(data, dict):
         raise InvalidData(
             "data must be a JSON object", [{"field": "", "message": "data must be a JSON object"}]
         )
-    validator = definition.form_validator(name)
     errors = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         path = [str(part) for part in error.absolute_path]
