@@ -14,8 +14,9 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
+
+from .multiple_events import awaited
 
 
 def accepting_event(workflow: BpmnWorkflow, name: str, payload: Any) -> BpmnEvent | None:
@@ -23,8 +24,8 @@ def accepting_event(workflow: BpmnWorkflow, name: str, payload: Any) -> BpmnEven
     for task in list(workflow.event_manager.tasks.values()):
         if task.state != TaskState.WAITING:
             continue
-        for definition in _message_definitions(task):
-            if definition.name != name:
+        for definition, _ in awaited(task):
+            if not isinstance(definition, MessageEventDefinition) or definition.name != name:
                 continue
             try:
                 correlations = (
@@ -36,12 +37,3 @@ def accepting_event(workflow: BpmnWorkflow, name: str, payload: Any) -> BpmnEven
             if task.task_spec.catches(task, event):
                 return event
     return None
-
-
-def _message_definitions(task: Task) -> list[MessageEventDefinition]:
-    """The message definitions a waiting task catches (several for a multiple event)."""
-    definition = getattr(task.task_spec, "event_definition", None)
-    if isinstance(definition, MessageEventDefinition):
-        return [definition]
-    nested = getattr(definition, "event_definitions", None) or []
-    return [d for d in nested if isinstance(d, MessageEventDefinition)]
