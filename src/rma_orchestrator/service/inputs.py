@@ -43,22 +43,26 @@ def text_problem(value: object, limit: int) -> str | None:
 
 def check_text(field: str, value: object, limit: int, *, required: bool = True) -> None:
     """Raise InvalidData when ``value`` is not a storable string (None passes when not required)."""
-    if value is None and not required:
-        return
-    problem = "is required" if required and value in (None, "") else text_problem(value, limit)
+    problem = _text_field_problem(value, limit, required)
     if problem is not None:
         raise InvalidData(f"bad {field}", [{"field": field, "message": problem}])
 
 
-def check_texts(fields: dict[str, tuple[object, int]]) -> None:
-    """Optional text inputs (filters): every problem at once, each under its field."""
+def check_texts(fields: dict[str, tuple[object, int]], required: frozenset[str] = frozenset()) -> None:
+    """Several text inputs: every problem at once, each under its field; None passes unless required."""
     errors = [
         {"field": field, "message": problem}
         for field, (value, limit) in fields.items()
-        if value is not None and (problem := text_problem(value, limit)) is not None
+        if (problem := _text_field_problem(value, limit, field in required)) is not None
     ]
     if errors:
-        raise InvalidData("bad filter", errors)
+        raise InvalidData("bad text", errors)
+
+
+def _text_field_problem(value: object, limit: int, required: bool) -> str | None:
+    if value in (None, ""):
+        return "is required" if required else None if value is None else text_problem(value, limit)
+    return text_problem(value, limit)
 
 
 def check_id(what: str, value: int, largest: int) -> None:

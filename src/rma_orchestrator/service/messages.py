@@ -6,11 +6,11 @@ from datetime import timedelta
 from typing import Any
 
 from ..engine.step import DeliverMessage
-from ..errors import Conflict, DuplicateDelivery, InvalidData
+from ..errors import Conflict, DuplicateDelivery
 from ..store import limits
 from . import permissions
 from .context import Actor, Services
-from .inputs import check_data, text_problem
+from .inputs import check_data, check_texts
 from .instance_step import carry_cached_workflow, retried_on_conflict, run_step
 from .projection import Projection
 from .results import Delivery
@@ -31,20 +31,15 @@ def deliver_message(
     The arguments are checked here, not only typed: callers pass what a client sent.
     """
     permissions.require_may_send_messages(actor)
-    errors = []
-    if not isinstance(name, str) or not name:
-        errors.append({"field": "name", "message": "name is required"})
-    elif problem := text_problem(name, limits.MESSAGE_NAME):
-        errors.append({"field": "name", "message": problem})
-    if not isinstance(business_key, str) or not business_key:
-        errors.append({"field": "business_key", "message": "business_key is required"})
-    elif problem := text_problem(business_key, limits.BUSINESS_KEY):
-        errors.append({"field": "business_key", "message": problem})
-    if idempotency_key is not None and (problem := text_problem(idempotency_key, limits.IDEMPOTENCY_KEY)):
-        errors.append({"field": "idempotency_key", "message": problem})
-    if errors:
-        raise InvalidData("invalid message", errors)
-    assert idempotency_key is None or isinstance(idempotency_key, str)
+    check_texts(
+        {
+            "name": (name, limits.MESSAGE_NAME),
+            "business_key": (business_key, limits.BUSINESS_KEY),
+            "idempotency_key": (idempotency_key, limits.IDEMPOTENCY_KEY),
+        },
+        required=frozenset({"name", "business_key"}),
+    )
+    assert idempotency_key is None or isinstance(idempotency_key, str)  # checked just above
     payload = payload if payload is not None else {}
     check_data("payload", payload)
     try:

@@ -33,7 +33,6 @@ class UnitOfWork:
         self.database = database
         self.optimistic = optimistic  # see Database.write_connection
         self._after_commit: list[Callable[[], None]] = []
-        self._on_rollback: list[Callable[[], None]] = []
         self.events = EventLog()
         self.connection: Connection
 
@@ -46,27 +45,20 @@ class UnitOfWork:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.events.discard()
-        rolled_back = self.connection.in_transaction()
         try:
-            if rolled_back:
+            if self.connection.in_transaction():
                 self.connection.rollback()
         finally:
             self.connection.close()
-            if rolled_back:
-                for callback in self._on_rollback:
-                    callback()
-            self._after_commit, self._on_rollback = [], []
+            self._after_commit = []
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         self._after_commit.append(callback)
 
-    def on_rollback(self, callback: Callable[[], None]) -> None:
-        self._on_rollback.append(callback)
-
     def commit(self) -> None:
         self.events.flush(self.connection)
         self.connection.commit()
-        callbacks, self._after_commit, self._on_rollback = self._after_commit, [], []
+        callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()
 

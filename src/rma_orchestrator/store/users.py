@@ -38,9 +38,6 @@ def groups_of(connection: Connection, user_id: int) -> list[str]:
     return list(connection.execute(_GROUPS_OF, {"user_id": user_id}).scalars())
 
 
-def user_count(connection: Connection) -> int:
-    return len(connection.execute(select(_user.c.id).limit(1)).all())
-
 
 class UserRepository:
     def __init__(self, connection: Connection) -> None:
