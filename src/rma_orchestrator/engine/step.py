@@ -102,7 +102,8 @@ def step(
     fired: list[TimerView] = []
     accepted, error = _apply(workflow, command, fired)
     delivered = _hand_over_kept(workflow, list(kept), fired) if error is None else []
-    error = error or next((e for _, e in delivered if e is not None), None)
+    if delivered and error is None:
+        error = delivered[-1][1]  # a kept message's delivery failed: it was the last one tried
     return StepResult(
         workflow,
         serializer.dumps(workflow),
@@ -119,17 +120,26 @@ def _hand_over_kept(
     """Deliver kept messages, oldest first, as long as a waiting catch accepts one; stop at an error."""
     delivered: list[tuple[int, ProcessError | None]] = []
     while pending and not workflow.completed and len(delivered) < KEPT_DELIVERIES_PER_STEP:
-        for message in pending:
-            accepted, error = runtime.deliver_message(workflow, message.name, message.payload, fired)
-            if accepted:
-                pending.remove(message)
-                delivered.append((message.id, error))
-                break
-        else:
+        taken = _deliver_first_accepted(workflow, pending, fired)
+        if taken is None:
             break
-        if delivered[-1][1] is not None:
+        message, error = taken
+        pending.remove(message)
+        delivered.append((message.id, error))
+        if error is not None:
             break
     return delivered
+
+
+def _deliver_first_accepted(
+    workflow: BpmnWorkflow, pending: list[KeptMessage], fired: list[TimerView]
+) -> tuple[KeptMessage, ProcessError | None] | None:
+    """The oldest kept message a waiting catch accepts, delivered; None if no catch takes any."""
+    for message in pending:
+        accepted, error = runtime.deliver_message(workflow, message.name, message.payload, fired)
+        if accepted:
+            return message, error
+    return None
 
 
 def _apply(
