@@ -15,8 +15,18 @@ R = TypeVar("R")
 
 def build(kind: type[R], row: Any, **values: Any) -> R:
     """A ``kind`` from the like-named attributes of ``row`` (a result row or a record); ``values`` win."""
-    names = [f.name for f in fields(kind)]  # type: ignore[arg-type]
-    return kind(**{name: values[name] if name in values else getattr(row, name) for name in names})
+    return kind(**{name: values[name] if name in values else getattr(row, name) for name in _names(kind)})
+
+
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _names(kind: type) -> tuple[str, ...]:
+    """A result type's field names, read once per type."""
+    names = _NAMES.get(kind)
+    if names is None:
+        names = _NAMES[kind] = tuple(f.name for f in fields(kind))
+    return names
 
 
 def task_info(row: Any) -> TaskInfo:

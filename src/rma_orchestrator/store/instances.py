@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -68,6 +69,22 @@ _SET_PROJECTION = (
     .where(_instance.c.id == bindparam("b_id"), _instance.c.revision == bindparam("b_revision"))
     .values(revision=_instance.c.revision + 1, projection=bindparam("projection"))
 )
+
+
+@functools.cache
+def _upserts(dialect: str) -> tuple[Any, Any]:
+    """The dialect's (take the day's next key number, insert unless the business key is taken)."""
+    make = sqlite_insert if dialect == "sqlite" else pg_insert
+    take_next = (
+        make(_counter)
+        .values(day=bindparam("day"), last=1)
+        .on_conflict_do_update(index_elements=["day"], set_={"last": _counter.c.last + 1})
+        .returning(_counter.c.last)
+    )
+    insert_new = (
+        make(_instance).on_conflict_do_nothing(index_elements=["business_key"]).returning(_instance.c.id)
+    )
+    return take_next, insert_new
 
 
 @dataclass(slots=True)
@@ -162,13 +179,8 @@ class InstanceRepository:
 
     def next_business_key(self, day: str) -> str:
         """RMA-YYYYMMDD-NNNN with the day's next number: one upsert creates the counter or counts on."""
-        take_next = (
-            self._dialect_insert(_counter)
-            .values(day=day, last=1)
-            .on_conflict_do_update(index_elements=["day"], set_={"last": _counter.c.last + 1})
-            .returning(_counter.c.last)
-        )
-        number = self._connection.execute(take_next).scalar_one()
+        take_next, _ = _upserts(self._connection.dialect.name)
+        number = self._connection.execute(take_next, {"day": day}).scalar_one()
         return f"RMA-{day}-{number:04d}"
 
     def insert(self, new: NewInstance, write: InstanceWrite) -> InstanceRecord | None:
@@ -184,13 +196,8 @@ class InstanceRepository:
             **new.fields,
             **_write_values(write),
         }
-        statement = (
-            self._dialect_insert(_instance)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["business_key"])
-            .returning(_instance.c.id)
-        )
-        instance_id = self._connection.execute(statement).scalar_one_or_none()
+        _, insert_new = _upserts(self._connection.dialect.name)
+        instance_id = self._connection.execute(insert_new, values).scalar_one_or_none()
         if instance_id is None:
             return None
         return InstanceRecord(
@@ -206,9 +213,6 @@ class InstanceRepository:
             1,
             write.projection,
         )
-
-    def _dialect_insert(self, table: Any) -> Any:
-        return sqlite_insert(table) if self._connection.dialect.name == "sqlite" else pg_insert(table)
 
     def write_back(self, record: InstanceRecord, write: InstanceWrite) -> None:
         """Write a step's result; fails with StaleRevision if the row changed since it was read."""
