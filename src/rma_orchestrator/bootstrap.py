@@ -8,12 +8,11 @@ from __future__ import annotations
 from .clock import Clock, ControlledClock, SystemClock
 from .config import Settings
 from .engine.clockhook import use_clock
-from .engine.sandbox import make_script_engine
-from .engine.workdays import script_functions
 from .engine.workflow_cache import WorkflowCache
 from .service.calendar_cache import CalendarCache
 from .service.context import Services
 from .service.definition_cache import DefinitionCache
+from .service.step_workers import shared_step_workers
 from .store.db import Database
 from .store.settings import load_controlled_time, start_controlled_time
 
@@ -30,15 +29,13 @@ def bootstrap(settings: Settings | None = None, database: Database | None = None
         clock = SystemClock()
     use_clock(clock.now)
     calendar = CalendarCache(database, settings.business_tz)
-    script_engine = make_script_engine(
-        time_limit=settings.script_time_limit, functions=script_functions(calendar.get, clock.now)
-    )
+    steps = shared_step_workers(settings.step_workers, settings.workflow_cache_size)
     return Services(
         settings=settings,
         database=database,
         clock=clock,
-        script_engine=script_engine,
         definitions=DefinitionCache(database),
         calendar=calendar,
         workflows=WorkflowCache(settings.workflow_cache_size),
+        steps=steps,
     )

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
+
+from .engine.limits import StepLimits
 
 
 def _flag(value: str | None) -> bool:
@@ -19,8 +23,25 @@ class Settings:
     business_tz: str = "Asia/Shanghai"
     controlled_clock: bool = False
     metrics_token: str | None = None
-    script_time_limit: float = 1.0
+    script_time_limit: float = 1.0  # seconds one engine step may run
     workflow_cache_size: int = 256  # live workflows kept between commands; 0 restores every time
+    step_workers: int = 2  # processes that run this process's engine steps
+    step_memory_mb: int = 1024
+    task_data_limit: int = 1_000_000  # bytes of JSON one task's data may take
+    multi_instance_limit: int = 1_000
+    loop_limit: int = 100  # turns of one loop in one step
+    timer_horizon_days: int = 3653  # how far ahead a timer may be due
+
+    @cached_property
+    def step_limits(self) -> StepLimits:
+        return StepLimits(
+            time=self.script_time_limit,
+            memory_mb=self.step_memory_mb,
+            data_bytes=self.task_data_limit,
+            multi_instance=self.multi_instance_limit,
+            loop_turns=self.loop_limit,
+            timer_horizon=timedelta(days=self.timer_horizon_days),
+        )
 
     @property
     def resolved_database_url(self) -> str:
@@ -40,6 +61,12 @@ class Settings:
             "metrics_token": env.get("RMA_METRICS_TOKEN") or None,
             "script_time_limit": float(env.get("RMA_SCRIPT_TIME_LIMIT", "1.0")),
             "workflow_cache_size": int(env.get("RMA_WORKFLOW_CACHE", "256")),
+            "step_workers": int(env.get("RMA_STEP_WORKERS", "2")),
+            "step_memory_mb": int(env.get("RMA_STEP_MEMORY_MB", "1024")),
+            "task_data_limit": int(env.get("RMA_TASK_DATA_LIMIT", "1000000")),
+            "multi_instance_limit": int(env.get("RMA_MULTI_INSTANCE_LIMIT", "1000")),
+            "loop_limit": int(env.get("RMA_LOOP_LIMIT", "100")),
+            "timer_horizon_days": int(env.get("RMA_TIMER_HORIZON_DAYS", "3653")),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

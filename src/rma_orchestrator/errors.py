@@ -50,6 +50,10 @@ class DuplicateDelivery(Conflict):
     """A concurrent delivery with the same idempotency key committed first."""
 
 
+class StepStopped(RmaError):
+    """An engine step overran its limits before it reached any element it could fail at: nothing changed."""
+
+
 class InvalidData(RmaError):
     """Request data failed validation; items are ``{field, message}``."""
 

@@ -59,7 +59,11 @@ def run(
     SpiffWorkflow clears them (a timer overdue when created fires within the same run).
     """
 
-    def note_fired_timer(task: Task) -> None:
+    watch = getattr(workflow.script_engine, "watch", None)
+
+    def before_running(task: Task) -> None:
+        if watch is not None:
+            watch.running(task)
         if fired is not None and task.state == TaskState.READY:
             fired.extend(timers_of([task], TaskState.READY))
 
@@ -67,7 +71,7 @@ def run(
         workflow.refresh_timers()
         if action is not None:
             action()
-        workflow.do_engine_steps(will_complete_task=note_fired_timer)
+        workflow.do_engine_steps(will_complete_task=before_running)
     except Exception as error:  # noqa: BLE001 - whatever the process or the engine raised is an incident
         return _process_error(workflow, error)
     return _naive_time_date(workflow)

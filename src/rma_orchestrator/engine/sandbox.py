@@ -18,11 +18,13 @@ from datetime import time as dt_time
 from decimal import Decimal
 from typing import Any
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, PythonScriptEngine
 
 from .sandbox_builtins import RESERVED, make_builtins
 from .sandbox_compiler import compiled
 from .sandbox_guards import SandboxError, ScriptTimeout, refuse
+from .step_watch import StepWatch
 
 _CHECK_EVERY = 8  # trace events between clock readings
 
@@ -212,11 +214,49 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
             running.namespace = outer
 
 
+class WatchedScriptEngine(PythonScriptEngine):  # type: ignore[misc]  # untyped base
+    """The script engine, telling the step's ``watch`` (if any) about each task whose code it runs.
+
+    The watch travels with the engine because SpiffWorkflow hands every workflow and task its
+    workflow's script engine; the runtime finds it there too.
+    """
+
+    watch: StepWatch | None = None
+
+    def evaluate(self, task: Any, expression: str, external_context: dict[str, Any] | None = None) -> Any:
+        watch = self.watch
+        if watch is None:
+            return super().evaluate(task, expression, external_context)
+        watch.entering(task)
+        try:
+            return super().evaluate(task, expression, external_context)
+        except WorkflowTaskException as error:
+            replacement = watch.out_of_memory(task, error)
+            if replacement is None:
+                raise
+            raise replacement from error
+
+    def execute(self, task: Any, script: str, external_context: dict[str, Any] | None = None) -> Any:
+        watch = self.watch
+        if watch is None:
+            return super().execute(task, script, external_context)
+        watch.entering(task)
+        try:
+            return super().execute(task, script, external_context)
+        except WorkflowTaskException as error:
+            replacement = watch.out_of_memory(task, error)
+            if replacement is None:
+                raise
+            raise replacement from error
+        finally:
+            watch.after_code(task)  # also after a failure: what ran before it stays in the data
+
+
 def make_script_engine(
     time_limit: float = 1.0, functions: dict[str, object] | None = None
-) -> PythonScriptEngine:
-    """A SpiffWorkflow PythonScriptEngine whose environment is a SandboxEnvironment with the vetted library.
+) -> WatchedScriptEngine:
+    """A SpiffWorkflow script engine whose environment is a SandboxEnvironment with the vetted library.
 
     ``functions`` are extra callables on top of the vetted library (see ``SandboxEnvironment``).
     """
-    return PythonScriptEngine(environment=SandboxEnvironment(functions=functions, time_limit=time_limit))
+    return WatchedScriptEngine(environment=SandboxEnvironment(functions=functions, time_limit=time_limit))

@@ -15,6 +15,7 @@ from . import runtime, serializer, snapshot
 from .bundle import ProcessDefinition
 from .runtime import ProcessError
 from .snapshot import Snapshot, TimerView
+from .step_watch import StepWatch
 
 KEPT_DELIVERIES_PER_STEP = 100  # kept messages may open new waits: bounded against ping-pong
 
@@ -72,7 +73,7 @@ class KeptMessage(Protocol):
 
 @dataclass(frozen=True)
 class StepResult:
-    workflow: BpmnWorkflow
+    workflow: BpmnWorkflow | None  # None once the result has left the process that ran the step
     state: str  # the serialised workflow to store
     snapshot: Snapshot
     error: ProcessError | None
@@ -104,6 +105,9 @@ def step(
     delivered = _hand_over_kept(workflow, list(kept), fired) if error is None else []
     if delivered and error is None:
         error = delivered[-1][1]  # a kept message's delivery failed: it was the last one tried
+    watch = getattr(script_engine, "watch", None)
+    if error is None and watch is not None:
+        error = _refuse_far_timer(workflow, watch)
     return StepResult(
         workflow,
         serializer.dumps(workflow),
@@ -112,6 +116,17 @@ def step(
         [message_id for message_id, _ in delivered],
         accepted,
     )
+
+
+def _refuse_far_timer(workflow: BpmnWorkflow, watch: StepWatch) -> ProcessError | None:
+    """A timer set beyond the watch's horizon fails (and stops waiting) instead of waiting for years."""
+    problem = watch.timer_problem(workflow)
+    if problem is None:
+        return None
+    task, message = problem
+    task.error()
+    workflow.event_manager.remove_task(task)
+    return ProcessError(message, task.task_spec.bpmn_id, str(task.id), message)
 
 
 def _hand_over_kept(

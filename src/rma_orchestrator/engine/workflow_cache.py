@@ -1,4 +1,4 @@
-"""Live workflows kept between commands, so a command on a recent instance skips the restore.
+"""Live workflows (or where they are kept) between commands, so a command on a recent case skips the restore.
 
 An entry is valid for one revision of its instance. A command takes its workflow out when it
 locks the instance and puts it back only after its transaction committed, so a rollback
@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from typing import Generic, TypeVar
 
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+Live = TypeVar("Live")
 
 
-class WorkflowCache:
-    """At most ``size`` workflows, least recently used out first; ``size`` 0 keeps none."""
+class WorkflowCache(Generic[Live]):
+    """At most ``size`` entries, least recently used out first; ``size`` 0 keeps none."""
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
-        self._entries: OrderedDict[int, tuple[int, BpmnWorkflow]] = OrderedDict()
+        self._entries: OrderedDict[int, tuple[int, Live]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def take(self, instance_id: int, revision: int) -> BpmnWorkflow | None:
+    def take(self, instance_id: int, revision: int) -> Live | None:
         """Remove and return the workflow of ``instance_id`` if it is the one at ``revision``."""
         with self._lock:
             entry = self._entries.pop(instance_id, None)
@@ -30,7 +31,7 @@ class WorkflowCache:
             return None
         return entry[1]
 
-    def put(self, instance_id: int, revision: int, workflow: BpmnWorkflow) -> None:
+    def put(self, instance_id: int, revision: int, workflow: Live) -> None:
         if self.size <= 0:
             return
         with self._lock:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from ..clock import Clock
 from ..config import Settings
@@ -14,6 +13,7 @@ from ..store.db import Database
 from ..store.uow import UnitOfWork
 from .calendar_cache import CalendarCache
 from .definition_cache import DefinitionCache
+from .step_workers import StepWorkers, Ticket
 
 TimerListener = Callable[[list[tuple[int, datetime]], list[int]], None]
 
@@ -23,10 +23,10 @@ class Services:
     settings: Settings
     database: Database
     clock: Clock
-    script_engine: Any
     definitions: DefinitionCache
     calendar: CalendarCache
-    workflows: WorkflowCache = field(default_factory=WorkflowCache)
+    steps: StepWorkers
+    workflows: WorkflowCache[Ticket] = field(default_factory=WorkflowCache)
     # Called after commit with the timers a command created (id, due) and cancelled (ids):
     # the scheduler arms and drops its alarms.
     timer_listeners: list[TimerListener] = field(default_factory=list)

@@ -1,8 +1,9 @@
 """The template every instance command follows (DESIGN §2): one engine step, written back in the unit of work.
 
-``run_step`` takes the live workflow from the cache (or lets the engine restore it), makes the
-one engine call, projects the result into the tables, records audit events and incidents, and
-puts the workflow back into the cache only once the transaction has committed.
+``run_step`` makes the one engine call in a step worker (reusing the live workflow the last
+step of the case left there, or having it restored), projects the result into the tables,
+records audit events and incidents, and notes where the live workflow is kept only once the
+transaction has committed.
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 from ..engine.runtime import ProcessError
-from ..engine.step import Command, CompleteTask, Start, StepResult, step
+from ..engine.step import Command, CompleteTask, Start, StepResult
+from ..engine.step_worker import Kept
 from ..errors import StaleRevision
 from ..store.instances import InstanceRecord, InstanceWrite
 from ..store.messages import KeptMessage
 from ..store.uow import UnitOfWork
 from .context import Services
 from .projection import Projection, TimerChanges, sync_projection
+from .step_workers import StepRequest, Ticket
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class PreparedStep:
     previous: Projection
     kept: list[KeptMessage]
     now: datetime
+    live: Ticket  # where the step's live workflow waits for the next command
 
 
 CONFLICT_ATTEMPTS = 8
@@ -85,28 +89,39 @@ def take_step(
     not open.
     """
     now = services.clock.now()
-    definition = services.definitions.get(instance.definition_id)
     previous = Projection.load(instance.projection)
     kept = uow.inbox.kept_for(instance.business_key, now) if previous.kept > 0 else []
-    workflow = services.workflows.take(instance.id, instance.revision)
-    with services.clock.pinned(engine_time or now):
-        result = step(
-            definition,
-            services.script_engine,
-            command,
-            workflow,
-            lambda: uow.instances.state(instance.id),
-            kept,
-        )
-    return PreparedStep(command, result, previous, kept, now)
+    result, live = services.steps.run(
+        _request(services, instance.definition_id, command, engine_time or now, kept),
+        services.workflows.take(instance.id, instance.revision),
+        lambda: uow.instances.state(instance.id),
+    )
+    return PreparedStep(command, result, previous, kept, now, live)
 
 
 def take_first_step(services: Services, definition_id: int, data: dict[str, Any]) -> PreparedStep:
     """Run a new instance's first steps (before its row exists)."""
     now = services.clock.now()
-    definition = services.definitions.get(definition_id)
-    result = step(definition, services.script_engine, Start(data))
-    return PreparedStep(Start(data), result, Projection(), [], now)
+    command = Start(data)
+    result, live = services.steps.run(_request(services, definition_id, command, now), None, None)
+    return PreparedStep(command, result, Projection(), [], now, live)
+
+
+def _request(
+    services: Services,
+    definition_id: int,
+    command: Command,
+    now: datetime,
+    kept: list[KeptMessage] | None = None,
+) -> StepRequest:
+    return StepRequest(
+        services.definitions.source(definition_id),
+        command,
+        now,
+        services.settings.step_limits,
+        services.calendar.get(),
+        tuple(Kept(message.id, message.name, message.payload) for message in kept or ()),
+    )
 
 
 def run_step(
@@ -177,7 +192,8 @@ def write_step(
         ),
     )
     revision = instance.revision
-    uow.after_commit(lambda: services.workflows.put(instance.id, revision, result.workflow))
+    live = prepared.live
+    uow.after_commit(lambda: services.workflows.put(instance.id, revision, live))
     if timer_changes.created or timer_changes.cancelled:
         uow.after_commit(lambda: services.announce_timers(timer_changes.created, timer_changes.cancelled))
     return StepOutcome(error, result, timer_changes)
@@ -212,7 +228,7 @@ def _record_kept_deliveries(
 
 def carry_cached_workflow(services: Services, uow: UnitOfWork, instance: InstanceRecord) -> None:
     """Before a write that leaves the workflow as it was (status, kept count): its cached copy stays valid."""
-    workflow = services.workflows.take(instance.id, instance.revision)
-    if workflow is not None:
+    live = services.workflows.take(instance.id, instance.revision)
+    if live is not None:
         revision = instance.revision + 1
-        uow.after_commit(lambda: services.workflows.put(instance.id, revision, workflow))
+        uow.after_commit(lambda: services.workflows.put(instance.id, revision, live))

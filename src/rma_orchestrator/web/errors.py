@@ -13,11 +13,13 @@ from ..errors import (
     InvalidDefinition,
     NotFound,
     RmaError,
+    StepStopped,
     Unauthorized,
 )
 
 STATUS = [
     (InvalidDefinition, 422),
+    (StepStopped, 422),
     (InvalidData, 400),
     (Unauthorized, 401),
     (Forbidden, 403),
