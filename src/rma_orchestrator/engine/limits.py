@@ -15,6 +15,7 @@ from typing import Any
 # SpiffWorkflow's task iterator stops looking past 1,000 levels of the task tree, so a case
 # whose loops grow the tree that deep would stall with no task, timer or incident.
 MAX_TREE_DEPTH = 900
+TIMER_HORIZON = timedelta(days=3653)  # 10 years: how far ahead a timer may fall due
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class StepLimits:
     data_bytes: int = 1_000_000  # one task's data, serialised as JSON
     multi_instance: int = 1_000  # instances one multi-instance activity may create
     loop_turns: int = 100  # times one element may run again, deeper in the tree, in one step
-    timer_horizon: timedelta = timedelta(days=3653)  # how far ahead a timer may be due (10 years)
+    timer_horizon: timedelta = TIMER_HORIZON
 
     def describe_time(self) -> str:
         return f"{self.time:g} s"

@@ -229,12 +229,14 @@ class WatchedScriptEngine(PythonScriptEngine):  # type: ignore[misc]  # untyped 
             return super().evaluate(task, expression, external_context)
         watch.entering(task)
         try:
-            return super().evaluate(task, expression, external_context)
+            value = super().evaluate(task, expression, external_context)
         except WorkflowTaskException as error:
             replacement = watch.out_of_memory(task, error)
             if replacement is None:
                 raise
             raise replacement from error
+        watch.check_timer_value(task, value)
+        return value
 
     def execute(self, task: Any, script: str, external_context: dict[str, Any] | None = None) -> Any:
         watch = self.watch

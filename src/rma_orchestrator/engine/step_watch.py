@@ -15,12 +15,15 @@ from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from . import durations
 from .limits import MAX_TREE_DEPTH, StepLimits, data_size_problem
+from .multiple_events import awaited
 from .snapshot import timers_of
 
 Place = tuple[str, int]  # (element id, n-th task of that element met in the step)
@@ -96,9 +99,26 @@ class StepWatch:
         if getattr(error, "error_type", None) != "MemoryError":
             return None
         return StepLimitError(
-            f"{task.task_spec.bpmn_id} ran out of memory: the step may use {self.limits.memory_mb} MB",
+            f"{task.task_spec.bpmn_id} ran out of memory (the limit is {self.limits.memory_mb} MB per step)",
             task=task,
         )
+
+    def check_timer_value(self, task: Task, value: Any) -> None:
+        """Refuse a timer duration longer than the horizon before the engine spends time counting it."""
+        if not isinstance(value, str) or value[:1].upper() not in ("P", "R"):
+            return
+        if not any(isinstance(d, TimerEventDefinition) for d, _ in awaited(task)):
+            return
+        try:
+            days = durations.longest_days(value)
+        except ValueError:
+            return  # not a duration: the engine reports what it is
+        if days > self.limits.timer_horizon.days:
+            raise StepLimitError(
+                f"timer {task.task_spec.bpmn_id} would wait {value}, longer than the limit of "
+                f"{self.limits.timer_horizon.days} days",
+                task=task,
+            )
 
     def check_instances(self, task: Task, count: int) -> None:
         """A multi-instance activity is about to create ``count`` instances."""
@@ -174,12 +194,14 @@ _original_update_hook = MultiInstanceTask._update_hook
 
 
 def _update_hook_within_limit(self: Any, my_task: Task) -> Any:
+    """Runs first in each multi-instance's own hook: its data is inherited, no instance is made yet."""
+    outcome = _original_update_hook(self, my_task)
     watch = getattr(my_task.workflow.script_engine, "watch", None)
     if watch is not None and not my_task.has_state(TaskState.STARTED):
         count = _cardinality(self, my_task)
         if count is not None:
             watch.check_instances(my_task, count)
-    return _original_update_hook(self, my_task)
+    return outcome
 
 
 def limit_multi_instances() -> None:

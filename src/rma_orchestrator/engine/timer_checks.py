@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from . import durations
 from .bpmn_xml import Element
 from .checker import Checker
+from .limits import TIMER_HORIZON
 
 _ISO_LITERAL = re.compile(r"R\d*/\S*|P(?=[\dT])[\dYMWDTHS.,]*|\d{4}-\d{1,2}-\d{1,2}\S*", re.IGNORECASE)
 _OFFSET = re.compile(r"(Z|[+-]\d{2}(:?\d{2})?)$", re.IGNORECASE)
@@ -50,23 +54,45 @@ def check_timer_expression(checker: Checker, node: Element, kind: str) -> None:
         checker.add(node, message)
 
 
+def _beyond_horizon(kind: str, value: str, due: Callable[[], datetime]) -> str | None:
+    """Why a timer due at ``due()`` is refused (later than the horizon, or past the calendar's end)."""
+    try:
+        beyond = due() > datetime.now(UTC) + TIMER_HORIZON
+    except (OverflowError, ValueError):
+        beyond = True
+    except TypeError:  # a time without offset: reported as that, below
+        beyond = False
+    if not beyond:
+        return None
+    return f'Timer {kind} "{value}" falls due more than 10 years ahead; no timer may wait that long.'
+
+
 def timer_problem(kind: str, value: str) -> str | None:
     """Why the literal ISO 8601 ``value`` of a timer ``kind`` would fail or misfire, or None."""
+    now = datetime.now(UTC)
     try:
+        if durations.longest_days(value) > TIMER_HORIZON.days:
+            return _beyond_horizon(kind, value, lambda: datetime.max.replace(tzinfo=UTC))
         if kind == "timeDuration":
-            TimerEventDefinition.parse_iso_duration(value)
-            return None
+            parsed = TimerEventDefinition.parse_iso_duration(value)
+            return _beyond_horizon(
+                kind, value, lambda: now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
+            )
         if kind == "timeDate":
             if value.upper().startswith("P"):
                 return f'Timer timeDate "{value}" is a duration; use timeDuration or give a date-time.'
-            TimerEventDefinition.parse_time_or_duration(value)
+            when = TimerEventDefinition.parse_time_or_duration(value)
             moments = [value]
+            too_far = _beyond_horizon(kind, value, lambda: when if when.tzinfo else when.replace(tzinfo=UTC))
         else:
-            TimerEventDefinition.parse_iso_recurring_interval(value)
+            _, start, every = TimerEventDefinition.parse_iso_recurring_interval(value)
             parts = value.upper().replace("--", "/").strip("R").split("/")[1:]
             moments = [part for part in parts if not part.startswith("P")]
+            too_far = _beyond_horizon(kind, value, lambda: max(start, now) + every)
     except Exception:  # noqa: BLE001 - the helpers raise bare Exception/ValueError/AttributeError
         return f'Timer {kind} "{value}" is not valid ISO 8601; for example {_EXAMPLES[kind]}.'
+    if too_far:
+        return too_far
     for moment in moments:
         clock = moment.upper().split("T", 1)[1] if "T" in moment.upper() else ""
         if not _OFFSET.search(clock):

@@ -32,6 +32,13 @@ def move_clock(
         raise InvalidData(
             "the clock never moves backwards", [{"field": "set", "message": "earlier than now"}]
         )
+    horizon = services.settings.step_limits.timer_horizon
+    if target > current + horizon:
+        field = "add" if add is not None else "set"
+        raise InvalidData(
+            "too far ahead",
+            [{"field": field, "message": f"at most {horizon.days} days ahead, as far as any timer may wait"}],
+        )
     fired = 0
     for _ in range(MAX_STEPS):
         next_due = next_due_time(services, target)
@@ -77,7 +84,12 @@ def _target(current: datetime, add: str | None, set_to: str | None) -> datetime:
             raise InvalidData(
                 "bad duration", [{"field": "add", "message": "an ISO 8601 duration such as PT25H or P7D"}]
             )
-        return durations.after(current, add)
+        try:
+            return durations.after(current, add)
+        except (OverflowError, ValueError):
+            raise InvalidData(
+                "too far ahead", [{"field": "add", "message": "beyond the calendar's end"}]
+            ) from None
     try:
         value = datetime.fromisoformat(str(set_to).replace("Z", "+00:00"))
     except ValueError as error:

@@ -126,8 +126,9 @@ class StepWorkers:
         self.size = size
         self.cache_size = cache_size
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["rma_orchestrator.engine.step_worker"])
+        self._context.set_forkserver_preload(["__main__", "rma_orchestrator.engine.step_worker"])
         self._idle: list[_Worker] = []
+        self._busy: set[_Worker] = set()
         self._started = 0
         self._changed = threading.Condition()
         self._serials = itertools.count(1)
@@ -251,21 +252,31 @@ class StepWorkers:
                 if self._idle:
                     chosen = next((w for w in self._idle if w.serial == preferred), self._idle[-1])
                     self._idle.remove(chosen)
+                    self._busy.add(chosen)
                     return chosen
                 if self._started < self.size:
                     self._started += 1
                     break
                 self._changed.wait()
         try:
-            return _Worker(self._context, next(self._serials), self.cache_size)
+            worker = _Worker(self._context, next(self._serials), self.cache_size)
         except BaseException:
             with self._changed:
                 self._started -= 1
                 self._changed.notify()
             raise
+        with self._changed:
+            self._busy.add(worker)
+        return worker
+
+    def busy_pids(self) -> list[int]:
+        """Process ids of the workers running a step now (for operators, and for tests that kill one)."""
+        with self._changed:
+            return [worker.process.pid for worker in self._busy if worker.process.pid is not None]
 
     def _release(self, worker: _Worker) -> None:
         with self._changed:
+            self._busy.discard(worker)
             if worker.alive and not self._closed:
                 self._idle.append(worker)
             else:
