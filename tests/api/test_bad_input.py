@@ -234,7 +234,23 @@ def _id_cases() -> list[tuple[str, Case]]:
     return cases
 
 
-CASES = _body_cases() + _text_cases() + _paging_cases() + _id_cases()
+def _permission_cases() -> list[tuple[str, Case]]:
+    """Who may not work a task is told so (403) whatever the data: it is not looked at for them."""
+    path = "/tasks/{task}/complete"
+    faults = {
+        "too-deep": nested(MAX_DATA_DEPTH + 1),
+        "nul-string": {"note": "a\x00b"},
+        "surrogate-key": {"a\ud800": 1},
+        "form-mismatch": {"approved": "perhaps"},
+        "valid": {"approved": True},
+    }
+    return [
+        (f"complete-not-in-group-{fault}", Case("warehouse", "POST", path, 403, body={"data": data}))
+        for fault, data in faults.items()
+    ]
+
+
+CASES = _body_cases() + _text_cases() + _paging_cases() + _id_cases() + _permission_cases()
 
 
 @dataclass(frozen=True)
