@@ -29,6 +29,7 @@ from rma_orchestrator.service.inputs import MAX_DATA_DEPTH
 from rma_orchestrator.service.users import add_user, create_token
 from rma_orchestrator.store import limits
 from rma_orchestrator.web import create_app
+from rma_orchestrator.web.api.operations import MAX_BODY_BYTES
 
 Auth = Callable[[str], dict[str, str]]
 ROLES = ("staff", "warehouse", "manager", "analyst", "admin")
@@ -351,6 +352,24 @@ def test_bad_input_is_a_clear_4xx_that_changes_nothing(shared_world: World, case
     if case.fields is not None:
         assert all(set(e) == {"field", "message"} for e in errors), errors
         assert {e["field"] for e in errors} == case.fields, errors
+    assert database_state(world.services) == before
+
+
+@pytest.mark.parametrize("name", [*JSON_ENDPOINTS, "deploy"])
+def test_a_body_over_the_size_limit_is_a_documented_413_that_changes_nothing(
+    shared_world: World, name: str
+) -> None:
+    world = shared_world
+    role, path, _ = JSON_ENDPOINTS.get(name, ("analyst", "/deployments", None))
+    kind = "multipart/form-data; boundary=b" if name == "deploy" else "application/json"
+    before = database_state(world.services)
+    response = world.client.post(
+        "/api/v1" + path.format(task=world.task_id),
+        data=b"x" * (MAX_BODY_BYTES + 1),
+        headers={**world.headers[role], "Content-Type": kind},
+    )
+    assert response.status_code == 413, response.get_data(as_text=True)[:300]  # documented: CheckedClient
+    assert response.json["errors"][0]["message"]
     assert database_state(world.services) == before
 
 

@@ -40,6 +40,8 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = []
+# The largest request body the app reads (deploy uploads included); a larger one answers 413.
+MAX_BODY_BYTES = 32 * 1024 * 1024
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
