@@ -101,7 +101,8 @@ def _operation(op: Operation, response: dict[str, Any] | None, body: dict[str, A
         for name, kind in op.path_types.items()
     ]
     parameters += [
-        {"name": n, "in": "query", "required": False, "schema": {"type": "string"}} for n in op.query
+        {"name": name, "in": "query", "required": False, "schema": schema}
+        for name, schema in op.query.items()
     ]
     if parameters:
         result["parameters"] = parameters
