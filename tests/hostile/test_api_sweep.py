@@ -50,9 +50,11 @@ CHECKS = [
     response_schema_conformance,
 ]
 # Examples per operation: (positive, negative); negative 0 where nothing can break the document
-# (no body, no query and only string path parameters). Clock moves last: a far-off time would
-# make every later deadline an incident.
+# (no body, no query and only string path parameters). Deploys come first, so that the cases
+# started later run what they changed; clock moves last: a far-off time would make every later
+# deadline an incident.
 PLAN = {
+    "POST /deployments": (30, 15),
     "GET /process-definitions": (10, 0),
     "GET /process-definitions/{key}/versions/{version}/bpmn": (30, 15),
     "GET /process-instances": (40, 25),
@@ -71,7 +73,6 @@ PLAN = {
     "POST /process-instances/{instance_id}/suspend": (25, 10),
     "POST /process-instances/{instance_id}/resume": (25, 10),
     "POST /process-instances/{instance_id}/cancel": (20, 10),
-    "POST /deployments": (30, 15),
     "GET /clock": (10, 0),
     "POST /clock": (30, 20),
 }
@@ -338,7 +339,7 @@ def _embedded(name: str, form: dict[str, Any], components: dict[str, Any]) -> di
         return node
 
     for key, definition in form.get("$defs", {}).items():
-        components[f"{prefix}.{key}"] = rewrite(copy.deepcopy(definition))
+        components[f"{prefix}.{key}"] = rewrite(definition)
     embedded: dict[str, Any] = rewrite(form)
     return embedded
 
