@@ -9,8 +9,9 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from rma_orchestrator.service.context import Actor
+from rma_orchestrator.service.context import Actor, Services
 
 DATA = Path(__file__).parent / "data"
 LIFECYCLE = DATA / "lifecycle"
@@ -94,3 +95,33 @@ def timer_firings(database: object) -> Counter[int]:
     with database.read() as session:  # type: ignore[attr-defined]
         events = session.scalars(select(Event).where(Event.kind == "timer_fired"))
         return Counter(e.details["timer_id"] for e in events)
+
+
+def database_state(services: Services) -> dict[str, Any]:
+    """Row counts of every table, plus what commands change in place (revisions, assignees, settings).
+
+    Equal before and after a request means the request changed nothing.
+    """
+    from sqlalchemy import func, select
+
+    from rma_orchestrator.store.models import TABLES, Base
+
+    instance, task, setting = TABLES["process_instance"], TABLES["human_task"], TABLES["setting"]
+    with services.database.reading() as connection:
+        counts = {
+            table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in Base.metadata.sorted_tables
+        }
+        instances = connection.execute(
+            select(instance.c.id, instance.c.revision, instance.c.status).order_by(instance.c.id)
+        ).all()
+        tasks = connection.execute(
+            select(task.c.id, task.c.assignee, task.c.status).order_by(task.c.id)
+        ).all()
+        settings = connection.execute(select(setting.c.key, setting.c.value).order_by(setting.c.key)).all()
+    return {
+        "counts": counts,
+        "instances": [tuple(r) for r in instances],
+        "tasks": [tuple(r) for r in tasks],
+        "settings": [tuple(r) for r in settings],
+    }

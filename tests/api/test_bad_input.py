@@ -19,8 +19,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 from openapi_check import CheckedClient
-from sqlalchemy import func, select
-from support import USERS, lifecycle_files, private_postgres
+from support import USERS, database_state, lifecycle_files, private_postgres
 
 from rma_orchestrator.bootstrap import bootstrap
 from rma_orchestrator.config import Settings
@@ -29,8 +28,8 @@ from rma_orchestrator.service.context import Services
 from rma_orchestrator.service.inputs import MAX_DATA_DEPTH
 from rma_orchestrator.service.users import add_user, create_token
 from rma_orchestrator.store import limits
-from rma_orchestrator.store.models import TABLES, Base
 from rma_orchestrator.web import create_app
+from rma_orchestrator.web.api.operations import MAX_BODY_BYTES
 
 Auth = Callable[[str], dict[str, str]]
 ROLES = ("staff", "warehouse", "manager", "analyst", "admin")
@@ -236,7 +235,23 @@ def _id_cases() -> list[tuple[str, Case]]:
     return cases
 
 
-CASES = _body_cases() + _text_cases() + _paging_cases() + _id_cases()
+def _permission_cases() -> list[tuple[str, Case]]:
+    """Who may not work a task is told so (403) whatever the data: it is not looked at for them."""
+    path = "/tasks/{task}/complete"
+    faults = {
+        "too-deep": nested(MAX_DATA_DEPTH + 1),
+        "nul-string": {"note": "a\x00b"},
+        "surrogate-key": {"a\ud800": 1},
+        "form-mismatch": {"approved": "perhaps"},
+        "valid": {"approved": True},
+    }
+    return [
+        (f"complete-not-in-group-{fault}", Case("warehouse", "POST", path, 403, body={"data": data}))
+        for fault, data in faults.items()
+    ]
+
+
+CASES = _body_cases() + _text_cases() + _paging_cases() + _id_cases() + _permission_cases()
 
 
 @dataclass(frozen=True)
@@ -310,23 +325,6 @@ def _populate(client: FlaskClient, services: Services, headers: dict[str, dict[s
     return World(client, services, headers, started.json["id"], started.json["business_key"], task["id"])
 
 
-def snapshot(services: Services) -> dict[str, Any]:
-    """Row counts of every table, plus what commands change in place (revisions, assignees)."""
-    instance, task = TABLES["process_instance"], TABLES["human_task"]
-    with services.database.reading() as connection:
-        counts = {
-            table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in Base.metadata.sorted_tables
-        }
-        instances = connection.execute(
-            select(instance.c.id, instance.c.revision, instance.c.status).order_by(instance.c.id)
-        ).all()
-        tasks = connection.execute(
-            select(task.c.id, task.c.assignee, task.c.status).order_by(task.c.id)
-        ).all()
-    return {"counts": counts, "instances": [tuple(r) for r in instances], "tasks": [tuple(r) for r in tasks]}
-
-
 def send(world: World, case: Case) -> Any:
     path = "/api/v1" + case.path.format(task=world.task_id, key=world.business_key)
     headers = world.headers[case.role]
@@ -346,7 +344,7 @@ def send(world: World, case: Case) -> Any:
 @pytest.mark.parametrize("case", [case for _, case in CASES], ids=[name for name, _ in CASES])
 def test_bad_input_is_a_clear_4xx_that_changes_nothing(shared_world: World, case: Case) -> None:
     world = shared_world
-    before = snapshot(world.services)
+    before = database_state(world.services)
     response = send(world, case)
     assert response.status_code == case.status, response.get_data(as_text=True)[:500]
     errors = response.json["errors"]
@@ -354,7 +352,25 @@ def test_bad_input_is_a_clear_4xx_that_changes_nothing(shared_world: World, case
     if case.fields is not None:
         assert all(set(e) == {"field", "message"} for e in errors), errors
         assert {e["field"] for e in errors} == case.fields, errors
-    assert snapshot(world.services) == before
+    assert database_state(world.services) == before
+
+
+@pytest.mark.parametrize("name", [*JSON_ENDPOINTS, "deploy"])
+def test_a_body_over_the_size_limit_is_a_documented_413_that_changes_nothing(
+    shared_world: World, name: str
+) -> None:
+    world = shared_world
+    role, path, _ = JSON_ENDPOINTS.get(name, ("analyst", "/deployments", None))
+    kind = "multipart/form-data; boundary=b" if name == "deploy" else "application/json"
+    before = database_state(world.services)
+    response = world.client.post(
+        "/api/v1" + path.format(task=world.task_id),
+        data=b"x" * (MAX_BODY_BYTES + 1),
+        headers={**world.headers[role], "Content-Type": kind},
+    )
+    assert response.status_code == 413, response.get_data(as_text=True)[:300]  # documented: CheckedClient
+    assert response.json["errors"][0]["message"]
+    assert database_state(world.services) == before
 
 
 def test_the_limits_themselves_are_accepted(world: World) -> None:
@@ -397,7 +413,7 @@ def test_a_task_is_assigned_only_to_who_may_work_it(world: World) -> None:
 
 def test_cli_callers_meet_the_same_rules(services: Services) -> None:
     """Users and tokens come from `rma users add` / `rma tokens create`: the service checks them."""
-    before = snapshot(services)
+    before = database_state(services)
     for name, groups in (
         (f"a{NUL}b", []),
         ("u" * (limits.USER_NAME + 1), []),
@@ -409,6 +425,6 @@ def test_cli_callers_meet_the_same_rules(services: Services) -> None:
         assert refused.value.items[0]["field"] in ("name", "groups")
     with pytest.raises(NotFound):
         create_token(services, f"a{NUL}b")
-    assert snapshot(services) == before
+    assert database_state(services) == before
     add_user(services, "u" * limits.USER_NAME, ["g" * limits.GROUP_NAME])
     assert create_token(services, "u" * limits.USER_NAME)

@@ -25,7 +25,7 @@ from .bpmn_xml import (
     owner_id,
     properties,
 )
-from .checker import Checker
+from .checker import Checker, TextLimits
 from .flow_checks import check_flow
 from .timer_checks import check_timer_expression
 
@@ -41,12 +41,33 @@ EVENT_DEFINITIONS = {
 
 def check_bpmn(checker: Checker, root: Element) -> None:
     """Check every executable process of a BPMN document."""
+    if checker.limits is not None:
+        for message in bpmn_children(root, "message"):
+            name = message.get("name") or message.get("id")
+            checker.check_length(message, "message name", name, checker.limits.message)
     for process in bpmn_children(root, "process"):
         if process.get("isExecutable", "true") != "true":
             continue
         check_flow(checker, process, top=True)
         for node in process.iter():
             _check_node(checker, node)
+            if checker.limits is not None:
+                _check_lengths(checker, checker.limits, node)
+
+
+def _check_lengths(checker: Checker, limits: TextLimits, node: Element) -> None:
+    """The texts a case records when it reaches this element: its id, a task's name, a lane (group)."""
+    name = local(node)
+    if not name or etree.QName(node).namespace != BPMN_NS:
+        return
+    checker.check_length(node, "element id", node.get("id"), limits.element_id)
+    if name in ("userTask", "manualTask"):
+        checker.check_length(node, "task name", node.get("name"), limits.task_name)
+    elif name == "lane":
+        checker.check_length(node, "lane name (the group of its tasks)", node.get("name"), limits.lane)
+    found = properties(node)
+    checker.check_length(node, "form file name", found.get(FORM_PROPERTY), limits.form)
+    checker.check_length(node, "SLA name", found.get("sla"), limits.sla)
 
 
 def _check_node(checker: Checker, node: Element) -> None:

@@ -24,7 +24,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from ..errors import InvalidDefinition
 from .bpmn_checks import check_bpmn
 from .bpmn_xml import BPMN_NS, FORM_PROPERTY, Element, extension, properties
-from .checker import Checker
+from .checker import Checker, TextLimits
 from .decisions import harden_decisions
 from .dmn_checks import check_dmn
 from .form_schema import form_validator
@@ -72,12 +72,15 @@ class _Process:
     forms: set[str]
 
 
-def load_bundle(files: dict[str, bytes], known: dict[str, bytes] | None = None) -> Bundle:
+def load_bundle(
+    files: dict[str, bytes], known: dict[str, bytes] | None = None, limits: TextLimits | None = None
+) -> Bundle:
     """Parse and validate a set of files; raise InvalidDefinition listing every error.
 
     ``known`` holds previously deployed files: they resolve references (called processes, decisions,
     forms) but their own problems are never reported. A name in ``files`` replaces the same name in
     ``known``, and a process id defined in ``files`` wins over the same id in a known file.
+    ``limits`` bounds the texts a case records (element ids, task names, lanes...); None checks none.
     ``Bundle.processes`` holds the processes defined in ``files`` plus the known processes whose
     closure includes an uploaded file (so callers can re-version them); a known process that no
     longer builds is left out silently.
@@ -94,6 +97,7 @@ def load_bundle(files: dict[str, bytes], known: dict[str, bytes] | None = None) 
         {key: proc.executable for key, proc in processes.items()},
         set(decisions),
         {src.name for src in sources if src.kind == "json"},
+        limits=limits,
     )
     for src in sources:
         if src.report:

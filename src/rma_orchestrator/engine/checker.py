@@ -20,6 +20,22 @@ _LINE = re.compile(r"line (\d+)")
 _OFFERED_HINT = ", ".join(f"{name}()" for name in sorted({*VETTED_FUNCTIONS, *NAMESPACE_VIEWS, "print"}))
 
 
+@dataclass(frozen=True)
+class TextLimits:
+    """How long the texts of a diagram that running it records may be: the service's column lengths.
+
+    The engine knows no database; the service passes these to a deploy, so that a text too long for
+    its column is refused there and not when a case first reaches the element.
+    """
+
+    element_id: int
+    task_name: int  # user and manual tasks
+    lane: int
+    form: int
+    message: int
+    sla: int
+
+
 @dataclass
 class Checker:
     """Collects findings for one file; ``processes`` maps every known process id to its executability."""
@@ -29,6 +45,7 @@ class Checker:
     decisions: set[str]
     forms: set[str]
     errors: list[dict[str, Any]] = field(default_factory=list)
+    limits: TextLimits | None = None  # None: lengths are not checked
 
     def add(
         self, node: Element | None, message: str, element: str | None = None, line: int | None = None
@@ -38,6 +55,14 @@ class Checker:
         if line is None and node is not None:
             line = node.sourceline
         self.errors.append({"file": self.file, "line": line, "element": element, "message": message})
+
+    def check_length(self, node: Element, what: str, value: str | None, limit: int) -> None:
+        if value is not None and len(value) > limit:
+            self.add(
+                node,
+                f"The {what} is too long to be recorded: at most {limit} characters (got {len(value)}); "
+                "shorten it.",
+            )
 
     def compile(self, node: Element, source: str, mode: str, what: str, element: str | None = None) -> bool:
         """compile_check ``source`` and refuse calls of builtins the sandbox does not offer.

@@ -200,7 +200,11 @@ def form_problems(text: str) -> tuple[str, ...]:
     problems: list[str] = []
     resolver = REGISTRY.resolver_with_root(DRAFT202012.create_resource(schema))
     uses_pattern_properties = uses_unevaluated = False
+    places: dict[int, str] = {}
+    in_place: dict[int, Edges] = {}  # id of every object -> where it is, what applies to the same value
     for where, node, base in _objects(schema, "", ""):
+        places[id(node)] = where or "(root)"
+        in_place[id(node)] = _in_place_subschemas(node)
         place = where or "(root)"
         own = node.get("$id")
         if isinstance(own, str) and not _is_uri_reference(own):
@@ -224,9 +228,12 @@ def form_problems(text: str) -> tuple[str, ...]:
                 )
                 continue
             try:
-                resolver.lookup(urljoin(base, ref))
+                target = resolver.lookup(urljoin(base, ref)).contents
             except (Unresolvable, ValueError):
                 problems.append(f"At {place}: {keyword} {ref!r} points to nothing in this form.")
+                continue
+            if isinstance(target, dict):
+                in_place[id(node)].append((f"{keyword} {ref!r}", target))
         pattern = node.get("pattern")
         if isinstance(pattern, str):
             problems.extend(_pattern_problem(place, "pattern", pattern))
@@ -241,7 +248,61 @@ def form_problems(text: str) -> tuple[str, ...]:
             "unevaluatedProperties cannot be combined with patternProperties in a form (its patterns "
             "would run on a backtracking regular-expression engine); use additionalProperties."
         )
+    problems.extend(_loop_problems(places, in_place))
     return tuple(problems)
+
+
+# Keywords whose subschemas apply to the very value their schema applies to (not to a part of it).
+_IN_PLACE_ONE = ("not", "if", "then", "else")
+_IN_PLACE_MANY = ("allOf", "anyOf", "oneOf", "dependentSchemas")
+Edges = list[tuple[str, dict[str, Any]]]  # (how, subschema) checked against the same value
+
+
+def _in_place_subschemas(node: dict[str, Any]) -> Edges:
+    edges = [(keyword, node[keyword]) for keyword in _IN_PLACE_ONE if isinstance(node.get(keyword), dict)]
+    for keyword in _IN_PLACE_MANY:
+        value = node.get(keyword)
+        if isinstance(value, list | dict):
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            edges += [(f"{keyword}/{key}", sub) for key, sub in items if isinstance(sub, dict)]
+    return edges
+
+
+def _loop_problems(places: dict[int, str], in_place: dict[int, Edges]) -> list[str]:
+    """References that lead back to where they started without descending into the data.
+
+    ``{"$ref": "#"}`` at the root, or two definitions referring to each other through ``allOf``:
+    checking any value against such a form never ends (jsonschema recurses until Python stops it).
+    A reference reached through ``properties``, ``items`` and the like is fine: the data it checks is
+    smaller each time round. Each loop is reported once, at the reference that closes it.
+    """
+    problems: list[str] = []
+    done: set[int] = set()
+    for root in in_place:
+        if root in done:
+            continue
+        path = [root]  # the walk so far, depth first; ``stack`` holds each node's edges left to try
+        stack = [iter(in_place[root])]
+        while stack:
+            step = next(stack[-1], None)
+            if step is None:
+                done.add(path.pop())
+                stack.pop()
+                continue
+            how, target = step
+            key = id(target)
+            if key in path:
+                loop = [places[n] for n in path[path.index(key) :]]
+                through = f" (through {', '.join(loop[1:])})" if len(loop) > 1 else ""
+                problems.append(
+                    f"At {places[path[-1]]}: {how} leads back to {loop[0]}{through} without going "
+                    "into the data, so checking data against this form would never end; refer back "
+                    "only from within properties, items and the like."
+                )
+            elif key not in done and key in in_place:
+                path.append(key)
+                stack.append(iter(in_place[key]))
+    return problems
 
 
 def _is_uri_reference(text: str) -> bool:

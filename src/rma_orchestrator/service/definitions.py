@@ -8,6 +8,7 @@ from typing import Any
 
 from ..engine.bundle import ProcessDefinition as ParsedDefinition
 from ..engine.bundle import load_bundle
+from ..engine.checker import TextLimits
 from ..errors import InvalidData, InvalidDefinition, NotFound
 from ..store import definitions as stored
 from ..store import limits
@@ -17,6 +18,15 @@ from .inputs import text_problem
 from .results import DefinitionInfo, DeployedProcess, DeployResult
 
 ALLOWED_SUFFIXES = (".bpmn", ".dmn", ".json")
+# What running a process records of its diagram, and in which columns (store/limits.py).
+TEXT_LIMITS = TextLimits(
+    element_id=limits.ELEMENT_ID,
+    task_name=limits.TASK_NAME,
+    lane=limits.GROUP_NAME,
+    form=limits.TASK_FORM,
+    message=limits.MESSAGE_NAME,
+    sla=limits.SLA_NAME,
+)
 
 
 def sha256(content: bytes) -> str:
@@ -31,7 +41,7 @@ def deploy(services: Services, files: dict[str, bytes], actor: Actor, dry_run: b
         repository = uow.definitions
         workspace = repository.workspace()
         known = repository.blobs({n: s for n, s in workspace.items() if n not in files})
-        bundle = load_bundle(files, known=known)
+        bundle = load_bundle(files, known=known, limits=TEXT_LIMITS)
         _check_storable(bundle.processes.values())
         merged = {**workspace, **{name: sha256(content) for name, content in files.items()}}
         results: list[DeployedProcess] = []
@@ -84,7 +94,7 @@ def deploy(services: Services, files: dict[str, bytes], actor: Actor, dry_run: b
 def validate_files(files: dict[str, bytes]) -> None:
     """Raise InvalidDefinition when ``files`` (on their own) would not deploy."""
     _check_names(files)
-    load_bundle(files)
+    load_bundle(files, limits=TEXT_LIMITS)
 
 
 def list_definitions(services: Services, actor: Actor) -> list[DefinitionInfo]:

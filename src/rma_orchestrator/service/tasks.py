@@ -116,12 +116,16 @@ def assign_task(services: Services, task_id: str, user: str, actor: Actor) -> Ta
 
 @retried_on_conflict
 def complete_task(services: Services, task_id: str, data: dict[str, Any] | None, actor: Actor) -> TaskInfo:
-    """Validate ``data`` against the task's form, complete it and run on; claims implicitly."""
+    """Validate ``data`` against the task's form, complete it and run on; claims implicitly.
+
+    Who may complete it is decided before the data is looked at: a user who may not work the task
+    is told so (403), not what is wrong with data they may not submit anyway.
+    """
     data = data if data is not None else {}
-    check_data("", data)
     with services.clock.pinned() as now, services.uow(optimistic=True) as uow:
         task, instance = _lock_open(uow, task_id)
         permissions.require_may_complete(actor, task.group, task.assignee, task_id)
+        check_data("", data)
         definition = services.definitions.get(instance.definition_id)
         if task.form:
             validate_form(definition, task.form, data)

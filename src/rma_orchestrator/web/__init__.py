@@ -7,6 +7,7 @@ from flask import Flask
 from ..bootstrap import bootstrap
 from ..config import Settings
 from ..service.context import Services
+from .api.operations import MAX_BODY_BYTES
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
@@ -14,7 +15,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     services = services or bootstrap(settings)
     app = Flask(__name__)
     app.config["SECRET_KEY"] = services.settings.secret_key
-    app.config["MAX_CONTENT_LENGTH"] = 32 * 1024 * 1024
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["rma"] = services
 
     from . import errors, ops

@@ -9,7 +9,7 @@ from pydantic import TypeAdapter
 from pydantic.json_schema import JsonSchemaMode
 
 from . import api  # noqa: F401 - importing the blueprint declares its operations
-from .api.operations import OPERATIONS, Operation
+from .api.operations import MAX_BODY_BYTES, OPERATIONS, Operation
 
 ERRORS_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -37,6 +37,7 @@ REASONS = {
     403: "Not allowed",
     404: "Not found",
     409: "Conflicts with the current state",
+    413: f"Request body larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB",
     422: "Invalid definition files",
 }
 MULTIPART = {
@@ -89,7 +90,7 @@ def _operation(op: Operation, response: dict[str, Any] | None, body: dict[str, A
     content_schema = response if response is not None else {"type": "string"}
     ok = {"description": "OK", "content": {op.media_type: {"schema": content_schema}}}
     responses: dict[str, Any] = {str(code): ok for code in (op.status, *op.also)}
-    for code in (*op.errors, *((401,) if op.auth else ())):
+    for code in (*op.errors, *((401,) if op.auth else ()), *((413,) if op.body is not None else ())):
         responses[str(code)] = {
             "description": REASONS[code],
             "content": {"application/json": {"schema": {"$ref": REF.format(model="Errors")}}},
@@ -100,7 +101,8 @@ def _operation(op: Operation, response: dict[str, Any] | None, body: dict[str, A
         for name, kind in op.path_types.items()
     ]
     parameters += [
-        {"name": n, "in": "query", "required": False, "schema": {"type": "string"}} for n in op.query
+        {"name": name, "in": "query", "required": False, "schema": schema}
+        for name, schema in op.query.items()
     ]
     if parameters:
         result["parameters"] = parameters

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from ...errors import InvalidData
 from ...service import clock as clock_service
-from ...service import definitions, incidents, instances, messages, tasks
+from ...service import definitions, incidents, instances, messages, paging, tasks
 from ...service.results import (
     ClockMove,
     ClockReading,
@@ -29,7 +29,19 @@ from .bodies import AssignBody, ClockBody, CompleteBody, MessageBody, RetryBody,
 from .operations import operation, parse_body
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-PAGING = ("page", "per_page")
+# The query parameters' schemas: an empty value counts as not given.
+TEXT: dict[str, Any] = {"type": "string"}
+FLAG: dict[str, Any] = {"type": "string", "description": "on for 1, true or yes; anything else is off"}
+RESOLVED: dict[str, Any] = {"type": "string", "description": "true or 1: resolved ones; all: every one"}
+PAGING: dict[str, dict[str, Any]] = {
+    "page": {"type": "integer", "minimum": 1, "maximum": paging.MAX_PAGE, "default": 1},
+    "per_page": {"type": "integer", "minimum": 1, "maximum": paging.MAX_PER_PAGE, "default": 50},
+}
+
+
+def _one_of(values: tuple[str, ...], empty: str) -> dict[str, Any]:
+    return {"type": "string", "enum": [*values, ""], "description": f"empty: {empty}"}
+
 TASK_ERRORS = (403, 404, 409)
 
 
@@ -64,7 +76,7 @@ def openapi() -> Any:
     also=(200,),
     errors=(400, 403, 422),
     body="multipart",
-    query=("dry_run",),
+    query={"dry_run": FLAG},
 )
 def deploy() -> Any:
     actor = current_actor()
@@ -124,7 +136,12 @@ def start_instance() -> InstanceInfo:
     summary="List instances",
     returns=Page[InstanceInfo],
     errors=(400,),
-    query=("status", "process_key", "business_key", *PAGING),
+    query={
+        "status": _one_of(instances.STATUSES, "every status"),
+        "process_key": TEXT,
+        "business_key": TEXT,
+        **PAGING,
+    },
 )
 def list_instances() -> Page[InstanceInfo]:
     return instances.list_instances(
@@ -212,7 +229,13 @@ def deliver_message() -> Delivery:
     summary="List tasks",
     returns=Page[TaskInfo],
     errors=(400,),
-    query=("assignee", "group", "status", "overdue", *PAGING),
+    query={
+        "assignee": {"type": "string", "description": "a user name, or me"},
+        "group": TEXT,
+        "status": _one_of(tasks.TASK_STATUSES, "every status (open when not given)"),
+        "overdue": FLAG,
+        **PAGING,
+    },
 )
 def list_tasks() -> Page[TaskInfo]:
     return tasks.list_tasks(
@@ -281,7 +304,7 @@ def complete_task(task_id: str) -> TaskInfo:
     summary="List incidents (resolved=true|all; open ones by default)",
     returns=Page[IncidentInfo],
     errors=(400,),
-    query=("resolved", *PAGING),
+    query={"resolved": RESOLVED, **PAGING},
 )
 def list_incidents() -> Page[IncidentInfo]:
     resolved = request.args.get("resolved")

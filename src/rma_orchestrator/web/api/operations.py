@@ -32,7 +32,7 @@ class Operation:
     returns: Any  # the result type; None for a non-JSON answer
     errors: tuple[int, ...]
     body: Any  # the JSON body type, "multipart", or None
-    query: tuple[str, ...]
+    query: dict[str, dict[str, Any]]  # query parameter -> its JSON Schema
     path_types: dict[str, str]  # path parameter -> "integer" | "string"
     auth: bool
     media_type: str
@@ -40,6 +40,8 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = []
+# The largest request body the app reads (deploy uploads included); a larger one answers 413.
+MAX_BODY_BYTES = 32 * 1024 * 1024
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
@@ -53,7 +55,7 @@ def operation(
     status: int = 200,
     errors: tuple[int, ...] = (),
     body: Any = None,
-    query: tuple[str, ...] = (),
+    query: dict[str, dict[str, Any]] | None = None,
     auth: bool = True,
     media_type: str = "application/json",
     also: tuple[int, ...] = (),
@@ -85,7 +87,7 @@ def operation(
                 returns=returns,
                 errors=errors,
                 body=body,
-                query=query,
+                query=query or {},
                 path_types={
                     name: "integer" if converter == "int" else "string"
                     for converter, name in _CONVERTER.findall(prefix + rule)
