@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=6)  # how long a claim outlives its last renewal
 RENEW_EVERY = 2.0  # seconds between renewals while a batch is being fired
 RETRY_AFTER = timedelta(minutes=2)  # a firing that raised is tried again after this, by any process
+# Timers claimed at once: what a process that dies leaves to fire after its leases run out; claiming
+# costs one short transaction per batch, so a smaller batch costs little even in a storm.
+BATCH = 50
 _WALL = SystemClock()  # leases are about processes being alive: never the controlled clock
 # SpiffWorkflow fires a timer only when due < now, so a timer is fired at one microsecond past
 # its due time; timers that the firing starts count from there (a negligible drift).
@@ -40,7 +43,7 @@ def worker_name() -> str:
 def claim_due_timers(
     services: Services,
     now: datetime,
-    limit: int = 100,
+    limit: int = BATCH,
     worker: str | None = None,
     instance_id: int | None = None,
     timer_id: int | None = None,
@@ -150,7 +153,7 @@ def fire_timer_if_due(services: Services, timer_id: int) -> bool:
 def fire_due_timers(
     services: Services,
     now: datetime | None = None,
-    limit: int = 100,
+    limit: int = BATCH,
     instance_id: int | None = None,
     worker: str | None = None,
 ) -> int:
