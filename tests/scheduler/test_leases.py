@@ -132,7 +132,11 @@ def test_a_process_firing_a_batch_renews_the_leases_of_the_timers_still_to_fire(
             time.sleep(0.05)
             with services.database.read() as session:
                 row = session.get(Timer, last.id)
-                if row is not None and row.status == "claimed" and (row.claimed_until or first_end) > first_end:
+                if (
+                    row is not None
+                    and row.status == "claimed"
+                    and (row.claimed_until or first_end) > first_end
+                ):
                     renewed = row
     finally:
         firing.join(timeout=120)
