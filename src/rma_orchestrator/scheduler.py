@@ -66,6 +66,9 @@ class TimerScheduler:
         self._armed: set[int] = set()
         self._calendar_checked_at = float("-inf")
         self._lock = threading.Lock()
+        # One claim-and-fire loop at a time: it goes on until nothing is due, so a second one beside
+        # it would add only write conflicts (on SQLite, one writer at a time) and no speed.
+        self._firing = threading.Lock()
 
     def start(self) -> None:
         logging.getLogger("apscheduler.scheduler").addFilter(_QUIET_BUSY_SWEEP)
@@ -133,17 +136,26 @@ class TimerScheduler:
     def poll(self) -> int:
         """Fire what is due to be claimed now, if anything (timers of other processes, run-out leases)."""
         try:
-            return fire_due_timers(self.services) if has_due_timers(self.services) else 0
+            return self._fire_due() if has_due_timers(self.services) else 0
         except Exception:  # noqa: BLE001 - a database hiccup must not end the poll job
             log.exception("timer poll failed")
             return 0
+
+    def _fire_due(self) -> int:
+        """Claim and fire what is due, unless this process's other job is at it already."""
+        if not self._firing.acquire(blocking=False):
+            return 0
+        try:
+            return fire_due_timers(self.services)
+        finally:
+            self._firing.release()
 
     def sweep(self) -> int:
         """Fire everything due (oldest first) and arm alarms for what falls due before the next sweep."""
         fired = 0
         try:
             self._warn_about_calendar()
-            fired = fire_due_timers(self.services)
+            fired = self._fire_due()
             horizon = self.services.clock.now() + timedelta(seconds=self.sweep_seconds * 2)
             self.arm(upcoming_timers(self.services, horizon))
         except Exception:  # noqa: BLE001 - a database hiccup must not end the sweep job

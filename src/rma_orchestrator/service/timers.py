@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from ..clock import SystemClock
 from ..engine.step import Run
-from ..errors import NotFound
+from ..errors import NotFound, StaleRevision
 from ..store import timers as stored_timers
 from .context import SYSTEM, Services
 from .instance_step import retried_on_conflict, run_step
@@ -93,8 +93,14 @@ class _Lease:
         self.left.remove(timer_id)
 
 
-def _put_off(services: Services, worker: str, timer_id: int) -> None:
-    """A firing raised: keep the timer claimed for ``RETRY_AFTER`` rather than retry it at once."""
+def _put_off(services: Services, worker: str, timer_id: int, error: Exception) -> None:
+    """A firing raised: keep the timer claimed for ``RETRY_AFTER`` rather than retry it at once.
+
+    Not after a write conflict that outlasted its retries: that is contention, not a fault of the
+    timer, and its lease running out lets it be tried again within seconds.
+    """
+    if isinstance(error, StaleRevision):
+        return
     try:
         renew_claims(services, [timer_id], worker, RETRY_AFTER)
     except Exception:  # noqa: BLE001 - best effort: else its lease runs out and it is retried sooner
@@ -145,8 +151,8 @@ def fire_timer_if_due(services: Services, timer_id: int) -> bool:
     try:
         with services.clock.pinned(now):
             return fire_timer(services, timer_id, worker)
-    except Exception:
-        _put_off(services, worker, timer_id)
+    except Exception as error:
+        _put_off(services, worker, timer_id, error)
         raise
 
 
@@ -175,8 +181,8 @@ def fire_due_timers(
             try:
                 with services.clock.pinned(max(now, services.clock.now())):
                     fired += fire_timer(services, timer_id, worker)
-            except Exception:
-                _put_off(services, worker, timer_id)
+            except Exception as error:
+                _put_off(services, worker, timer_id, error)
                 raise
             lease.done(timer_id)
 
