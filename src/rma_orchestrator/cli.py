@@ -210,6 +210,11 @@ def _serving_options(func: F) -> F:
     return func
 
 
+def _check_dev(dev: bool, workers: int | None) -> None:
+    if dev and workers is not None:
+        raise click.UsageError("--dev serves from one process: leave out --workers, or --dev")
+
+
 @main.command()
 @click.option("--reset", is_flag=True, help="Drop every table and start from an empty database first.")
 @click.option("--serve/--no-serve", "then_serve", default=True, show_default=True, help="Serve afterwards.")
@@ -219,6 +224,7 @@ def demo(
     reset: bool, then_serve: bool, host: str, port: int, workers: int | None, threads: int, dev: bool
 ) -> None:
     """Migrate, deploy processes/ and forms/, add demo users and cases to an empty database, serve."""
+    _check_dev(dev, workers)
     from .service.definitions import deploy as deploy_files
     from .service.demo import seed_demo
     from .service.schema import upgrade_database
@@ -286,6 +292,7 @@ def calendar_confirm(year: int) -> None:
 @_one_line_errors
 def serve(host: str, port: int, workers: int | None, threads: int, dev: bool, no_scheduler: bool) -> None:
     """Serve the web pages and the API with gunicorn; fire timers in one process (unless --no-scheduler)."""
+    _check_dev(dev, workers)
     if dev:
         _serve_dev(_services(), host, port, with_scheduler=not no_scheduler)
     else:

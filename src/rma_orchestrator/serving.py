@@ -18,7 +18,6 @@ them in the database instead (``scheduler.py``). The supervision runs in the mas
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import subprocess
@@ -31,7 +30,6 @@ from gunicorn.arbiter import Arbiter
 
 from .config import Settings
 
-log = logging.getLogger(__name__)
 MAX_DEFAULT_WORKERS = 8
 THREADS = 4  # gthread threads per worker
 RESTART_PAUSE = 1.0  # seconds at least between two starts of the scheduler child
