@@ -189,14 +189,42 @@ def tokens_create(name: str) -> None:
     click.echo(create_token(_services(), name))
 
 
+_SERVING_OPTIONS = (
+    click.option("--host", default="127.0.0.1", show_default=True),
+    click.option("--port", default=5000, show_default=True, type=int),
+    click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Web worker processes (default: 2 × cores + 1, at most 8).",
+    ),
+    click.option("--threads", type=click.IntRange(min=1), default=4, show_default=True, help="Per worker."),
+    click.option("--dev", is_flag=True, help="Werkzeug's development server, the scheduler inside it."),
+)
+
+
+def _serving_options(func: F) -> F:
+    """--host, --port, --workers, --threads and --dev, shared by `serve` and `demo`."""
+    for option in reversed(_SERVING_OPTIONS):
+        func = option(func)
+    return func
+
+
+def _check_dev(dev: bool, workers: int | None) -> None:
+    if dev and workers is not None:
+        raise click.UsageError("--dev serves from one process: leave out --workers, or --dev")
+
+
 @main.command()
 @click.option("--reset", is_flag=True, help="Drop every table and start from an empty database first.")
 @click.option("--serve/--no-serve", "then_serve", default=True, show_default=True, help="Serve afterwards.")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@_serving_options
 @_one_line_errors
-def demo(reset: bool, then_serve: bool, host: str, port: int) -> None:
+def demo(
+    reset: bool, then_serve: bool, host: str, port: int, workers: int | None, threads: int, dev: bool
+) -> None:
     """Migrate, deploy processes/ and forms/, add demo users and cases to an empty database, serve."""
+    _check_dev(dev, workers)
     from .service.definitions import deploy as deploy_files
     from .service.demo import seed_demo
     from .service.schema import upgrade_database
@@ -219,7 +247,11 @@ def demo(reset: bool, then_serve: bool, host: str, port: int) -> None:
 
         click.echo(f"API token of admin_demo: {create_token(services, 'admin_demo')}")
     if then_serve:
-        _serve(services, host, port, with_scheduler=True)
+        if dev:
+            _serve_dev(services, host, port, with_scheduler=True)
+        else:
+            services.database.dispose()  # the workers fork from this process: no connection crosses
+            _serve(settings, host, port, workers, threads, with_scheduler=True)
 
 
 @main.group()
@@ -253,25 +285,41 @@ def calendar_confirm(year: int) -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@_serving_options
 @click.option(
     "--no-scheduler", is_flag=True, help="Serve web pages and API only; another process fires timers."
 )
 @_one_line_errors
-def serve(host: str, port: int, no_scheduler: bool) -> None:
-    """Serve the web pages and the API, and fire timers (unless --no-scheduler)."""
-    _serve(_services(), host, port, with_scheduler=not no_scheduler)
+def serve(host: str, port: int, workers: int | None, threads: int, dev: bool, no_scheduler: bool) -> None:
+    """Serve the web pages and the API with gunicorn; fire timers in one process (unless --no-scheduler)."""
+    _check_dev(dev, workers)
+    if dev:
+        _serve_dev(_services(), host, port, with_scheduler=not no_scheduler)
+    else:
+        _serve(Settings.from_env(), host, port, workers, threads, with_scheduler=not no_scheduler)
 
 
-def _serve(services: Services, host: str, port: int, with_scheduler: bool) -> None:
+def _serve(
+    settings: Settings, host: str, port: int, workers: int | None, threads: int, with_scheduler: bool
+) -> None:
+    from .serving import default_workers, serve
+
+    workers = workers or default_workers()
+    scheduler = "one timer scheduler process" if with_scheduler else "no scheduler"
+    click.echo(f"serving on http://{host}:{port} ({workers} workers × {threads} threads, {scheduler})")
+    serve(settings, host, port, workers, threads, with_scheduler)
+
+
+def _serve_dev(services: Services, host: str, port: int, with_scheduler: bool) -> None:
+    """Werkzeug's server in this one process, the scheduler beside it: for development only."""
     from werkzeug.serving import run_simple
 
     from .web import create_app
 
     scheduler = _start_scheduler(services) if with_scheduler else None
     app = create_app(services=services)
-    click.echo(f"serving on http://{host}:{port}" + ("" if scheduler else " (no scheduler)"))
+    kind = "development server" if scheduler else "development server, no scheduler"
+    click.echo(f"serving on http://{host}:{port} ({kind})")
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
@@ -281,26 +329,39 @@ def _serve(services: Services, host: str, port: int, with_scheduler: bool) -> No
 
 @main.command("scheduler")
 @click.option("--sweep-seconds", default=2.0, show_default=True, type=float, help="Catch-up sweep interval.")
+@click.option(
+    "--poll-seconds",
+    default=0.25,
+    show_default=True,
+    type=float,
+    help="How often to ask the database whether a timer is due (0: alarms and sweep only).",
+)
+@click.option("--parent-pid", type=int, default=None, hidden=True, help="Exit when this process is gone.")
 @_one_line_errors
-def scheduler_command(sweep_seconds: float) -> None:
+def scheduler_command(sweep_seconds: float, poll_seconds: float, parent_pid: int | None) -> None:
     """Fire timers only (no web server); several may share one PostgreSQL database."""
+    import os
     import signal
     import threading
 
     services = _services()
-    scheduler = _start_scheduler(services, sweep_seconds)
+    scheduler = _start_scheduler(services, sweep_seconds, poll_seconds)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    click.echo(f"scheduler running (sweep every {sweep_seconds:g} s)")
-    stop.wait()
+    click.echo(f"scheduler running (sweep every {sweep_seconds:g} s, poll every {poll_seconds:g} s)")
+    # `rma serve` starts this as its child: when the parent is gone (killed), so is this process
+    while not stop.wait(1.0):
+        if parent_pid is not None and os.getppid() != parent_pid:
+            click.echo("scheduler stopping: its parent process is gone", err=True)
+            break
     scheduler.shutdown(wait=True)
 
 
-def _start_scheduler(services: Services, sweep_seconds: float = 2.0) -> Any:
+def _start_scheduler(services: Services, sweep_seconds: float = 2.0, poll_seconds: float = 0.25) -> Any:
     from .scheduler import TimerScheduler
 
-    scheduler = TimerScheduler(services, sweep_seconds=sweep_seconds)
+    scheduler = TimerScheduler(services, sweep_seconds=sweep_seconds, poll_seconds=poll_seconds)
     scheduler.start()
     return scheduler
 

@@ -2,9 +2,13 @@
 
 The ``timer`` table is the truth. After each commit the service announces new timers and
 an in-memory date job is armed at each due time; a sweep job every few seconds claims what
-no alarm caught (timers of other processes, of a web-only process, or due while no
-scheduler ran) and arms alarms for what falls due before the next sweep. Claims are atomic
-in the database, so several schedulers can share one database and each timer fires once.
+no alarm caught (timers due while no scheduler ran, claims whose lease ran out) and arms
+alarms for what falls due before the next sweep. Announcements reach only this process, so
+a poll job asks the database several times a second whether anything is due to be claimed
+(one indexed row) and fires it: a timer that a web worker or another host created shortly
+before its due time fires within about a poll interval. Claims are atomic in the database
+and leased (``service.timers``), so several schedulers can share one database, each timer
+fires once, and the claims of a scheduler that died are fired by another within seconds.
 """
 
 from __future__ import annotations
@@ -21,28 +25,37 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from .service.calendar import warn_if_calendar_runs_out
 from .service.context import Services
-from .service.timers import fire_due_timers, fire_timer_if_due, upcoming_timers
+from .service.timers import fire_due_timers, fire_timer_if_due, has_due_timers, upcoming_timers
 
 log = logging.getLogger(__name__)
 
 
 class _QuietBusySweep(logging.Filter):
-    """A sweep still working through a backlog when the next one is due is normal, not a warning."""
+    """A sweep or poll still working through a backlog when the next one is due is normal, not a warning."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        return not ("TimerScheduler.sweep" in message and "maximum number of running instances" in message)
+        return not (
+            ("TimerScheduler.sweep" in message or "TimerScheduler.poll" in message)
+            and "maximum number of running instances" in message
+        )
 
 
 _QUIET_BUSY_SWEEP = _QuietBusySweep()
 
 
 class TimerScheduler:
-    """Alarms for due timers plus a catch-up sweep; ``start()`` fires what fell due while stopped."""
+    """Alarms for due timers, a poll for due ones and a catch-up sweep; ``start()`` fires what fell due.
 
-    def __init__(self, services: Services, sweep_seconds: float = 2.0, workers: int = 4) -> None:
+    ``poll_seconds`` bounds the lag of timers this process heard nothing about (0 turns the poll off).
+    """
+
+    def __init__(
+        self, services: Services, sweep_seconds: float = 2.0, workers: int = 4, poll_seconds: float = 0.25
+    ) -> None:
         self.services = services
         self.sweep_seconds = sweep_seconds
+        self.poll_seconds = poll_seconds
         # misfire_grace_time=None: APScheduler's 1 s default silently drops jobs that start late
         # under load; a late timer must still fire.
         self.scheduler = BackgroundScheduler(
@@ -53,6 +66,9 @@ class TimerScheduler:
         self._armed: set[int] = set()
         self._calendar_checked_at = float("-inf")
         self._lock = threading.Lock()
+        # One claim-and-fire loop at a time: it goes on until nothing is due, so a second one beside
+        # it would add only write conflicts (on SQLite, one writer at a time) and no speed.
+        self._firing = threading.Lock()
 
     def start(self) -> None:
         logging.getLogger("apscheduler.scheduler").addFilter(_QUIET_BUSY_SWEEP)
@@ -60,6 +76,8 @@ class TimerScheduler:
         self.scheduler.add_job(
             self.sweep, "interval", seconds=self.sweep_seconds, id="sweep", next_run_time=datetime.now(UTC)
         )
+        if self.poll_seconds > 0:
+            self.scheduler.add_job(self.poll, "interval", seconds=self.poll_seconds, id="poll")
         self.scheduler.start()
 
     def shutdown(self, wait: bool = True) -> None:
@@ -115,12 +133,29 @@ class TimerScheduler:
             self._calendar_checked_at = now
             warn_if_calendar_runs_out(self.services)
 
+    def poll(self) -> int:
+        """Fire what is due to be claimed now, if anything (timers of other processes, run-out leases)."""
+        try:
+            return self._fire_due() if has_due_timers(self.services) else 0
+        except Exception:  # noqa: BLE001 - a database hiccup must not end the poll job
+            log.exception("timer poll failed")
+            return 0
+
+    def _fire_due(self) -> int:
+        """Claim and fire what is due, unless this process's other job is at it already."""
+        if not self._firing.acquire(blocking=False):
+            return 0
+        try:
+            return fire_due_timers(self.services)
+        finally:
+            self._firing.release()
+
     def sweep(self) -> int:
         """Fire everything due (oldest first) and arm alarms for what falls due before the next sweep."""
         fired = 0
         try:
             self._warn_about_calendar()
-            fired = fire_due_timers(self.services)
+            fired = self._fire_due()
             horizon = self.services.clock.now() + timedelta(seconds=self.sweep_seconds * 2)
             self.arm(upcoming_timers(self.services, horizon))
         except Exception:  # noqa: BLE001 - a database hiccup must not end the sweep job

@@ -94,7 +94,10 @@ def test_timers_due_while_no_scheduler_ran_fire_at_start_in_due_order(realtime: 
 def test_a_claim_is_taken_over_only_once_it_expired(
     services: Services, claim_left: timedelta, fired: int, status: str
 ) -> None:
-    """A process that claimed a timer and died leaves a claim that expires; a live claim is left alone."""
+    """A process that claimed a timer and died leaves a lease that runs out; a live one is left alone.
+
+    Leases are wall-clock time, whatever the (here controlled) clock that timers are due by.
+    """
     deploy(services, {p.name: p.read_bytes() for p in TIMERS.glob("*.bpmn")}, ANALYST)
     started = start_instance(services, "wait_duration", {}, AGENT)
     later = services.clock.now() + timedelta(hours=2)
@@ -102,7 +105,7 @@ def test_a_claim_is_taken_over_only_once_it_expired(
         uow.settings.save_controlled_time(later)
         uow.connection.execute(
             update(Timer.__table__).values(
-                status="claimed", claimed_by="other-host:1", claimed_until=later + claim_left
+                status="claimed", claimed_by="other-host:1", claimed_until=datetime.now(UTC) + claim_left
             )
         )
         uow.commit()

@@ -1,20 +1,36 @@
-"""Firing due timers exactly once: claim atomically, then fire each in its own transaction."""
+"""Firing due timers exactly once: claim atomically, then fire each in its own transaction.
+
+A claim is a short lease (``LEASE``) in wall-clock time. The process firing a batch renews the
+leases of the timers it has still to fire every ``RENEW_EVERY`` seconds, between firings, so a
+live process keeps its claims and those of a process that died run out within ``LEASE`` of its
+death, to be claimed again by any other. Losing a lease never fires a timer twice: a firing locks
+the instance and then re-reads the timer, and goes on only while the timer is claimed by this
+process (whoever fires it first, the other finds it fired or claimed by someone else).
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import socket
+import time
 from datetime import datetime, timedelta
 
+from ..clock import SystemClock
 from ..engine.step import Run
-from ..errors import NotFound
+from ..errors import NotFound, StaleRevision
 from ..store import timers as stored_timers
 from .context import SYSTEM, Services
 from .instance_step import retried_on_conflict, run_step
 
 log = logging.getLogger(__name__)
-CLAIM_FOR = timedelta(minutes=2)
+LEASE = timedelta(seconds=6)  # how long a claim outlives its last renewal
+RENEW_EVERY = 2.0  # seconds between renewals while a batch is being fired
+RETRY_AFTER = timedelta(minutes=2)  # a firing that raised is tried again after this, by any process
+# Timers claimed at once: what a process that dies leaves to fire after its leases run out; claiming
+# costs one short transaction per batch, so a smaller batch costs little even in a storm.
+BATCH = 50
+_WALL = SystemClock()  # leases are about processes being alive: never the controlled clock
 # SpiffWorkflow fires a timer only when due < now, so a timer is fired at one microsecond past
 # its due time; timers that the firing starts count from there (a negligible drift).
 FIRING_EPSILON = timedelta(microseconds=1)
@@ -27,18 +43,68 @@ def worker_name() -> str:
 def claim_due_timers(
     services: Services,
     now: datetime,
-    limit: int = 100,
+    limit: int = BATCH,
     worker: str | None = None,
     instance_id: int | None = None,
     timer_id: int | None = None,
+    lease: timedelta = LEASE,
 ) -> list[int]:
-    """Claim up to ``limit`` due timers of running instances (expired claims included), oldest first."""
+    """Claim up to ``limit`` due timers of running instances (run-out leases included), oldest first."""
+    lease_now = _WALL.now()
     with services.uow() as uow:
         ids = uow.timers.claim_due(
-            now, now + CLAIM_FOR, worker or worker_name(), limit, instance_id=instance_id, timer_id=timer_id
+            now,
+            lease_now,
+            lease_now + lease,
+            worker or worker_name(),
+            limit,
+            instance_id=instance_id,
+            timer_id=timer_id,
         )
         uow.commit()
         return ids
+
+
+def renew_claims(
+    services: Services, timer_ids: list[int], worker: str | None = None, lease: timedelta = LEASE
+) -> int:
+    """Extend this process's leases on ``timer_ids``; how many it still holds (none is taken back)."""
+    with services.uow() as uow:
+        held = uow.timers.renew(timer_ids, worker or worker_name(), _WALL.now() + lease)
+        uow.commit()
+        return held
+
+
+class _Lease:
+    """The claims of one batch not fired yet, renewed every ``RENEW_EVERY`` seconds as firing goes on."""
+
+    def __init__(self, services: Services, worker: str, timer_ids: list[int]) -> None:
+        self.services = services
+        self.worker = worker
+        self.left = list(timer_ids)
+        self.renewed_at = time.monotonic()
+
+    def keep(self) -> None:
+        if time.monotonic() - self.renewed_at >= RENEW_EVERY:
+            renew_claims(self.services, self.left, self.worker)
+            self.renewed_at = time.monotonic()
+
+    def done(self, timer_id: int) -> None:
+        self.left.remove(timer_id)
+
+
+def _put_off(services: Services, worker: str, timer_id: int, error: Exception) -> None:
+    """A firing raised: keep the timer claimed for ``RETRY_AFTER`` rather than retry it at once.
+
+    Not after a write conflict that outlasted its retries: that is contention, not a fault of the
+    timer, and its lease running out lets it be tried again within seconds.
+    """
+    if isinstance(error, StaleRevision):
+        return
+    try:
+        renew_claims(services, [timer_id], worker, RETRY_AFTER)
+    except Exception:  # noqa: BLE001 - best effort: else its lease runs out and it is retried sooner
+        log.warning("could not put off timer %s after its firing failed", timer_id, exc_info=True)
 
 
 @retried_on_conflict
@@ -82,24 +148,49 @@ def fire_timer_if_due(services: Services, timer_id: int) -> bool:
     now = services.clock.now()
     if not claim_due_timers(services, now, 1, worker, timer_id=timer_id):
         return False
-    with services.clock.pinned(now):
-        return fire_timer(services, timer_id, worker)
+    try:
+        with services.clock.pinned(now):
+            return fire_timer(services, timer_id, worker)
+    except Exception as error:
+        _put_off(services, worker, timer_id, error)
+        raise
 
 
 def fire_due_timers(
-    services: Services, now: datetime | None = None, limit: int = 100, instance_id: int | None = None
+    services: Services,
+    now: datetime | None = None,
+    limit: int = BATCH,
+    instance_id: int | None = None,
+    worker: str | None = None,
 ) -> int:
-    """Claim and fire, in due order, every timer due at ``now``; returns how many fired."""
+    """Claim and fire, in due order, every timer due at ``now``; returns how many fired.
+
+    If a firing raises, that timer is put off for ``RETRY_AFTER`` and the error propagates; the
+    rest of the batch is no longer renewed, so its leases run out and any process claims it again.
+    """
     now = now or services.clock.now()
-    worker = worker_name()
+    worker = worker or worker_name()
     fired = 0
     while True:
         ids = claim_due_timers(services, now, limit, worker, instance_id)
         if not ids:
             return fired
+        lease = _Lease(services, worker, ids)
         for timer_id in ids:
-            with services.clock.pinned(max(now, services.clock.now())):
-                fired += fire_timer(services, timer_id, worker)
+            lease.keep()
+            try:
+                with services.clock.pinned(max(now, services.clock.now())):
+                    fired += fire_timer(services, timer_id, worker)
+            except Exception as error:
+                _put_off(services, worker, timer_id, error)
+                raise
+            lease.done(timer_id)
+
+
+def has_due_timers(services: Services) -> bool:
+    """Whether any timer waits to be claimed now (due and pending, or its lease run out): a cheap poll."""
+    with services.database.reading() as connection:
+        return stored_timers.any_due(connection, services.clock.now(), _WALL.now())
 
 
 def upcoming_timers(services: Services, until: datetime) -> list[tuple[int, datetime]]:

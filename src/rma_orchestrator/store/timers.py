@@ -1,4 +1,8 @@
-"""Timer rows as the scheduler sees them: claim what is due, look one up, release or fail it."""
+"""Timer rows as the scheduler sees them: claim what is due, renew a lease, look one up, release or fail it.
+
+A claim is a lease: ``claimed_until`` is wall-clock time (never the controlled clock, which only
+moves when told), renewed by the live process that holds it; an expired one may be claimed again.
+"""
 
 from __future__ import annotations
 
@@ -19,14 +23,24 @@ _DUE = (
         _timer.c.due_at <= bindparam("now"),
         _instance.c.status == "running",
         (_timer.c.status == "pending")
-        | ((_timer.c.status == "claimed") & (_timer.c.claimed_until < bindparam("now"))),
+        | ((_timer.c.status == "claimed") & (_timer.c.claimed_until < bindparam("lease_now"))),
     )
     .order_by(_timer.c.due_at, _timer.c.id)
 )
+_ANY_DUE = _DUE.order_by(None).limit(1)
 _CLAIM = (
     update(_timer)
     .where(_timer.c.id.in_(bindparam("ids", expanding=True)))
     .values(status="claimed", claimed_by=bindparam("worker"), claimed_until=bindparam("until"))
+)
+_RENEW = (
+    update(_timer)
+    .where(
+        _timer.c.id.in_(bindparam("ids", expanding=True)),
+        _timer.c.status == "claimed",
+        _timer.c.claimed_by == bindparam("worker"),
+    )
+    .values(claimed_until=bindparam("until"))
 )
 _TIMER = select(
     _timer.c.id,
@@ -64,14 +78,16 @@ class TimerRepository:
     def claim_due(
         self,
         now: datetime,
+        lease_now: datetime,
         until: datetime,
         worker: str,
         limit: int,
         instance_id: int | None = None,
         timer_id: int | None = None,
     ) -> list[int]:
-        """Claim up to ``limit`` due timers of running instances (expired claims included), oldest first.
+        """Claim up to ``limit`` timers due at ``now`` of running instances, oldest first, until ``until``.
 
+        Claims whose lease ran out before ``lease_now`` (wall-clock) are claimed again.
         ``FOR UPDATE SKIP LOCKED`` on PostgreSQL lets several processes claim side by side
         without waiting for or taking each other's rows; on SQLite the write lock does that.
         """
@@ -82,10 +98,21 @@ class TimerRepository:
             query = query.where(_timer.c.id == timer_id)
         if self._lock_rows:
             query = query.with_for_update(of=_timer, skip_locked=True)
-        ids = list(self._connection.execute(query, {"now": now}).scalars())
+        ids = list(self._connection.execute(query, {"now": now, "lease_now": lease_now}).scalars())
         if ids:
             self._connection.execute(_CLAIM, {"ids": ids, "worker": worker, "until": until})
         return ids
+
+    def renew(self, timer_ids: list[int], worker: str, until: datetime) -> int:
+        """Extend ``worker``'s leases on ``timer_ids`` to ``until``; how many are still its own.
+
+        A claim another process took over (its name in ``claimed_by``) or that ended (fired,
+        released) is left as it is: a renewal never takes a claim back.
+        """
+        if not timer_ids:
+            return 0
+        result = self._connection.execute(_RENEW, {"ids": timer_ids, "worker": worker, "until": until})
+        return result.rowcount
 
     def get(self, timer_id: int) -> AnyRow | None:
         """id, instance_id, element_id, due_at, status, claimed_by: as of now."""
@@ -97,6 +124,15 @@ class TimerRepository:
     def release(self, timer_id: int) -> None:
         """Give a claimed timer back (its instance does not take timers now)."""
         self._connection.execute(_RELEASE, {"b_id": timer_id})
+
+
+def any_due(connection: Connection, now: datetime, lease_now: datetime) -> bool:
+    """Whether some timer is there to claim: due at ``now``, pending or with its lease run out.
+
+    One row from the (status, due_at) index: cheap enough to ask several times a second.
+    """
+    found = connection.execute(_ANY_DUE, {"now": now, "lease_now": lease_now}).first()
+    return found is not None
 
 
 def next_due(connection: Connection, until: datetime) -> datetime | None:
