@@ -11,9 +11,11 @@ next step of a case can skip the restore. Messages are tuples, replies are ``Rep
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import pickle
 import resource
+import signal
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ from .step import Command, StepResult, step
 from .step_watch import Place, StepWatch, limit_multi_instances
 from .workdays import WorkCalendar, script_functions
 
+_PR_SET_PDEATHSIG = 1
 PLACE_BYTES = 400  # room for "element\tn" in the shared progress buffer
 
 
@@ -108,6 +111,7 @@ Reply = Done | Miss | Exceeded | Failed
 
 def serve(connection: Connection, progress: Any, cache_size: int) -> None:
     """The worker's loop: answer orders until the service process closes its end."""
+    _die_with_parent()
     worker = _Worker(cache_size, _progress_writer(progress))
     while True:
         try:
@@ -121,6 +125,19 @@ def serve(connection: Connection, progress: Any, cache_size: int) -> None:
             connection.send(("defined", digest))
         elif kind == "step":
             connection.send(worker.run(message[1]))
+
+
+def _die_with_parent() -> None:
+    """On Linux, be killed when the process that started this one dies, even mid-step.
+
+    Without it a worker busy in a long C call would outlive a killed service process until
+    the call ended; it notices a closed pipe only between steps.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: the worker still ends at its next read of the closed pipe
 
 
 def _progress_writer(progress: Any) -> Callable[[Place], None]:
