@@ -20,12 +20,16 @@ from ..clock import SystemClock
 from ..engine.step import Run
 from ..errors import NotFound, StaleRevision
 from ..store import timers as stored_timers
+from ..store.db import AnyRow
+from ..store.instances import InstanceRecord
+from ..store.uow import UnitOfWork
 from .context import SYSTEM, Services
-from .instance_step import retried_on_conflict, run_step
+from .instance_step import carry_cached_workflow, retried_on_conflict, run_step
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=6)  # how long a claim outlives its last renewal
 RENEW_EVERY = 2.0  # seconds between renewals while a batch is being fired
+INTERRUPTED_FIRINGS = 3  # claims that ended without a firing before the timer becomes an incident
 RETRY_AFTER = timedelta(minutes=2)  # a firing that raised is tried again after this, by any process
 # Timers claimed at once: what a process that dies leaves to fire after its leases run out; claiming
 # costs one short transaction per batch, so a smaller batch costs little even in a storm.
@@ -122,6 +126,10 @@ def fire_timer(services: Services, timer_id: int, worker: str | None = None) -> 
             uow.timers.release(timer_id)
             uow.commit()
             return False
+        if timer.attempts > INTERRUPTED_FIRINGS:
+            _give_up(services, uow, instance, timer)
+            uow.commit()
+            return False
         outcome = run_step(
             services,
             uow,
@@ -140,6 +148,30 @@ def fire_timer(services: Services, timer_id: int, worker: str | None = None) -> 
             uow.timers.set_status(timer_id, "failed")
         uow.commit()
         return True
+
+
+def _give_up(services: Services, uow: UnitOfWork, instance: InstanceRecord, timer: AnyRow) -> None:
+    """A timer claimed again and again that never fired becomes an incident on its case."""
+    now = services.clock.now()
+    message = (
+        f"timer {timer.element_id} was claimed {timer.attempts - 1} times and never fired: each "
+        "firing was cut short (the process firing it died, or the firing failed); retry to fire it"
+    )
+    incident_id = uow.incidents.insert(
+        instance.id, None, timer.element_id, message, message, "fire_timer", now
+    )
+    uow.events.record(
+        instance.id,
+        "incident_raised",
+        now,
+        SYSTEM.name,
+        timer.element_id,
+        incident_id=incident_id,
+        message=message,
+    )
+    uow.timers.set_status(timer.id, "failed")
+    carry_cached_workflow(services, uow, instance)
+    uow.instances.set_status(instance, "error")
 
 
 def fire_timer_if_due(services: Services, timer_id: int) -> bool:

@@ -156,6 +156,7 @@ class Timer(Base):
     claimed_until: Mapped[datetime | None]
     fired_at: Mapped[datetime | None]
     lag_seconds: Mapped[float | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # claims not fired
     __table_args__ = (
         UniqueConstraint("instance_id", "task_id", "due_at"),
         Index("ix_timer_status_due", "status", "due_at"),

@@ -31,7 +31,12 @@ _ANY_DUE = _DUE.order_by(None).limit(1)
 _CLAIM = (
     update(_timer)
     .where(_timer.c.id.in_(bindparam("ids", expanding=True)))
-    .values(status="claimed", claimed_by=bindparam("worker"), claimed_until=bindparam("until"))
+    .values(
+        status="claimed",
+        claimed_by=bindparam("worker"),
+        claimed_until=bindparam("until"),
+        attempts=_timer.c.attempts + 1,
+    )
 )
 _RENEW = (
     update(_timer)
@@ -49,12 +54,13 @@ _TIMER = select(
     _timer.c.due_at,
     _timer.c.status,
     _timer.c.claimed_by,
+    _timer.c.attempts,
 ).where(_timer.c.id == bindparam("id"))
 _SET_STATUS = update(_timer).where(_timer.c.id == bindparam("b_id")).values(status=bindparam("status"))
 _RELEASE = (
     update(_timer)
     .where(_timer.c.id == bindparam("b_id"))
-    .values(status="pending", claimed_by=None, claimed_until=None)
+    .values(status="pending", claimed_by=None, claimed_until=None, attempts=0)
 )
 _PENDING_OF_RUNNING = (_timer.c.status == "pending", _instance.c.status == "running")
 _NEXT_DUE = (
@@ -115,7 +121,7 @@ class TimerRepository:
         return result.rowcount
 
     def get(self, timer_id: int) -> AnyRow | None:
-        """id, instance_id, element_id, due_at, status, claimed_by: as of now."""
+        """id, instance_id, element_id, due_at, status, claimed_by, attempts (claims so far): as of now."""
         return self._connection.execute(_TIMER, {"id": timer_id}).one_or_none()
 
     def set_status(self, timer_id: int, status: str) -> None:
