@@ -14,12 +14,12 @@ from support import AGENT, ANALYST, DIVIDE_FILE, lifecycle_files
 
 from rma_orchestrator.bootstrap import bootstrap
 from rma_orchestrator.config import Settings
+from rma_orchestrator.engine.step import CompleteTask
 from rma_orchestrator.errors import WriteConflict
-from rma_orchestrator.service import instance_step
-from rma_orchestrator.service import tasks as tasks_module
 from rma_orchestrator.service.context import Services
 from rma_orchestrator.service.definitions import deploy
 from rma_orchestrator.service.instances import get_instance, start_instance
+from rma_orchestrator.service.step_workers import StepRequest
 from rma_orchestrator.service.tasks import complete_task
 
 SLOW_STEP_SECONDS = 4.0  # the script time limit; the endless loop below runs until it
@@ -83,16 +83,53 @@ def test_on_sqlite_a_write_from_a_stale_read_is_a_conflict_and_the_command_runs_
         stale.instances.set_status(instance, "suspended")
     attempts: list[int] = []
 
-    def another_write_lands_first_once(*args: Any, **kwargs: Any) -> Any:
+    run_step = services.steps.run
+
+    def this_case_changes_between_read_and_write(request: StepRequest, *args: Any) -> Any:
+        done = run_step(request, *args)
+        if not isinstance(request.command, CompleteTask):
+            return done
         attempts.append(1)
-        prepared = instance_step.take_step(*args, **kwargs)
-        if len(attempts) == 1:  # between this command's read and its write
-            start_instance(services, "order_review", data, AGENT)
-        return prepared
+        if len(attempts) == 1:  # between this command's read and its write, this case changes
+            with services.uow() as other:
+                other.instances.set_status(other.instances.lock(started.id), "running")
+                other.commit()
+        return done
 
     (task,) = get_instance(services, started.id, AGENT).tasks
-    monkeypatch.setattr(tasks_module, "take_step", another_write_lands_first_once)
+    monkeypatch.setattr(services.steps, "run", this_case_changes_between_read_and_write)
     assert complete_task(services, task.id, {"approved": True}, AGENT).status == "completed"
     assert len(attempts) == 2  # refused once, then run again on what was there
     assert get_instance(services, started.id, AGENT).tasks == []
+
+
+def test_on_sqlite_writes_to_other_cases_during_a_step_cause_no_rerun(
+    sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's snapshot spans the database: a read held through the step would clash with any write."""
+    path = tmp_path / "rma.sqlite3"
+    shutil.copy(sqlite_template, path)
+    settings = Settings.from_env(
+        {}, data_dir=tmp_path, database_url=f"sqlite:///{path}", controlled_clock=True
+    )
+    services = bootstrap(settings)
+    deploy(services, lifecycle_files(), ANALYST)
+    data = {"order_no": "SO-4", "amount": 500, "category": "other"}
+    started = start_instance(services, "order_review", data, AGENT)
+    attempts: list[int] = []
+
+    run_step = services.steps.run
+
+    def other_cases_start_between_read_and_write(request: StepRequest, *args: Any) -> Any:
+        done = run_step(request, *args)
+        if isinstance(request.command, CompleteTask):
+            attempts.append(1)
+            for _ in range(3):
+                start_instance(services, "order_review", data, AGENT)
+        return done
+
+    (task,) = get_instance(services, started.id, AGENT).tasks
+    monkeypatch.setattr(services.steps, "run", other_cases_start_between_read_and_write)
+    assert complete_task(services, task.id, {"approved": True}, AGENT).status == "completed"
+    assert len(attempts) == 1  # nothing it read had changed: no rerun
     services.database.dispose()

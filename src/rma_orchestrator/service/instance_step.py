@@ -96,6 +96,7 @@ def take_step(
         services.workflows.take(instance.id, instance.revision),
         lambda: uow.instances.state(instance.id),
     )
+    uow.begin_writing()
     return PreparedStep(command, result, previous, kept, now, live)
 
 

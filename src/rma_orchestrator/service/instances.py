@@ -49,6 +49,7 @@ def start_instance(
         if definition.start_form:
             validate_form(definition, definition.start_form, data)
         prepared = take_first_step(services, row.id, data)  # before any write: no lock while it runs
+        uow.begin_writing()
         first = InstanceWrite(
             state="",
             data=data,

@@ -52,6 +52,23 @@ class UnitOfWork:
             self.connection.close()
             self._after_commit = []
 
+    def begin_writing(self) -> None:
+        """The command has read and decided; its writes follow. An optimistic SQLite transaction
+        ends its read here and takes the write lock at once.
+
+        SQLite's read snapshot covers the whole database, so a read transaction kept open while the
+        engine ran would conflict with every write committed meanwhile, on any case. Ended here,
+        what the command read is checked by its guarded writes instead (the instance's revision,
+        the task's state), which fail with StaleRevision only if that case changed. PostgreSQL
+        keeps its transaction: its row locks already hold the case.
+        """
+        if not self.optimistic or self.connection.dialect.name != "sqlite":
+            return
+        self.connection.rollback()  # nothing was written: the read ends
+        self.connection.execution_options(optimistic=False)
+        self.connection.begin()
+        self.optimistic = False
+
     def after_commit(self, callback: Callable[[], None]) -> None:
         self._after_commit.append(callback)
 
