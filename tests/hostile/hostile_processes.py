@@ -43,6 +43,16 @@ def _script(element: str, script: str, incoming: str, outgoing: str) -> str:
     )
 
 
+def _wait(kind: str, expression: str) -> str:
+    """The intermediate timer ``wait`` between flows f1 and f2."""
+    return (
+        '<bpmn:intermediateCatchEvent id="wait"><bpmn:incoming>f1</bpmn:incoming>'
+        "<bpmn:outgoing>f2</bpmn:outgoing><bpmn:timerEventDefinition>"
+        f'<bpmn:{kind} xsi:type="bpmn:tFormalExpression">{escape(expression)}</bpmn:{kind}>'
+        "</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>\n"
+    )
+
+
 def script_at_start(pid: str, script: str) -> dict[str, bytes]:
     """start -> script ``work`` -> end."""
     body = (
@@ -91,11 +101,8 @@ def timer(pid: str, expression: str, kind: str = "timeDuration") -> dict[str, by
     """start -> intermediate timer ``wait`` whose ``kind`` expression is ``expression`` -> end."""
     body = (
         '<bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>\n'
-        '<bpmn:intermediateCatchEvent id="wait"><bpmn:incoming>f1</bpmn:incoming>'
-        "<bpmn:outgoing>f2</bpmn:outgoing><bpmn:timerEventDefinition>"
-        f'<bpmn:{kind} xsi:type="bpmn:tFormalExpression">{escape(expression)}</bpmn:{kind}>'
-        "</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>\n"
-        '<bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>\n'
+        + _wait(kind, expression)
+        + '<bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>\n'
         + _flow("f1", "start", "wait")
         + _flow("f2", "wait", "end")
     )
@@ -106,10 +113,7 @@ def timer_then_script(pid: str, script: str) -> dict[str, bytes]:
     """start -> timer ``wait`` (PT1H) -> script ``work`` -> end: the scheduler runs the script."""
     body = (
         '<bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>\n'
-        '<bpmn:intermediateCatchEvent id="wait"><bpmn:incoming>f1</bpmn:incoming>'
-        "<bpmn:outgoing>f2</bpmn:outgoing><bpmn:timerEventDefinition>"
-        '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"PT1H"</bpmn:timeDuration>'
-        "</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>\n"
+        + _wait("timeDuration", '"PT1H"')
         + _script("work", script, "f2", "f3")
         + '<bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>\n'
         + _flow("f1", "start", "wait")

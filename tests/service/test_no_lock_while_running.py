@@ -64,10 +64,9 @@ def test_commands_on_other_cases_finish_while_a_slow_step_runs(slow_and_fast: Se
     assert incident.element_id == "compute"
 
 
-def test_on_sqlite_a_write_from_a_stale_read_is_a_conflict_and_the_command_runs_again(
-    sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """SQLite only: PostgreSQL locks the instance row as it reads it, so there is no stale read."""
+@pytest.fixture
+def on_sqlite(sqlite_template: Path, tmp_path: Path) -> Iterator[Services]:
+    """The lifecycle processes deployed on a SQLite file of this test's own."""
     path = tmp_path / "rma.sqlite3"
     shutil.copy(sqlite_template, path)
     settings = Settings.from_env(
@@ -75,6 +74,15 @@ def test_on_sqlite_a_write_from_a_stale_read_is_a_conflict_and_the_command_runs_
     )
     services = bootstrap(settings)
     deploy(services, lifecycle_files(), ANALYST)
+    yield services
+    services.database.dispose()
+
+
+def test_on_sqlite_a_write_from_a_stale_read_is_a_conflict_and_the_command_runs_again(
+    on_sqlite: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite only: PostgreSQL locks the instance row as it reads it, so there is no stale read."""
+    services = on_sqlite
     data = {"order_no": "SO-3", "amount": 500, "category": "other"}
     started = start_instance(services, "order_review", data, AGENT)
     with pytest.raises(WriteConflict), services.uow(optimistic=True) as stale:
@@ -104,16 +112,10 @@ def test_on_sqlite_a_write_from_a_stale_read_is_a_conflict_and_the_command_runs_
 
 
 def test_on_sqlite_writes_to_other_cases_during_a_step_cause_no_rerun(
-    sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    on_sqlite: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """SQLite's snapshot spans the database: a read held through the step would clash with any write."""
-    path = tmp_path / "rma.sqlite3"
-    shutil.copy(sqlite_template, path)
-    settings = Settings.from_env(
-        {}, data_dir=tmp_path, database_url=f"sqlite:///{path}", controlled_clock=True
-    )
-    services = bootstrap(settings)
-    deploy(services, lifecycle_files(), ANALYST)
+    services = on_sqlite
     data = {"order_no": "SO-4", "amount": 500, "category": "other"}
     started = start_instance(services, "order_review", data, AGENT)
     attempts: list[int] = []
@@ -132,4 +134,3 @@ def test_on_sqlite_writes_to_other_cases_during_a_step_cause_no_rerun(
     monkeypatch.setattr(services.steps, "run", other_cases_start_between_read_and_write)
     assert complete_task(services, task.id, {"approved": True}, AGENT).status == "completed"
     assert len(attempts) == 1  # nothing it read had changed: no rerun
-    services.database.dispose()
