@@ -361,6 +361,7 @@ def scheduler_command(sweep_seconds: float, poll_seconds: float, parent_pid: int
 def _start_scheduler(services: Services, sweep_seconds: float = 2.0, poll_seconds: float = 0.25) -> Any:
     from .scheduler import TimerScheduler
 
+    services.steps.warm()
     scheduler = TimerScheduler(services, sweep_seconds=sweep_seconds, poll_seconds=poll_seconds)
     scheduler.start()
     return scheduler

@@ -93,7 +93,9 @@ class _Server(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type 
         """Runs in each worker after the fork: its own services, engine and connection pool."""
         from .web import create_app
 
-        return create_app(self.settings)
+        app = create_app(self.settings)
+        app.extensions["rma"].steps.warm()
+        return app
 
     def run(self) -> None:
         try:

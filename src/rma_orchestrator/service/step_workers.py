@@ -269,6 +269,20 @@ class StepWorkers:
             self._busy.add(worker)
         return worker
 
+    def warm(self) -> None:
+        """Start the workers now, in the background, so the first steps need not wait for them."""
+
+        def start() -> None:
+            started: list[_Worker] = []
+            try:
+                for _ in range(self.size):
+                    started.append(self._borrow(None))
+            finally:
+                for worker in started:
+                    self._release(worker)
+
+        threading.Thread(target=start, name="rma-step-warm", daemon=True).start()
+
     def busy_pids(self) -> list[int]:
         """Process ids of the workers running a step now (for operators, and for tests that kill one)."""
         with self._changed:
