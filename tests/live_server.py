@@ -36,7 +36,11 @@ class Server:
         return children(self.process.pid)
 
     def workers(self) -> set[int]:
-        return {pid for pid, command in self.children().items() if " scheduler " not in f"{command} "}
+        return {
+            pid
+            for pid, command in self.children().items()
+            if " scheduler " not in f"{command} " and not step_machinery(command)
+        }
 
     def schedulers(self) -> set[int]:
         return {pid for pid, command in self.children().items() if " scheduler " in f"{command} "}
@@ -103,6 +107,11 @@ def call(
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"null")
+
+
+def step_machinery(command: str) -> bool:
+    """Whether a child process is the fork server (or its resource tracker) that starts step workers."""
+    return "from multiprocessing." in command
 
 
 def children(parent: int) -> dict[int, str]:
