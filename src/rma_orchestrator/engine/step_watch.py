@@ -22,7 +22,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from . import durations
-from .limits import MAX_TREE_DEPTH, StepLimits, data_size_problem
+from .limits import MAX_TREE_DEPTH, StepLimits, data_problem
 from .multiple_events import awaited
 from .snapshot import timers_of
 
@@ -87,7 +87,7 @@ class StepWatch:
 
     def after_code(self, task: Task) -> None:
         """Analyst code ran for ``task`` (and may have grown its data): check what it left."""
-        problem = data_size_problem(task.data, self.limits.data_bytes)
+        problem = data_problem(task.data, self.limits.data_bytes)
         if problem is not None:
             place = self.place_of(task)
             message = f"{problem} after {place[0]}"
