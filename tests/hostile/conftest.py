@@ -1,4 +1,5 @@
-"""Fixtures of the hostile tests: a fresh, populated world (``sweep_world.build_world``) per database."""
+"""Fixtures of the hostile tests: a private SQLite file, and a fresh, populated world
+(``sweep_world.build_world``) per database."""
 
 from __future__ import annotations
 
@@ -10,6 +11,14 @@ from pathlib import Path
 import pytest
 from support import private_postgres
 from sweep_world import World, build_world
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A migrated SQLite file of this test's own."""
+    path = tmp_path / "rma.sqlite3"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
 
 
 @contextmanager
@@ -43,4 +52,3 @@ def make_world(
         yield make
         for world in built:
             world.services.database.dispose()
-

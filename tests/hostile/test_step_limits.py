@@ -8,21 +8,19 @@ path (start, complete) and the scheduler path (a timer firing), while other comm
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import hostile_processes as hp
 import pytest
+from limited import LIMIT, limited_services, limited_settings, meanwhile, only_incident
 from sqlalchemy import text
 from support import ADMIN, AGENT, ANALYST
 
 from rma_orchestrator.bootstrap import bootstrap
-from rma_orchestrator.config import Settings
 from rma_orchestrator.errors import InvalidData, InvalidDefinition
 from rma_orchestrator.service.clock import move_clock
 from rma_orchestrator.service.context import Services
@@ -31,7 +29,6 @@ from rma_orchestrator.service.instances import get_instance, start_instance
 from rma_orchestrator.service.results import InstanceInfo
 from rma_orchestrator.service.tasks import complete_task
 
-LIMIT = 1.5  # seconds per step in these tests
 # Without the limits each of these runs for seconds to minutes holding the interpreter lock.
 C_LEVEL_BOMBS = {
     "huge_str": 'x = len(str(["x" * 10**7] * 200))',
@@ -41,66 +38,18 @@ C_LEVEL_BOMBS = {
 SHARED_REFERENCES = "a = [1] * 100\nb = [a] * 100\nc = [b] * 100\nd = [c] * 10"
 
 
-def _settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {"controlled_clock": True, "script_time_limit": LIMIT, **overrides}
-    return Settings.from_env({}, data_dir=tmp_path, database_url=db_url, **values)
-
-
 @pytest.fixture
 def limited(db_url: str, tmp_path: Path) -> Iterator[Services]:
-    services = bootstrap(_settings(db_url, tmp_path))
-    deploy(services, hp.script_at_start("quick", "done = True"), ANALYST)
+    services = limited_services(db_url, tmp_path)
     yield services
     services.database.dispose()
 
 
 @pytest.fixture
 def sqlite_limited(sqlite_url: str, tmp_path: Path) -> Iterator[Services]:
-    services = bootstrap(_settings(sqlite_url, tmp_path))
-    deploy(services, hp.script_at_start("quick", "done = True"), ANALYST)
+    services = limited_services(sqlite_url, tmp_path)
     yield services
     services.database.dispose()
-
-
-@pytest.fixture
-def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
-    path = tmp_path / "rma.sqlite3"
-    shutil.copy(sqlite_template, path)
-    return f"sqlite:///{path}"
-
-
-def _meanwhile(services: Services, hostile: Callable[[], Any]) -> tuple[Any, float]:
-    """Run ``hostile`` in a thread; while it runs, another case must start and finish.
-
-    Returns what ``hostile`` returned (or raised) and how long it took.
-    """
-    outcome: dict[str, Any] = {}
-
-    def attempt() -> None:
-        began = time.monotonic()
-        try:
-            outcome["value"] = hostile()
-        except Exception as error:  # noqa: BLE001 - handed to the test
-            outcome["value"] = error
-        outcome["seconds"] = time.monotonic() - began
-
-    thread = threading.Thread(target=attempt)
-    thread.start()
-    time.sleep(0.3)  # let the hostile step get into its worker
-    quick = start_instance(services, "quick", {}, AGENT)
-    answered_while_running = thread.is_alive()
-    thread.join(60)
-    assert not thread.is_alive(), "the hostile step was never stopped"
-    assert quick.status == "completed"
-    seconds = outcome["seconds"]
-    # A hostile step stopped early (by the memory limit, say) left nothing to wait for.
-    assert answered_while_running or seconds < LIMIT, "another case's command waited for the hostile step"
-    return outcome["value"], seconds
-
-
-def _incident(services: Services, instance: InstanceInfo) -> tuple[str | None, str]:
-    (incident,) = get_instance(services, instance.id, ADMIN).incidents
-    return incident.element_id, incident.message
 
 
 @pytest.mark.parametrize("bomb", list(C_LEVEL_BOMBS), ids=list(C_LEVEL_BOMBS))
@@ -109,9 +58,9 @@ def test_a_c_level_bomb_in_a_script_becomes_an_incident_at_the_script(
 ) -> None:
     services = sqlite_limited
     deploy(services, hp.script_at_start("bomb", C_LEVEL_BOMBS[bomb]), ANALYST)
-    started, seconds = _meanwhile(services, lambda: start_instance(services, "bomb", {}, AGENT))
+    started, seconds = meanwhile(services, lambda: start_instance(services, "bomb", {}, AGENT))
     assert isinstance(started, InstanceInfo) and started.status == "error"
-    element, message = _incident(services, started)
+    element, message = only_incident(services, started)
     assert element == "work"
     assert "limit" in message  # the time limit, or the memory limit for the 2 GB string
     assert seconds < LIMIT + 15  # minutes without the limit; about LIMIT + 0.5 s with it
@@ -122,12 +71,12 @@ def test_on_postgresql_too_a_bomb_after_a_user_task_keeps_the_users_completion(l
     deploy(services, hp.script_after_review("reviewed", C_LEVEL_BOMBS["sort_by_str"]), ANALYST)
     started = start_instance(services, "reviewed", {}, AGENT)
     (task,) = get_instance(services, started.id, AGENT).tasks
-    completed, _ = _meanwhile(services, lambda: complete_task(services, task.id, {"ok": True}, AGENT))
+    completed, _ = meanwhile(services, lambda: complete_task(services, task.id, {"ok": True}, AGENT))
     assert not isinstance(completed, Exception)
     after = get_instance(services, started.id, ADMIN)
     assert after.status == "error" and after.tasks == []  # the review stays completed: kept
     assert after.data.get("ok") is True
-    element, message = _incident(services, started)
+    element, message = only_incident(services, started)
     assert element == "work" and f"limit of {LIMIT:g} s" in message
 
 
@@ -145,31 +94,31 @@ def test_c_level_work_in_conditions_timers_and_dmn_cells_is_stopped_there(
 ) -> None:
     services = sqlite_limited
     deploy(services, files, ANALYST)
-    started, _ = _meanwhile(services, lambda: start_instance(services, "hostile", {}, AGENT))
+    started, _ = meanwhile(services, lambda: start_instance(services, "hostile", {}, AGENT))
     assert isinstance(started, InstanceInfo) and started.status == "error"
-    found, message = _incident(services, started)
+    found, message = only_incident(services, started)
     assert found == element and f"limit of {LIMIT:g} s" in message
 
 
-def test_on_the_scheduler_path_a_bomb_after_a_timer_is_an_incident(limited: Services) -> None:
+def test_on_the_scheduler_path_a_bomb_after_a_timer_is_anonly_incident(limited: Services) -> None:
     services = limited
     deploy(services, hp.timer_then_script("later", C_LEVEL_BOMBS["sort_by_str"]), ANALYST)
     started = start_instance(services, "later", {}, AGENT)
-    moved, _ = _meanwhile(services, lambda: move_clock(services, ADMIN, add="PT2H"))
+    moved, _ = meanwhile(services, lambda: move_clock(services, ADMIN, add="PT2H"))
     assert not isinstance(moved, Exception) and moved.fired == 1
     assert get_instance(services, started.id, ADMIN).status == "error"
-    element, message = _incident(services, started)
+    element, message = only_incident(services, started)
     assert element == "work" and f"limit of {LIMIT:g} s" in message
 
 
 def test_a_step_past_its_memory_limit_is_an_incident_naming_the_limit(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    services = bootstrap(_settings(sqlite_url, tmp_path, step_memory_mb=700))
+    services = bootstrap(limited_settings(sqlite_url, tmp_path, step_memory_mb=700))
     deploy(services, hp.script_at_start("greedy", "a = [[0] * 5_000_000 for i in range(40)]"), ANALYST)
     started = start_instance(services, "greedy", {}, AGENT)
     assert started.status == "error"
-    element, message = _incident(services, started)
+    element, message = only_incident(services, started)
     assert element == "work" and "700 MB" in message
 
 
@@ -182,7 +131,7 @@ def test_shared_references_cannot_blow_up_the_stored_data(limited: Services) -> 
     after = get_instance(services, started.id, ADMIN)
     assert after.status == "error"
     assert after.data.get("ok") is True and "d" not in after.data  # kept the user's data, not the bomb
-    element, message = _incident(services, started)
+    element, message = only_incident(services, started)
     assert element == "work" and "larger than the limit of 1 MB" in message
     with services.database.reading() as connection:
         size = connection.execute(
@@ -196,7 +145,7 @@ def test_infinity_and_nan_are_refused_in_task_data(sqlite_limited: Services, scr
     services = sqlite_limited
     deploy(services, hp.script_at_start("odd", script), ANALYST)
     started = start_instance(services, "odd", {}, AGENT)
-    element, message = _incident(services, started)
+    element, message = only_incident(services, started)
     assert element == "work" and "JSON cannot store" in message
 
 
@@ -206,28 +155,28 @@ def test_a_multi_instance_over_the_limit_is_refused_before_it_creates_anything(
     services = limited
     deploy(services, hp.multi_instance("many", "items"), ANALYST)
     started = start_instance(services, "many", {"items": list(range(5_000))}, AGENT)
-    element, message = _incident(services, started)
+    element, message = only_incident(services, started)
     assert element == "each" and "5000 instances, more than the limit of 1000" in message
     fine = start_instance(services, "many", {"items": list(range(20))}, AGENT)
     assert fine.status == "completed"
 
 
-def test_a_loop_that_never_waits_is_stopped_with_an_incident(limited: Services) -> None:
+def test_a_loop_that_never_waits_is_stopped_with_anonly_incident(limited: Services) -> None:
     services = limited
     deploy(services, hp.endless_loop("spin"), ANALYST)
     started = start_instance(services, "spin", {"i": 0, "n": 10**9}, AGENT)
     assert started.status == "error"
-    element, message = _incident(services, started)
+    element, message = only_incident(services, started)
     assert element in {"join", "count", "again"} and "limit of 100 loop turns" in message
     short = start_instance(services, "spin", {"i": 0, "n": 50}, AGENT)
     assert short.status == "completed"
 
 
-def test_a_timer_expression_far_in_the_future_is_an_incident(limited: Services) -> None:
+def test_a_timer_expression_far_in_the_future_is_anonly_incident(limited: Services) -> None:
     services = limited
     deploy(services, hp.timer("far", '"P" + str(40) + "Y"'), ANALYST)
     started = start_instance(services, "far", {}, AGENT)
-    element, message = _incident(services, started)
+    element, message = only_incident(services, started)
     assert element == "wait" and "limit of 3653 days" in message
 
 
@@ -254,7 +203,7 @@ def test_the_clock_cannot_be_moved_beyond_the_horizon(
 
 
 def test_a_step_whose_worker_keeps_dying_fails_at_the_third_death(sqlite_url: str, tmp_path: Path) -> None:
-    services = bootstrap(_settings(sqlite_url, tmp_path, script_time_limit=30.0))
+    services = bootstrap(limited_settings(sqlite_url, tmp_path, script_time_limit=30.0))
     deploy(services, hp.script_at_start("doomed", "while True:\n    pass"), ANALYST)
     killed: list[int] = []
 
@@ -272,5 +221,5 @@ def test_a_step_whose_worker_keeps_dying_fails_at_the_third_death(sqlite_url: st
     started = start_instance(services, "doomed", {}, AGENT)
     killer.join(10)
     assert len(killed) == 3
-    element, message = _incident(services, started)
+    element, message = only_incident(services, started)
     assert element == "work" and "died 3 times" in message

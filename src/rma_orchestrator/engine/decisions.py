@@ -3,7 +3,8 @@
 SpiffWorkflow answers a UNIQUE table with its first matching row and never notices a second
 one, and it deep-merges decision results into task data, so a list output is appended to a
 list already there. Here a UNIQUE table with two matching rows is an error (an incident
-naming both rows), and outputs replace what was there.
+naming both rows), and outputs replace what was there, checked against the step's data limits
+like the data a script leaves.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ class ReplacingBusinessRuleTask(BusinessRuleTask):  # type: ignore[misc]  # Spif
     def _run_hook(self, my_task: Any) -> bool:
         try:
             my_task.data.update(copy.deepcopy(self.dmnEngine.result(my_task)))
+            watch = getattr(my_task.workflow.script_engine, "watch", None)
+            if watch is not None:  # output cells are analyst code too: their results meet the data limits
+                watch.after_code(my_task)
             super(BusinessRuleTaskMixin, self)._run_hook(my_task)
         except SpiffWorkflowException as error:
             error.add_note(f"Business Rule Task '{my_task.task_spec.bpmn_name}'.")

@@ -29,6 +29,9 @@ from .multiple_events import awaited
 from .snapshot import TimerView, timers_of
 from .user_task_data import form_result
 
+MAX_MESSAGE = 2_000  # characters of an incident's message kept (a script may raise any text)
+MAX_DETAILS = 50_000  # characters of its traceback kept
+
 
 @dataclass(frozen=True)
 class ProcessError:
@@ -121,7 +124,20 @@ def _process_error(workflow: BpmnWorkflow, error: Exception) -> ProcessError:
     if notes:
         message = f"{message} ({'; '.join(notes)})"
     details = "".join(traceback.format_exception(error))
-    return ProcessError(message, element_id, str(task.id) if task is not None else None, details)
+    return ProcessError(
+        _storable(message, MAX_MESSAGE),
+        element_id,
+        str(task.id) if task is not None else None,
+        _storable(details, MAX_DETAILS),
+    )
+
+
+def _storable(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, NUL and lone surrogates escaped: analyst code chose it,
+    and the incident table (a text column; PostgreSQL refuses NUL, UTF-8 has no surrogates) must take it."""
+    if len(text) > limit:
+        text = f"{text[:limit]}... ({len(text) - limit:,} more characters)"
+    return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def open_user_task(workflow: BpmnWorkflow, task_id: str) -> Task:

@@ -235,7 +235,7 @@ class WatchedScriptEngine(PythonScriptEngine):  # type: ignore[misc]  # untyped 
             if replacement is None:
                 raise
             raise replacement from error
-        watch.check_timer_value(task, value)
+        watch.check_timer_value(task, expression, value)
         return value
 
     def execute(self, task: Any, script: str, external_context: dict[str, Any] | None = None) -> Any:

@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
 from . import runtime, serializer, snapshot
 from .bundle import ProcessDefinition
+from .limits import LimitExceeded
 from .runtime import ProcessError
 from .snapshot import Snapshot, TimerView
 from .step_watch import StepWatch
@@ -92,7 +93,8 @@ def step(
     """Apply ``command`` to the live ``workflow`` (or one restored from ``load_state()``, or a new one).
 
     Raises KeyError when the command names a task that is not open (or not in error, for a
-    retry): nothing ran. Process failures are returned in ``StepResult.error``.
+    retry): nothing ran. Raises LimitExceeded when analyst code left data past the watch's limits
+    (the run is discarded). Process failures are returned in ``StepResult.error``.
     """
     if isinstance(command, Start):
         workflow = runtime.new_workflow(definition, command.data, script_engine)
@@ -106,6 +108,10 @@ def step(
     if delivered and error is None:
         error = delivered[-1][1]  # a kept message's delivery failed: it was the last one tried
     watch = getattr(script_engine, "watch", None)
+    if watch is not None and watch.exceeded is not None:
+        # This run is thrown away and the step run again to fail where the limit was passed:
+        # writing its state could take longer than any limit (a billion shared references).
+        raise LimitExceeded(watch.exceeded[1])
     if error is None and watch is not None:
         error = _refuse_far_timer(workflow, watch)
     return StepResult(

@@ -11,18 +11,22 @@ hands the places to fail as ``poison``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from . import durations
-from .limits import MAX_TREE_DEPTH, StepLimits, data_size_problem
+from .limits import MAX_TREE_DEPTH, StepLimits, data_problem
 from .multiple_events import awaited
 from .snapshot import timers_of
 
@@ -87,7 +91,7 @@ class StepWatch:
 
     def after_code(self, task: Task) -> None:
         """Analyst code ran for ``task`` (and may have grown its data): check what it left."""
-        problem = data_size_problem(task.data, self.limits.data_bytes)
+        problem = data_problem(task.data, self.limits.data_bytes)
         if problem is not None:
             place = self.place_of(task)
             message = f"{problem} after {place[0]}"
@@ -103,22 +107,22 @@ class StepWatch:
             task=task,
         )
 
-    def check_timer_value(self, task: Task, value: Any) -> None:
-        """Refuse a timer duration longer than the horizon before the engine spends time counting it."""
-        if not isinstance(value, str) or value[:1].upper() not in ("P", "R"):
+    def check_timer_value(self, task: Task, expression: str, value: Any) -> None:
+        """Refuse a timer value before the engine reads it: it would fail there without naming the
+        timer (not text, not ISO 8601), count for too long, or fire again and again at one instant."""
+        definition = next(
+            (
+                found
+                for found, _ in awaited(task)
+                if isinstance(found, TimerEventDefinition) and found.expression == expression
+            ),
+            None,
+        )
+        if definition is None:
             return
-        if not any(isinstance(d, TimerEventDefinition) for d, _ in awaited(task)):
-            return
-        try:
-            days = durations.longest_days(value)
-        except ValueError:
-            return  # not a duration: the engine reports what it is
-        if days > self.limits.timer_horizon.days:
-            raise StepLimitError(
-                f"timer {task.task_spec.bpmn_id} would wait {value}, longer than the limit of "
-                f"{self.limits.timer_horizon.days} days",
-                task=task,
-            )
+        problem = timer_value_problem(definition, value, self.limits.timer_horizon)
+        if problem is not None:
+            raise StepLimitError(f"timer {task.task_spec.bpmn_id} {problem}", task=task)
 
     def check_instances(self, task: Task, count: int) -> None:
         """A multi-instance activity is about to create ``count`` instances."""
@@ -173,6 +177,35 @@ class StepWatch:
             depth += 1
             self._depths[id(node)] = depth
         return depth
+
+
+def timer_value_problem(definition: TimerEventDefinition, value: Any, horizon: timedelta) -> str | None:
+    """Why the value a timer expression gave cannot be used by ``definition``'s timer, or None."""
+    if not isinstance(value, str):
+        return f'got a {type(value).__name__} from its expression, not ISO 8601 text such as "PT24H"'
+    shown = value if len(value) <= 60 else value[:57] + "..."
+    kind = (
+        "cycle"
+        if isinstance(definition, CycleTimerEventDefinition)
+        else "date"
+        if isinstance(definition, TimeDateEventDefinition)
+        else "duration"
+    )
+    try:
+        if durations.longest_days(value) > horizon.days:
+            return f"would wait {shown}, longer than the limit of {horizon.days} days"
+        if kind == "cycle":
+            cycles, _, every = TimerEventDefinition.parse_iso_recurring_interval(value)
+            if cycles != 0 and every <= timedelta(0):
+                return f"would repeat {shown} with no time between its cycles, firing without end"
+        elif kind == "date":
+            if not isinstance(TimerEventDefinition.parse_time_or_duration(value), datetime):
+                raise ValueError(value)
+        else:
+            TimerEventDefinition.parse_iso_duration(value)
+    except Exception:  # noqa: BLE001 - the engine's parsers raise bare Exception, ValueError, OverflowError
+        return f"got {shown!r} from its expression, which is not an ISO 8601 {kind}"
+    return None
 
 
 def _cardinality(spec: Any, task: Task) -> int | None:

@@ -200,6 +200,8 @@ class _Worker:
                 order.kept,
             )
         except Exception as error:  # noqa: BLE001 - the caller raises it as its own
+            if watch.exceeded is not None:  # this run is thrown away: what it left may not even serialise
+                return Exceeded(*watch.exceeded)
             return Failed(_portable(error))
         finally:
             self._engine.watch = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
@@ -85,7 +85,12 @@ def timer_problem(kind: str, value: str) -> str | None:
             moments = [value]
             too_far = _beyond_horizon(kind, value, lambda: when if when.tzinfo else when.replace(tzinfo=UTC))
         else:
-            _, start, every = TimerEventDefinition.parse_iso_recurring_interval(value)
+            cycles, start, every = TimerEventDefinition.parse_iso_recurring_interval(value)
+            if cycles != 0 and every <= timedelta(0):
+                return (
+                    f'Timer timeCycle "{value}" has no time between its cycles, so it would fire '
+                    'without end at one instant; give an interval such as "R3/PT1H".'
+                )
             parts = value.upper().replace("--", "/").strip("R").split("/")[1:]
             moments = [part for part in parts if not part.startswith("P")]
             too_far = _beyond_horizon(kind, value, lambda: max(start, now) + every)

@@ -14,20 +14,10 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
+from ..engine.limits import characters_problem
 from ..errors import InvalidData, NotFound
 
 MAX_DATA_DEPTH = 32  # levels of objects and arrays in start, task, retry and message data
-
-
-def characters_problem(value: str) -> str | None:
-    """NUL, or a lone surrogate (JSON's ``"\\ud800"``), which no UTF-8 text column or JSON holds."""
-    if "\x00" in value:
-        return "must not contain NUL characters"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "must be valid Unicode (a lone surrogate is not)"
-    return None
 
 
 def text_problem(value: object, limit: int) -> str | None:
