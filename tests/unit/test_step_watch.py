@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rma_orchestrator.engine.bundle import load_bundle
-from rma_orchestrator.engine.limits import StepLimits, data_size_problem
+from rma_orchestrator.engine.limits import StepLimits, data_problem
 from rma_orchestrator.engine.sandbox import make_script_engine
 from rma_orchestrator.engine.step import Start, StepResult, step
 from rma_orchestrator.engine.step_watch import StepWatch, limit_multi_instances
@@ -59,5 +59,5 @@ def test_without_a_watch_the_engine_runs_unlimited() -> None:
     ],
 )
 def test_data_size_counts_every_reference_as_stored(value: object, problem: str | None) -> None:
-    found = data_size_problem(value, 1_000_000)
+    found = data_problem(value, 1_000_000)
     assert (found is None) if problem is None else (found is not None and problem in found)
