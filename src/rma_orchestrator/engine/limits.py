@@ -30,9 +30,6 @@ class StepLimits:
     loop_turns: int = 100  # times one element may run again, deeper in the tree, in one step
     timer_horizon: timedelta = TIMER_HORIZON
 
-    def describe_time(self) -> str:
-        return f"{self.time:g} s"
-
 
 class LimitExceeded(Exception):
     """A step went past one of its limits at an element; the step is run again to fail it there."""
