@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from .clock import Clock, ControlledClock, SystemClock
 from .config import Settings
-from .engine.clockhook import use_clock
 from .engine.workflow_cache import WorkflowCache
 from .service.calendar_cache import CalendarCache
 from .service.context import Services
@@ -27,7 +26,6 @@ def bootstrap(settings: Settings | None = None, database: Database | None = None
         )
     else:
         clock = SystemClock()
-    use_clock(clock.now)
     calendar = CalendarCache(database, settings.business_tz)
     steps = shared_step_workers(settings.step_workers, settings.workflow_cache_size)
     return Services(
