@@ -38,7 +38,7 @@ class Attempt:
     kind: str  # "escape" or "denial"
     name: str
     refused: str  # DEPLOY or INCIDENT
-    says: str  # part of the refusal's message
+    says: str  # part of the refusal's message ("a|b": either part)
     code: str  # "{canary}" stands for a file path that must never be created
 
     @property
@@ -67,6 +67,9 @@ PLACES = {
 UNDERSCORE = 'because it starts with "_"'
 NOT_OFFERED = "which sandboxed scripts do not offer"
 TIME_LIMIT = f"limit of {LIMIT:g} s"
+# Sorting ten million strings needs about 1 GB as well as seconds: which hard limit stops it
+# first depends on the machine, and either is the point.
+HARD_LIMIT = f"{TIME_LIMIT}|the limit is 1024 MB per step"
 NOT_DATA = "which is not data"
 FORMAT = "str.format() and str.format_map() are not allowed"
 BIG_INT = "integers larger than 100,000 bits are not allowed"
@@ -121,7 +124,7 @@ ATTEMPTS = [
     Attempt("script", "escape", "system_exit", DEPLOY, f"calls SystemExit(), {NOT_OFFERED}",
             "raise SystemExit(0)"),
     # ---- scripts: denials ------------------------------------------------------------------------
-    Attempt("script", "denial", "sort_by_str", INCIDENT, TIME_LIMIT,
+    Attempt("script", "denial", "sort_by_str", INCIDENT, HARD_LIMIT,
             "y = sorted(list(range(10**6)) * 10, key=str)"),
     Attempt("script", "denial", "huge_str", INCIDENT, "limit", 'y = len(str(["x" * 10**7] * 200))'),
     Attempt("script", "denial", "power_tower", INCIDENT, BIG_INT, "y = 10 ** 10 ** 10"),
@@ -186,7 +189,7 @@ ATTEMPTS = [
     Attempt("condition", "escape", "vars_builtins", INCIDENT, "KeyError", 'vars()["__builtins__"] is None'),
     Attempt("condition", "escape", "function_value", INCIDENT, NOT_DATA, "len"),
     Attempt("condition", "escape", "eval_call", DEPLOY, "Eval calls are not allowed", 'eval("1") == 1'),
-    Attempt("condition", "denial", "sort_by_str", INCIDENT, TIME_LIMIT,
+    Attempt("condition", "denial", "sort_by_str", INCIDENT, HARD_LIMIT,
             "len(sorted(list(range(10**6)) * 10, key=str)) > 0"),
     Attempt("condition", "denial", "power_tower", INCIDENT, BIG_INT, "10 ** 10 ** 10 > 0"),
     Attempt("condition", "denial", "huge_repeat", INCIDENT, "repeating a sequence beyond",
@@ -205,7 +208,7 @@ ATTEMPTS = [
     Attempt("timer", "escape", "vars_builtins", INCIDENT, "KeyError",
             '"PT" + str(vars()["__builtins__"]) + "S"'),
     Attempt("timer", "escape", "function_value", INCIDENT, NOT_DATA, "len"),
-    Attempt("timer", "denial", "sort_by_str", INCIDENT, TIME_LIMIT,
+    Attempt("timer", "denial", "sort_by_str", INCIDENT, HARD_LIMIT,
             '"PT" + str(len(sorted(list(range(10**6)) * 10, key=str))) + "S"'),
     Attempt("timer", "denial", "power_tower", INCIDENT, BIG_INT, '"PT" + str(10 ** 10 ** 10) + "S"'),
     Attempt("timer", "denial", "percent_width", INCIDENT, "%-formatting wider than", '"P%0999999999dD" % 1'),
@@ -239,7 +242,7 @@ ATTEMPTS = [
             'getattr(x, "__class__")'),
     Attempt("dmn_output", "escape", "open_through_lambda", INCIDENT, "open() is not available",
             '(lambda f: f)(open)("{canary}", "w")'),
-    Attempt("dmn_input", "denial", "sort_by_str", INCIDENT, TIME_LIMIT,
+    Attempt("dmn_input", "denial", "sort_by_str", INCIDENT, HARD_LIMIT,
             "len(sorted(list(range(10**6)) * 10, key=str))"),
     Attempt("dmn_input", "denial", "int_of_a_million_digits", INCIDENT, "Exceeds the limit (4300 digits)",
             'int("9" * 10**6)'),
@@ -298,7 +301,7 @@ def _run(services: Services, attempt: Attempt, tmp_path: Path) -> None:
         with pytest.raises(InvalidDefinition) as refused:
             deploy(services, files, ANALYST)
         found = [(item["element"], item["message"]) for item in refused.value.items]
-        assert any(element == place.at_deploy and attempt.says in message for element, message in found), (
+        assert any(element == place.at_deploy and _says(attempt, message) for element, message in found), (
             found
         )
     else:
@@ -313,11 +316,15 @@ def _run(services: Services, attempt: Attempt, tmp_path: Path) -> None:
         assert isinstance(started, InstanceInfo), started
         assert started.status == "error"
         element, message = only_incident(services, started)
-        assert element == place.at_run and attempt.says in message, message
+        assert element == place.at_run and _says(attempt, message), message
         assert len(message) < 3_000
         # The case keeps the data it had before the hostile element: nothing the code made survived.
         assert get_instance(services, started.id, ADMIN).data == START_DATA
     assert not canary.exists()
+
+
+def _says(attempt: Attempt, message: str) -> bool:
+    return any(part in message for part in attempt.says.split("|"))
 
 
 def test_the_table_holds_at_least_40_attempts_over_all_four_places_and_both_kinds() -> None:
