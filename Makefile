@@ -6,7 +6,7 @@ RMA := $(BIN)/rma
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup migrate deploy lint typecheck bench clean
+.PHONY: run test setup migrate deploy lint typecheck bench clean translations
 
 run: setup
 	$(RMA) demo --host $(HOST) --port $(PORT)
@@ -16,7 +16,19 @@ test: setup migrate deploy lint typecheck
 	# the restore path once more, with no live workflows kept (engine work: SQLite is enough)
 	$(BIN)/pytest -q --workflow-cache=0 -k "not postgresql" tests/service tests/scenario
 
-setup: $(VENV)/.installed node_modules/.installed
+TRANSLATIONS := src/rma_orchestrator/web/translations
+CATALOGUES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+
+setup: $(VENV)/.installed node_modules/.installed $(CATALOGUES:.po=.mo)
+
+# The page texts in Chinese: compiled from the committed .po files
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile -q -f -d $(TRANSLATIONS) -l $*
+
+# After changing page texts: refresh the catalogue, then translate the new entries in the .po
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -q -F babel.cfg -o $(TRANSLATIONS)/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -q -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

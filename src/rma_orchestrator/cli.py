@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -226,7 +227,7 @@ def demo(
     """Migrate, deploy processes/ and forms/, add demo users and cases to an empty database, serve."""
     _check_dev(dev, workers)
     from .service.definitions import deploy as deploy_files
-    from .service.demo import seed_demo
+    from .service.demo import DEMO_PASSWORD, seed_demo
     from .service.schema import upgrade_database
 
     settings = Settings.from_env()
@@ -235,18 +236,20 @@ def demo(
     files = _collect_files(tuple(p for p in DEFAULT_DEPLOY_DIRS if Path(p).exists()))
     if files:
         deploy_files(services, files, SYSTEM)
-    seed = seed_demo(services, progress=lambda key: click.echo(f"  case {key}"))
+    password = os.environ.get("RMA_DEMO_PASSWORD") or DEMO_PASSWORD
+    seed = seed_demo(services, progress=lambda key: click.echo(f"  case {key}"), password=password)
     if seed.skipped:
         click.echo(f"demo data not added: {seed.skipped} (use --reset to start over)")
     else:
-        click.echo("demo users (passwords are shown only now):")
-        for name, role, password in seed.users:
-            click.echo(f"  {name:24s} {role:8s} {password}")
-        click.echo(f"{len(seed.cases)} demo cases added")
+        click.echo(f"{len(seed.users)} demo users and {len(seed.cases)} demo cases added")
         from .service.users import create_token
 
         click.echo(f"API token of admin_demo: {create_token(services, 'admin_demo')}")
     if then_serve:
+        click.echo(
+            f"\nOpen http://{host}:{port}/ and sign in as customer_service_demo, warehouse_demo, "
+            f"manager_demo (or any *_demo user) with the password {password!r} unless you changed it."
+        )
         if dev:
             _serve_dev(services, host, port, with_scheduler=True)
         else:

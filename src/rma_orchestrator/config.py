@@ -31,6 +31,8 @@ class Settings:
     multi_instance_limit: int = 1_000
     loop_limit: int = 100  # turns of one loop in one step
     timer_horizon_days: int = 3653  # how far ahead a timer may be due
+    session_hours: float = 8.0  # a browser session ends after this long without a request
+    secure_cookies: bool = False  # send the session cookie over HTTPS only
 
     @cached_property
     def step_limits(self) -> StepLimits:
@@ -67,6 +69,8 @@ class Settings:
             "multi_instance_limit": int(env.get("RMA_MULTI_INSTANCE_LIMIT", "1000")),
             "loop_limit": int(env.get("RMA_LOOP_LIMIT", "100")),
             "timer_horizon_days": int(env.get("RMA_TIMER_HORIZON_DAYS", "3653")),
+            "session_hours": float(env.get("RMA_SESSION_HOURS", "8")),
+            "secure_cookies": _flag(env.get("RMA_SECURE_COOKIES")),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

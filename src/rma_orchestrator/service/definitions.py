@@ -14,8 +14,8 @@ from ..store import definitions as stored
 from ..store import limits
 from . import permissions
 from .context import Actor, Services
-from .inputs import text_problem
-from .results import DefinitionInfo, DeployedProcess, DeployResult
+from .inputs import check_text, text_problem
+from .results import DefinitionInfo, DeployedProcess, DeployResult, StartForm
 
 ALLOWED_SUFFIXES = (".bpmn", ".dmn", ".json")
 # What running a process records of its diagram, and in which columns (store/limits.py).
@@ -113,6 +113,19 @@ def get_definition_xml(services: Services, process_key: str, version: int, actor
         if row is None:
             raise NotFound(f"process {process_key!r} has no version {version}")
         return stored.blobs(connection, {row.main_file: row.files[row.main_file]})[row.main_file]
+
+
+def start_form(services: Services, process_key: str, actor: Actor) -> StartForm:
+    """The start form of the latest version of ``process_key`` (``schema`` None when it has none)."""
+    permissions.require_may_start(actor)
+    check_text("process_key", process_key, limits.PROCESS_KEY)
+    with services.database.reading() as connection:
+        row = stored.latest_definition(connection, process_key)
+    if row is None:
+        raise NotFound(f"process {process_key!r} is not deployed")
+    definition = services.definitions.get(row.id)
+    name = definition.start_form
+    return StartForm(process_key, row.version, name, definition.forms.get(name) if name else None)
 
 
 def _definition_info(row: Any) -> DefinitionInfo:

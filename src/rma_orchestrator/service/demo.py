@@ -38,15 +38,19 @@ class DemoSeed:
     skipped: str | None = None  # why nothing was added
 
 
-def seed_demo(services: Services, progress: Callable[[str], None] = lambda _: None) -> DemoSeed:
-    """Add the demo users and cases, unless the database already holds users or instances."""
+DEMO_PASSWORD = "demo"  # every demo user's, so that a newcomer can sign in after any `make run`
+
+
+def seed_demo(
+    services: Services, progress: Callable[[str], None] = lambda _: None, password: str = DEMO_PASSWORD
+) -> DemoSeed:
+    """Add the demo users (all with ``password``) and cases, unless the database holds users or cases."""
     with services.database.reading() as connection:
         users, instances = statistics.users_and_instances(connection)
     if users or instances:
         return DemoSeed(skipped=f"the database already holds {users} users and {instances} cases")
     seed = DemoSeed()
     for name, role, groups in DEMO_USERS:
-        password = secrets.token_urlsafe(9)
         add_user(services, name, list(groups), role, password)
         seed.users.append((name, role, password))
     now = services.clock.now().astimezone(ZoneInfo(services.settings.business_tz))

@@ -23,8 +23,16 @@ def require_role(actor: Actor, *roles: str) -> None:
         )
 
 
+START_ROLES = ("staff", "manager")
+READ_ROLES = ("staff", "manager", "analyst")
+
+
+def may_start(actor: Actor) -> bool:
+    return has_role(actor, *START_ROLES)
+
+
 def require_may_start(actor: Actor) -> None:
-    require_role(actor, "staff", "manager")
+    require_role(actor, *START_ROLES)
 
 
 def require_may_send_messages(actor: Actor) -> None:
@@ -45,9 +53,13 @@ def require_may_administer(actor: Actor) -> None:
     require_role(actor, "admin")
 
 
+def may_read_cases(actor: Actor) -> bool:
+    """Every signed-in role reads cases, their audit trails, definitions, incidents and tasks."""
+    return has_role(actor, *READ_ROLES)
+
+
 def require_may_read_cases(actor: Actor) -> None:
-    """Every signed-in role reads cases, their audit trails, definitions and incidents."""
-    require_role(actor, "staff", "manager", "analyst")
+    require_role(actor, *READ_ROLES)
 
 
 def sees_incident_details(actor: Actor) -> bool:

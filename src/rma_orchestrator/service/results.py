@@ -28,6 +28,16 @@ class Page(Generic[T]):
 
 
 @dataclass(frozen=True)
+class StartForm:
+    """The form a process starts from: ``form`` is its file name, ``schema`` its JSON Schema."""
+
+    process_key: str
+    version: int
+    form: str | None
+    schema: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
 class InstanceInfo:
     id: int
     business_key: str

@@ -80,3 +80,14 @@ def actor_for_password(services: Services, name: str, password: str) -> Actor:
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def actor_for_name(services: Services, name: str) -> Actor:
+    """The active user ``name`` as an actor (a browser session names its user)."""
+    if text_problem(name, limits.USER_NAME) is not None:
+        raise Unauthorized("unknown user")
+    with services.database.reading() as connection:
+        user = stored.user_by_name(connection, name)
+        if user is None or not user.active:
+            raise Unauthorized("unknown or deactivated user")
+        return Actor(user.name, user.role, frozenset(stored.groups_of(connection, user.id)))

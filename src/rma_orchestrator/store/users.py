@@ -71,3 +71,11 @@ class UserRepository:
         self._connection.execute(
             insert(_token).values(user_id=user_id, token_hash=token_hash, created_at=created_at)
         )
+
+
+_LABELS = select(_group.c.name, _group.c.label_zh, _group.c.label_en)
+
+
+def group_labels(connection: Connection) -> dict[str, tuple[str | None, str | None]]:
+    """Every group's (Chinese, English) label, for the pages."""
+    return {row.name: (row.label_zh, row.label_en) for row in connection.execute(_LABELS)}

@@ -1,4 +1,4 @@
-"""Flask application factory: the JSON API today; staff, monitor, modeler and portal pages later."""
+"""Flask application factory: the staff's pages, the JSON API and the operational endpoints."""
 
 from __future__ import annotations
 
@@ -18,10 +18,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["rma"] = services
 
-    from . import errors, ops
+    from . import cases, errors, i18n, labels, ops, session, shell, tasks
     from .api import bp as api_bp
 
     errors.init_app(app)
+    session.init_app(app, services)
+    i18n.init_app(app, services.settings.business_tz)
+    shell.init_app(app)
+    labels.init_app(app)
+    app.register_blueprint(tasks.bp)
+    app.register_blueprint(cases.bp)
     app.register_blueprint(ops.bp)
     app.register_blueprint(api_bp)
     return app

@@ -1,9 +1,15 @@
-"""The one place that maps service errors to HTTP statuses and ``{"errors": [...]}`` bodies."""
+"""The one place that maps errors to HTTP: JSON ``{"errors": [...]}`` for the API, HTML for pages.
+
+A page never shows a traceback: an unexpected error is logged and answered with a plain 500 page.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from ..errors import (
@@ -26,6 +32,7 @@ STATUS = [
     (NotFound, 404),
     (Conflict, 409),
 ]
+JSON_PATHS = ("/api/", "/healthz", "/metrics")
 
 
 def status_for(error: RmaError) -> int:
@@ -35,19 +42,72 @@ def status_for(error: RmaError) -> int:
     return 400
 
 
+def wants_json() -> bool:
+    return request.path.startswith(JSON_PATHS)
+
+
+def page_titles() -> dict[int, str]:
+    return {
+        400: _("The request could not be used"),
+        401: _("Please sign in"),
+        403: _("You may not open this"),
+        404: _("Not found"),
+        409: _("Something changed meanwhile"),
+        413: _("The upload is too large"),
+        422: _("The diagram or form was refused"),
+        429: _("Too many attempts"),
+        500: _("Something went wrong on our side"),
+    }
+
+
+def page_messages() -> dict[int, str]:
+    return {
+        404: _("There is no page at this address. Check the link, or start again from the start page."),
+        405: _("This address does not take that kind of request."),
+        413: _("The upload is larger than this server accepts."),
+    }
+
+
+def error_page(status: int, message: str) -> ResponseReturnValue:
+    title = page_titles().get(status, _("The request could not be used"))
+    try:
+        return render_template("error.html", status=status, title=title, message=message), status
+    except Exception:  # noqa: BLE001 - the layout itself failed (database down?): a bare page
+        current_app.logger.exception("the error page could not be rendered")
+        return f"<!doctype html><title>{status}</title><h1>{escape(title)}</h1>", status
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(RmaError)
     def _service_error(error: RmaError) -> ResponseReturnValue:
-        response = jsonify({"errors": error.items})
+        status = status_for(error)
+        if wants_json():
+            response = jsonify({"errors": error.items})
+            if isinstance(error, Unauthorized):
+                response.headers["WWW-Authenticate"] = "Bearer"
+            return response, status
         if isinstance(error, Unauthorized):
-            response.headers["WWW-Authenticate"] = "Bearer"
-        return response, status_for(error)
+            return redirect(url_for("shell.sign_in", next=request.full_path.rstrip("?")))
+        return error_page(status, error.message)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError) -> ResponseReturnValue:
+        if wants_json():
+            return jsonify({"errors": [{"message": f"CSRF check failed: {error.description}"}]}), 400
+        message = _("This page was open too long or came from elsewhere: reload it and try again.")
+        return error_page(400, message)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> ResponseReturnValue:
-        return jsonify({"errors": [{"message": error.description or error.name}]}), error.code or 500
+        status = error.code or 500
+        if wants_json():
+            return jsonify({"errors": [{"message": error.description or error.name}]}), status
+        return error_page(status, page_messages().get(status, error.description or error.name))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> ResponseReturnValue:
         app.logger.exception("unhandled error")
-        return jsonify({"errors": [{"message": "internal error; the change was not applied"}]}), 500
+        if wants_json():
+            return jsonify({"errors": [{"message": "internal error; the change was not applied"}]}), 500
+        message = _("The change was not applied. Try again; if it happens again, tell an administrator.")
+        return error_page(500, message)

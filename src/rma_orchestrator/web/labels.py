@@ -1,0 +1,68 @@
+"""Names the pages show for codes: case kinds, groups, bilingual titles in the user's language."""
+
+from __future__ import annotations
+
+from flask import Flask, g
+from flask_babel import lazy_gettext
+
+from ..service.groups import group_labels
+from .auth import services
+from .bilingual import pick as pick_text
+from .i18n import current_language
+
+KIND_LABELS = {
+    "return": lazy_gettext("Return"),
+    "exchange": lazy_gettext("Exchange"),
+    "repair": lazy_gettext("Repair"),
+    "complaint": lazy_gettext("Complaint"),
+}
+
+
+EVENT_LABELS = {
+    "instance_started": lazy_gettext("Case registered"),
+    "task_created": lazy_gettext("Task created"),
+    "task_claimed": lazy_gettext("Task claimed"),
+    "task_unclaimed": lazy_gettext("Task given back"),
+    "task_assigned": lazy_gettext("Task assigned"),
+    "task_completed": lazy_gettext("Task completed"),
+    "task_cancelled": lazy_gettext("Task cancelled"),
+    "message_received": lazy_gettext("Message received"),
+    "timer_fired": lazy_gettext("Timer fired"),
+    "sla_breached": lazy_gettext("SLA breached"),
+    "incident_raised": lazy_gettext("Incident"),
+    "incident_resolved": lazy_gettext("Incident resolved"),
+    "instance_completed": lazy_gettext("Case closed"),
+    "instance_cancelled": lazy_gettext("Case cancelled"),
+    "instance_suspended": lazy_gettext("Case suspended"),
+    "instance_resumed": lazy_gettext("Case resumed"),
+    "attachment_added": lazy_gettext("Attachment added"),
+}
+
+
+def event_label(kind: str) -> str:
+    return str(EVENT_LABELS.get(kind, kind))
+
+
+def kind_label(kind: str | None) -> str:
+    return str(KIND_LABELS.get(kind or "", kind or ""))
+
+
+def group_label(group: str | None) -> str:
+    """The group's name in the user's language, its code when it has no label."""
+    if not group:
+        return ""
+    labels = g.get("group_labels")
+    if labels is None:
+        labels = g.group_labels = group_labels(services())
+    zh, en = labels.get(group, (None, None))
+    chosen = zh if current_language() == "zh_CN" else en
+    return chosen or en or zh or group
+
+
+def pick(text: str | None) -> str:
+    """The user's half of a bilingual "中文 English" text."""
+    return pick_text(text or "", current_language())
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(kind_label=kind_label, event_label=event_label, group_label=group_label, pick=pick)

@@ -1,0 +1,108 @@
+"""``/tasks``: the inbox, next SLA breach first, with tabs, filters in the URL, claim and unclaim."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from ...errors import Conflict
+from ...service import permissions, tasks
+from ..auth import services
+from ..shell import require_page_actor, safe_next
+from . import bp
+
+VIEWS = ("mine", "groups", "all")
+KINDS = ("return", "exchange", "repair", "complaint")
+PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    """What the inbox shows, read from the URL so a link shares it."""
+
+    view: str = "mine"
+    kind: str = ""
+    group: str = ""
+    overdue: bool = False
+    q: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: MultiDict[str, str], default_view: str) -> InboxQuery:
+        view = args.get("view", default_view)
+        page = args.get("page", "1")
+        return cls(
+            view=view if view in VIEWS else default_view,
+            kind=args.get("kind", "") if args.get("kind", "") in KINDS else "",
+            group=args.get("group", "").strip()[:120],
+            overdue=args.get("overdue", "") in ("1", "true", "on"),
+            q=args.get("q", "").strip()[:200],
+            page=int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1,
+        )
+
+    def url(self, **changes: Any) -> str:
+        """The inbox address of this query with ``changes`` (defaults left out, page 1 unless given)."""
+        values = {**asdict(self), "page": 1, **changes}
+        params = {k: v for k, v in values.items() if v and not (k == "page" and v == 1)}
+        params = {k: ("1" if v is True else v) for k, v in params.items()}
+        return url_for("tasks.inbox") + ("?" + urlencode(params) if params else "")
+
+
+def default_view(actor: Any) -> str:
+    return "all" if permissions.sees_every_task(actor) else "mine"
+
+
+@bp.get("/tasks")
+def inbox() -> ResponseReturnValue:
+    actor = require_page_actor()
+    permissions.require_may_read_cases(actor)
+    query = InboxQuery.from_args(request.args, default_view(actor))
+    found = tasks.list_tasks(
+        services(),
+        actor,
+        view=query.view,
+        kind=query.kind or None,
+        group=query.group or None,
+        overdue=query.overdue,
+        q=query.q or None,
+        page=query.page,
+        per_page=PER_PAGE,
+    )
+    context = {
+        "query": query,
+        "found": found,
+        "now": services().clock.now(),
+        "views": [v for v in VIEWS if v != "all" or permissions.sees_every_task(actor)],
+        "kinds": KINDS,
+        "groups": sorted(actor.groups),
+        "last_page": max(1, -(-found.total // PER_PAGE)),
+    }
+    if request.headers.get("X-Inbox-Refresh") == "1":
+        return render_template("tasks/inbox_rows.html", **context)
+    return render_template("tasks/inbox.html", **context)
+
+
+@bp.post("/tasks/<task_id>/claim")
+def claim(task_id: str) -> ResponseReturnValue:
+    return _assignment(task_id, tasks.claim_task, _("You claimed the task."))
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+def unclaim(task_id: str) -> ResponseReturnValue:
+    return _assignment(task_id, tasks.unclaim_task, _("You gave the task back to its group."))
+
+
+def _assignment(task_id: str, command: Any, done: str) -> ResponseReturnValue:
+    actor = require_page_actor()
+    try:
+        command(services(), task_id, actor)
+        flash(done, "info")
+    except Conflict as error:  # claimed or completed meanwhile: say so where the user was
+        flash(_("That task changed meanwhile: %(reason)s", reason=error.message), "warning")
+    return redirect(safe_next(request.form.get("next")) or url_for("tasks.inbox"))

@@ -1,0 +1,116 @@
+"""``/tasks/<id>``: the case summary, its history and attachments, and the task's form.
+
+One POST takes every button of the form: complete, save draft, add or remove a row. Whatever
+happens, what the user typed is shown again; a task someone else took or finished meanwhile
+gets a clear page with the way back to the inbox, never a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from ...errors import Conflict, InvalidData, TaskHeldByOther, TaskNotOpen
+from ...service import instances, tasks
+from ...service.context import Actor
+from ...service.results import TaskDetail
+from ..auth import services
+from ..forms.messages import localised_errors
+from ..forms.parse import parse_form
+from ..forms.render import render_form
+from ..i18n import current_language
+from ..shell import require_page_actor
+from . import bp
+from .case_view import case_view
+
+
+def conflict_message(error: Conflict) -> str:
+    if isinstance(error, TaskHeldByOther):
+        return _("Someone else claimed this task meanwhile.")
+    if isinstance(error, TaskNotOpen):
+        return _("This task was completed or cancelled meanwhile.")
+    return _("The case changed meanwhile: %(reason)s", reason=error.message)
+
+
+@bp.get("/tasks/<task_id>")
+def task_page(task_id: str) -> ResponseReturnValue:
+    actor = require_page_actor()
+    task = tasks.get_task(services(), task_id, actor)
+    if task.status != "open":
+        return _closed(task)
+    data = tasks.get_draft(services(), task_id, actor) or task.data
+    return _render(actor, task, data, {})
+
+
+@bp.post("/tasks/<task_id>")
+def submit_task(task_id: str) -> ResponseReturnValue:
+    actor = require_page_actor()
+    task = tasks.get_task(services(), task_id, actor)
+    if task.status != "open":
+        return _closed(task)
+    schema = task.schema or {"type": "object", "properties": {}}
+    parsed = parse_form(schema, request.form, services().settings.business_tz)
+    action = request.form.get("_action", "complete")
+    if parsed.row_change is not None or action == "draft":
+        if action == "draft":
+            tasks.save_draft(services(), task_id, parsed.data, actor)
+            flash(_("Draft saved. It is kept for you until the task is completed."), "info")
+            return redirect(url_for("tasks.task_page", task_id=task_id))
+        return _render(actor, task, parsed.data, parsed.errors)
+    if parsed.errors:
+        return _render(actor, task, parsed.data, parsed.errors, status=400)
+    try:
+        tasks.complete_task(services(), task_id, parsed.data, actor)
+    except InvalidData as error:
+        return _render(actor, task, parsed.data, localised_errors(error, current_language()), status=400)
+    except Conflict as error:
+        return _conflict(task, error)
+    flash(_("Task completed: %(name)s, %(case)s.", name=task.name, case=task.business_key), "info")
+    following = _next_task(actor, task_id)
+    return redirect(url_for("tasks.task_page", task_id=following) if following else url_for("tasks.inbox"))
+
+
+def _render(
+    actor: Actor, task: TaskDetail, data: dict[str, Any], errors: dict[str, list[str]], status: int = 200
+) -> ResponseReturnValue:
+    detail = instances.get_instance(services(), task.instance_id, actor)
+    events = instances.list_events(services(), task.instance_id, actor).items
+    form = render_form(task.schema, data, errors, current_language()) if task.schema else None
+    return (
+        render_template(
+            "tasks/task.html",
+            task=task,
+            case=case_view(detail, task.data),
+            events=list(reversed(events)),
+            form=form,
+            errors=errors,
+            now=services().clock.now(),
+        ),
+        status,
+    )
+
+
+def _closed(task: TaskDetail) -> ResponseReturnValue:
+    message = (
+        _("This task was completed by %(who)s.", who=task.completed_by)
+        if task.status == "completed"
+        else _("This task was cancelled: its case moved on without it.")
+    )
+    return render_template("tasks/closed.html", task=task, message=message), 409
+
+
+def _conflict(task: TaskDetail, error: Conflict) -> ResponseReturnValue:
+    return render_template("tasks/closed.html", task=task, message=conflict_message(error)), 409
+
+
+def _next_task(actor: Actor, done: str) -> str | None:
+    """The next task of the inbox to open after completing one: mine first, then my groups'."""
+    for view in ("mine", "groups"):
+        found = tasks.list_tasks(services(), actor, view=view, per_page=2)
+        for item in found.items:
+            if item.id != done:
+                return item.id
+    return None

@@ -1,0 +1,75 @@
+"""Files sent with a page's form: each becomes an attachment, and its id goes into the form's data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.datastructures import FileStorage
+
+from ..errors import InvalidData
+from ..service import attachments
+from ..service.context import Actor
+from .auth import services
+
+
+def store_uploads(
+    actor: Actor,
+    instance_id: int | None,
+    schema: dict[str, Any],
+    data: dict[str, Any],
+    files: dict[str, list[FileStorage]],
+    task_id: str | None = None,
+) -> dict[str, Any]:
+    """Store every uploaded file (on the case, or staged for a case not started yet); the data with
+    the new attachment ids appended to their fields. Every file is checked before any is stored, so
+    a refused file stores nothing."""
+    limit = services().settings.max_upload_mb * 1024 * 1024
+    chosen = [(path, f) for path, sent in files.items() for f in sent if f and f.filename]
+    contents = []
+    for path, upload in chosen:
+        content = upload.stream.read(limit + 1)
+        try:
+            attachments.check_upload(content, services().settings)
+        except InvalidData as error:
+            raise InvalidData(error.message, [{"field": path, "message": error.message}]) from None
+        contents.append((path, upload.filename or "file", content))
+    result = data
+    for path, filename, content in contents:
+        kind = _kind_of(schema, path)
+        stored = attachments.add_attachment(
+            services(), actor, instance_id, kind, filename, content, task_id=task_id
+        )
+        result = _append(result, path, stored.id)
+    return result
+
+
+def _field_schema(schema: dict[str, Any], path: str) -> dict[str, Any]:
+    node = schema
+    for part in path.split("."):
+        if part.isdigit():
+            node = node.get("items", {})
+        else:
+            node = node.get("properties", {}).get(part, {})
+    return node
+
+
+def _kind_of(schema: dict[str, Any], path: str) -> str:
+    kind = _field_schema(schema, path).get("ui:kind", "other")
+    return kind if isinstance(kind, str) else "other"
+
+
+def _append(data: dict[str, Any], path: str, attachment_id: int) -> dict[str, Any]:
+    """A copy of ``data`` with ``attachment_id`` appended to the list at the dotted ``path``."""
+    result = dict(data)
+    node: Any = result
+    parts = path.split(".")
+    for part in parts[:-1]:
+        key: Any = int(part) if part.isdigit() else part
+        child = node[key] if isinstance(node, list) else node.get(key)
+        child = list(child) if isinstance(child, list) else dict(child or {})
+        node[key] = child
+        node = child
+    last = parts[-1]
+    current = node.get(last)
+    node[last] = [*(current if isinstance(current, list) else []), attachment_id]
+    return result
