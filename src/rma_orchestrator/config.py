@@ -31,6 +31,7 @@ class Settings:
     multi_instance_limit: int = 1_000
     loop_limit: int = 100  # turns of one loop in one step
     timer_horizon_days: int = 3653  # how far ahead a timer may be due
+    max_upload_mb: float = 10  # the largest attachment one upload may carry
 
     @cached_property
     def step_limits(self) -> StepLimits:
@@ -42,6 +43,10 @@ class Settings:
             loop_turns=self.loop_limit,
             timer_horizon=timedelta(days=self.timer_horizon_days),
         )
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
 
     @property
     def resolved_database_url(self) -> str:
@@ -67,6 +72,7 @@ class Settings:
             "multi_instance_limit": int(env.get("RMA_MULTI_INSTANCE_LIMIT", "1000")),
             "loop_limit": int(env.get("RMA_LOOP_LIMIT", "100")),
             "timer_horizon_days": int(env.get("RMA_TIMER_HORIZON_DAYS", "3653")),
+            "max_upload_mb": float(env.get("RMA_MAX_UPLOAD_MB", "10")),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
