@@ -45,10 +45,6 @@ class Settings:
         )
 
     @property
-    def max_upload_bytes(self) -> int:
-        return int(self.max_upload_mb * 1024 * 1024)
-
-    @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

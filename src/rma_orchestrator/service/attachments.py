@@ -65,7 +65,7 @@ def add_attachment(
     _check_kind(kind)
     if task_id is not None and (instance_id is None or text_problem(task_id, limits.TASK_ID) is not None):
         raise InvalidData("bad task_id", [{"field": "task_id", "message": "must be a task of the case"}])
-    inspected = inspect(content, services.settings.max_upload_bytes)  # before any lock or file
+    inspected = inspect(content, services.settings.max_upload_mb)  # before any lock or file
     sha256 = hashlib.sha256(content).hexdigest()
     new_files: list[tuple[FileStore, str]] = []
     with services.clock.pinned() as now, services.uow() as uow:

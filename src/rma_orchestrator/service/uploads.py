@@ -48,12 +48,12 @@ def sniff(content: bytes) -> str | None:
     return None
 
 
-def inspect(content: bytes, max_bytes: int) -> Inspected:
+def inspect(content: bytes, max_mb: float) -> Inspected:
     """The checked type, size in pixels and thumbnail of an upload; InvalidData when it is refused."""
     if not content:
         raise refusal("the file is empty")
-    if len(content) > max_bytes:
-        raise refusal(f"the file is larger than the limit of {_megabytes(max_bytes)} ({len(content)} bytes)")
+    if len(content) > megabytes(max_mb):
+        raise refusal(too_large(max_mb))
     content_type = sniff(content)
     if content_type is None:
         raise refusal(f"this kind of file is not accepted; send a {ACCEPTED} file")
@@ -107,9 +107,13 @@ def _thumbnail(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def _megabytes(count: int) -> str:
-    megabytes = count / (1024 * 1024)
-    return f"{megabytes:g} MB"
+def megabytes(count: float) -> int:
+    """``count`` MB in bytes (of 1,048,576 each)."""
+    return int(count * 1024 * 1024)
+
+
+def too_large(max_mb: float) -> str:
+    return f"the file is larger than the limit of {max_mb:g} MB"
 
 
 def display_name(filename: str | None, limit: int) -> str:

@@ -49,7 +49,7 @@ _TAG_TASK = (
     update(_attachment)
     .where(
         _attachment.c.id.in_(bindparam("ids", expanding=True)),
-        _attachment.c.instance_id == bindparam("instance_id"),
+        _attachment.c.instance_id == bindparam("b_instance_id"),
         _attachment.c.task_id.is_(None),
     )
     .values(task_id=bindparam("task_id"))
@@ -92,7 +92,7 @@ class AttachmentRepository:
 
     def tag_task(self, ids: Sequence[int], instance_id: int, task_id: str) -> None:
         """Name ``task_id`` as the task the instance's attachments ``ids`` came with, where none is named."""
-        values = {"ids": list(ids), "instance_id": instance_id, "task_id": task_id}
+        values = {"ids": list(ids), "b_instance_id": instance_id, "task_id": task_id}
         self._connection.execute(_TAG_TASK, values)
 
 
