@@ -4,14 +4,11 @@ it, and how start and complete use the ids in their forms' file fields."""
 from __future__ import annotations
 
 import hashlib
-import io
-import random
-import struct
-import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
+from attachment_files import MZ, PDF, image_bytes, noise_png, png_header_only
 from PIL import Image
 from sqlalchemy import func, select
 from support import AGENT, ANALYST, DATA, MANAGER
@@ -32,40 +29,6 @@ from rma_orchestrator.store.models import TABLES
 
 OTHER_AGENT = Actor("cs2", "staff", frozenset({"customer_service"}))
 CUSTOMER = Actor("c1", "customer")  # a role that reads no cases
-
-
-def image_bytes(fmt: str, size: tuple[int, int] = (40, 30), mode: str = "RGB") -> bytes:
-    out = io.BytesIO()
-    Image.new(mode, size, (200, 40, 40) if mode == "RGB" else (200, 40, 40, 128)).save(out, fmt)
-    return out.getvalue()
-
-
-def noise_png(side: int = 64) -> bytes:
-    """A PNG that does not compress: ``side`` × ``side`` pixels of noise (about 12 KB at 64)."""
-    out = io.BytesIO()
-    Image.frombytes("RGB", (side, side), random.Random(side).randbytes(side * side * 3)).save(out, "PNG")
-    return out.getvalue()
-
-
-PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG whose header claims ``width`` × ``height`` pixels, with almost no pixel data."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\0"))
-        + chunk(b"IEND", b"")
-    )
 
 
 def files_on_disk(services: Services) -> list[Path]:
@@ -134,9 +97,6 @@ def test_a_thumbnail_is_at_most_320_pixels_on_its_longest_side(claims: Services)
     with Image.open(path) as image:
         assert image.size == (320, 128)
     assert (info.width, info.height) == (1000, 400)
-
-
-MZ = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
 
 
 @pytest.mark.parametrize(
