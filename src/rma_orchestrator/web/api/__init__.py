@@ -377,7 +377,7 @@ def _upload() -> tuple[str, str | None, bytes]:
     request.max_content_length = min(MAX_BODY_BYTES, megabytes(limit) + MULTIPART_SLACK)
     try:
         parts = request.files.getlist("file")
-        kind = request.form.get("kind") or "other"
+        kind = request.form.get("kind", "other")
     except RequestEntityTooLarge:
         raise RequestEntityTooLarge(too_large(limit)) from None
     if len(parts) != 1:
