@@ -33,6 +33,7 @@ class Settings:
     timer_horizon_days: int = 3653  # how far ahead a timer may be due
     session_hours: float = 8.0  # a browser session ends after this long without a request
     secure_cookies: bool = False  # send the session cookie over HTTPS only
+    max_upload_mb: float = 10  # the largest attachment one upload may carry
 
     @cached_property
     def step_limits(self) -> StepLimits:
@@ -71,6 +72,7 @@ class Settings:
             "timer_horizon_days": int(env.get("RMA_TIMER_HORIZON_DAYS", "3653")),
             "session_hours": float(env.get("RMA_SESSION_HOURS", "8")),
             "secure_cookies": _flag(env.get("RMA_SECURE_COOKIES")),
+            "max_upload_mb": float(env.get("RMA_MAX_UPLOAD_MB", "10")),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

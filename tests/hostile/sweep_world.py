@@ -1,6 +1,6 @@
 """The world the API sweep runs against: the RMA procedures and the test processes deployed, the
-demo's cases in their various states, an incident, a suspended and a cancelled case, and a user of
-every role and lane with a token.
+demo's cases in their various states, an incident, a suspended and a cancelled case, attachments
+(on a case and staged), and a user of every role and lane with a token.
 """
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from attachment_files import PDF, image_bytes
 from flask import Flask
 from sqlalchemy import select
 from support import AGENT, ANALYST, DIVIDE_FILE, MANAGER, USERS, lifecycle_files
 
 from rma_orchestrator.bootstrap import bootstrap
 from rma_orchestrator.config import Settings
+from rma_orchestrator.service.attachments import add_attachment
 from rma_orchestrator.service.context import Services
 from rma_orchestrator.service.definitions import deploy
 from rma_orchestrator.service.demo import DEMO_USERS, seed_demo
@@ -86,7 +88,10 @@ def build_world(url: str, workdir: Path) -> World:
     order = {"order_no": "SO-SWEEP", "amount": 500, "category": "other"}
     suspend_instance(services, start_instance(services, "order_review", order, AGENT).id, MANAGER)
     cancel_instance(services, start_instance(services, "order_review", order, AGENT).id, MANAGER)
-    start_instance(services, "order_review", order, AGENT)
+    running = start_instance(services, "order_review", order, AGENT)
+    add_attachment(services, AGENT, running.id, "photo", "front.png", image_bytes("PNG"))
+    add_attachment(services, AGENT, running.id, "proof_of_purchase", "receipt.pdf", PDF)
+    add_attachment(services, AGENT, None, "photo", "staged.jpg", image_bytes("JPEG"))
     roles, groups = {}, {}
     for who, (name, member_of) in USERS.items():
         roles[name] = "staff" if who == "warehouse" else who

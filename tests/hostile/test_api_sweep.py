@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import schemathesis
+from attachment_files import MZ, PDF, image_bytes
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -51,8 +52,8 @@ CHECKS = [
 ]
 # Examples per operation: (positive, negative); negative 0 where nothing can break the document
 # (no body, no query and only string path parameters). Deploys come first, so that the cases
-# started later run what they changed; clock moves last: a far-off time would make every later
-# deadline an incident.
+# started later run what they changed; attachments after the rest (the aims of the others stay as
+# they were); clock moves last: a far-off time would make every later deadline an incident.
 PLAN = {
     "POST /deployments": (30, 15),
     "GET /process-definitions": (10, 0),
@@ -73,6 +74,12 @@ PLAN = {
     "POST /process-instances/{instance_id}/suspend": (25, 10),
     "POST /process-instances/{instance_id}/resume": (25, 10),
     "POST /process-instances/{instance_id}/cancel": (20, 10),
+    "POST /attachments": (30, 15),
+    "POST /process-instances/{instance_id}/attachments": (40, 15),
+    "GET /process-instances/{instance_id}/attachments": (25, 10),
+    "GET /attachments/{attachment_id}": (20, 10),
+    "GET /attachments/{attachment_id}/content": (25, 10),
+    "GET /attachments/{attachment_id}/thumbnail": (20, 10),
     "GET /clock": (10, 0),
     "POST /clock": (30, 20),
 }
@@ -184,6 +191,8 @@ def aim(sweep: Sweep, label: str, case: Any, rng: random.Random, positive: bool)
     world, params, aimed = sweep.world, case.path_parameters, Aimed()
     if isinstance(params.get("instance_id"), int) and often(rng):
         params["instance_id"] = rng.choice(world.rows("process_instance", "id"))[0]
+    if isinstance(params.get("attachment_id"), int) and often(rng):
+        params["attachment_id"] = rng.choice(world.rows("attachment", "id"))[0]
     if isinstance(params.get("incident_id"), int) and often(rng):
         params["incident_id"] = rng.choice(world.rows("incident", "id"))[0]
     if "task_id" in params and often(rng):
@@ -201,6 +210,12 @@ def aim(sweep: Sweep, label: str, case: Any, rng: random.Random, positive: bool)
         name, content = mutated_file(world.files, rng)
         boundary = f"sweep-{rng.getrandbits(64):016x}"
         case.body = _multipart(boundary, name, content)
+        aimed.headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+    elif positive and label in UPLOADS and often(rng):
+        boundary = f"sweep-{rng.getrandbits(64):016x}"
+        name, content = rng.choice(UPLOAD_FILES)
+        fields = {"kind": rng.choice(["photo", "proof_of_purchase", "evidence", "other"])}
+        case.body = _multipart(boundary, name, content, part="file", fields=fields)
         aimed.headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
     elif positive and isinstance(case.body, dict) and label in AIM_BODY:
         AIM_BODY[label](sweep, case.body, params, rng)
@@ -246,6 +261,17 @@ def _clock_body(sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng:
         body["add"] = rng.choice(["PT1M", "PT1H", "PT12H", "P1D", "P2D"])
 
 
+UPLOADS = ("POST /attachments", "POST /process-instances/{instance_id}/attachments")
+# Real files to upload, and two that only look like them (a program, a PNG header on junk).
+UPLOAD_FILES = [
+    ("photo.jpg", image_bytes("JPEG")),
+    ("photo.png", image_bytes("PNG", (20, 60), "RGBA")),
+    ("photo.webp", image_bytes("WEBP")),
+    ("receipt.pdf", PDF),
+    ("photo.exe.jpg", MZ),
+    ("broken.png", b"\x89PNG\r\n\x1a\n" + b"junk" * 20),
+]
+
 AIM_BODY = {
     "POST /process-instances": _start_body,
     "POST /tasks/{task_id}/complete": _complete_body,
@@ -283,10 +309,17 @@ def mutated_file(files: dict[str, bytes], rng: random.Random) -> tuple[str, byte
     return name, content[: match.start(2)] + value + content[match.end(2) :]
 
 
-def _multipart(boundary: str, name: str, content: bytes) -> bytes:
-    """One file in the ``files`` part, encoded by hand: schemathesis names generated parts "files"."""
-    head = f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n\r\n'
-    return head.encode() + content + f"\r\n--{boundary}--\r\n".encode()
+def _multipart(
+    boundary: str, name: str, content: bytes, part: str = "files", fields: dict[str, str] | None = None
+) -> bytes:
+    """One file in the ``part`` part and some text parts, encoded by hand: schemathesis names generated
+    parts after the document."""
+    body = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+        for key, value in (fields or {}).items()
+    )
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="{part}"; filename="{name}"\r\n\r\n'
+    return body + head.encode() + content + f"\r\n--{boundary}--\r\n".encode()
 
 
 def form_data(forms: dict[str, dict[str, Any]], per_form: int) -> dict[str, list[Any]]:

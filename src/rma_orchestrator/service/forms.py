@@ -39,3 +39,53 @@ def validate_data(name: str, validator: Validator, data: Any) -> None:
         errors.append({"field": ".".join(path), "message": error.message})
     if errors:
         raise InvalidData(f"data does not match the form {name}", errors)
+
+
+FILE_WIDGET = "file"
+_MAX_SCHEMA_DEPTH = 64  # levels of a form walked for file fields ($refs included)
+
+
+def file_references(schema: dict[str, Any], data: Any) -> list[tuple[str, int]]:
+    """The attachment ids ``data`` holds in the form's file fields, each with its dotted field path.
+
+    A file field is a property with ``"ui:widget": "file"``; its value is a list of attachment ids
+    (a single id is taken too). Nested objects, arrays of objects and local ``$ref``s
+    (``#/$defs/...``) are followed. Validate ``data`` against the form first: what is not an id
+    is skipped here.
+    """
+    found: list[tuple[str, int]] = []
+    _walk(schema, schema, data, "", found, 0)
+    return found
+
+
+def _walk(
+    root: dict[str, Any], node: Any, value: Any, path: str, found: list[tuple[str, int]], depth: int
+) -> None:
+    if depth > _MAX_SCHEMA_DEPTH or not isinstance(node, dict):
+        return
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        target = root.get("$defs", {}).get(ref.removeprefix("#/$defs/"))
+        _walk(root, target, value, path, found, depth + 1)
+    if node.get("ui:widget") == FILE_WIDGET:
+        if isinstance(value, list):
+            found.extend((_join(path, i), v) for i, v in enumerate(value) if _is_id(v))
+        elif _is_id(value):
+            found.append((path, value))
+        return
+    properties = node.get("properties")
+    if isinstance(value, dict) and isinstance(properties, dict):
+        for key, inner in properties.items():
+            if key in value:
+                _walk(root, inner, value[key], _join(path, key), found, depth + 1)
+    elif isinstance(value, list) and isinstance(node.get("items"), dict):
+        for index, item in enumerate(value):
+            _walk(root, node["items"], item, _join(path, index), found, depth + 1)
+
+
+def _join(path: str, key: object) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

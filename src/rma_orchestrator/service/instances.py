@@ -10,7 +10,7 @@ from ..errors import Conflict, InvalidData, NotFound
 from ..store import definitions as stored_definitions
 from ..store import limits, queries
 from ..store.instances import InstanceRecord, InstanceWrite, NewInstance
-from . import permissions
+from . import attachments, permissions
 from .context import Actor, Services
 from .forms import validate_form
 from .inputs import check_data, check_id, check_text, check_texts
@@ -46,8 +46,10 @@ def start_instance(
         if row is None:
             raise NotFound(f"process {process_key!r} is not deployed")
         definition = services.definitions.get(row.id)
+        staged: list[int] = []
         if definition.start_form:
             validate_form(definition, definition.start_form, data)
+            staged = attachments.staged_for_start(uow, definition, definition.start_form, data, actor)
         prepared = take_first_step(services, row.id, data)  # before any write: no lock while it runs
         uow.begin_writing()
         first = InstanceWrite(
@@ -78,6 +80,7 @@ def start_instance(
             process_key=row.process_key,
             version=row.version,
         )
+        attachments.link_staged(uow, staged, instance.id, actor, now)
         write_step(services, uow, instance, prepared, actor.name, "start")
         uow.commit()
         return instance_info(instance)

@@ -62,6 +62,16 @@ def require_may_read_cases(actor: Actor) -> None:
     require_role(actor, *READ_ROLES)
 
 
+def require_may_stage_uploads(actor: Actor) -> None:
+    """Files uploaded before their case exists are for starting it: whoever may start cases."""
+    require_may_start(actor)
+
+
+def owns_staged_upload(actor: Actor, uploaded_by: str) -> bool:
+    """A staged upload (no case yet) is its uploader's alone: only they see it or start a case with it."""
+    return uploaded_by == actor.name
+
+
 def sees_incident_details(actor: Actor) -> bool:
     """Tracebacks name server files and code: managers and admins see them, others the message."""
     return has_role(actor, "manager")

@@ -15,6 +15,7 @@ T = TypeVar("T")
 InstanceStatus = Literal["running", "completed", "cancelled", "suspended", "error"]
 TaskStatus = Literal["open", "completed", "cancelled"]
 TimerStatus = Literal["pending", "fired", "cancelled", "failed"]
+AttachmentKind = Literal["photo", "proof_of_purchase", "evidence", "other"]
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,25 @@ class EventInfo:
     actor: str | None
     element_id: str | None
     details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    """An uploaded file: ``instance_id`` null while staged, ``content_type`` as sniffed from its bytes."""
+
+    id: int
+    instance_id: int | None
+    kind: AttachmentKind
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    width: int | None
+    height: int | None
+    uploaded_by: str
+    uploaded_at: datetime
+    task_id: str | None
+    has_thumbnail: bool
 
 
 @dataclass(frozen=True)

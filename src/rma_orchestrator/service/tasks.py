@@ -11,7 +11,7 @@ from ..store import users as stored_users
 from ..store.instances import InstanceRecord
 from ..store.tasks import TaskRecord
 from ..store.uow import UnitOfWork
-from . import permissions
+from . import attachments, permissions
 from .context import Actor, Services
 from .forms import validate_form
 from .inputs import check_data, check_text, check_texts, text_problem
@@ -127,8 +127,10 @@ def complete_task(services: Services, task_id: str, data: dict[str, Any] | None,
         permissions.require_may_complete(actor, task.group, task.assignee, task_id)
         check_data("", data)
         definition = services.definitions.get(instance.definition_id)
+        files: list[int] = []
         if task.form:
             validate_form(definition, task.form, data)
+            files = attachments.files_of_task(uow, definition, task.form, data, instance.id)
         elif not isinstance(data, dict):
             raise InvalidData(
                 "data must be a JSON object", [{"field": "", "message": "must be a JSON object"}]
@@ -140,6 +142,8 @@ def complete_task(services: Services, task_id: str, data: dict[str, Any] | None,
         assignee = task.assignee or actor.name
         if not uow.tasks.complete(task, now, actor.name, assignee):
             raise _changed_meanwhile(uow, task_id)
+        if files:
+            uow.attachments.tag_task(files, instance.id, task_id)
         uow.events.record(instance.id, "task_completed", now, actor.name, task.element_id, task_id=task_id)
         write_step(services, uow, instance, prepared, actor.name, "complete_task")
         uow.commit()

@@ -44,6 +44,7 @@ ORDER_NO = _length("process_instance", "order_no")
 CUSTOMER_NAME = _length("process_instance", "customer_name")
 KIND = _length("process_instance", "kind")
 PRODUCT_CATEGORY = _length("process_instance", "product_category")
+ATTACHMENT_NAME = _length("attachment", "filename")
 
 # Texts of a deployed diagram that running it records; deploy checks them (PostgreSQL would refuse
 # a longer one only when a case reaches the element).
@@ -62,3 +63,4 @@ SLA_NAME = _length("timer", "sla")
 INSTANCE_ID = _largest("process_instance", "id")
 INCIDENT_ID = _largest("incident", "id")
 VERSION = _largest("process_definition", "version")
+ATTACHMENT_ID = _largest("attachment", "id")

@@ -1,4 +1,4 @@
-"""The tables of DESIGN §3, declared once (attachments arrive with the portal issue).
+"""The tables of DESIGN §3, declared once.
 
 The declarative classes give Alembic and the tests their metadata; the repositories in
 ``store/`` run Core statements against ``TABLES`` on the unit of work's connection.
@@ -216,6 +216,27 @@ class Incident(Base):
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class Attachment(Base):
+    """A photo, proof of purchase or other evidence: its bytes live on disk under the data dir, by hash.
+
+    ``instance_id`` is null while the upload is staged (a new case's files come before the case).
+    """
+
+    __tablename__ = "attachment"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    uploaded_by: Mapped[str] = mapped_column(String(120))
+    uploaded_at: Mapped[datetime]
+    task_id: Mapped[str | None] = mapped_column(String(36))  # the task whose form it came with
 
 
 class Group(Base):

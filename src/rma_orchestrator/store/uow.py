@@ -8,6 +8,7 @@ from types import TracebackType
 
 from sqlalchemy import Connection
 
+from .attachments import AttachmentRepository
 from .calendar import CalendarRepository
 from .db import Database
 from .definitions import DefinitionRepository
@@ -118,3 +119,7 @@ class UnitOfWork:
     @cached_property
     def settings(self) -> SettingRepository:
         return SettingRepository(self.connection)
+
+    @cached_property
+    def attachments(self) -> AttachmentRepository:
+        return AttachmentRepository(self.connection)

@@ -9,7 +9,7 @@ from pydantic import TypeAdapter
 from pydantic.json_schema import JsonSchemaMode
 
 from . import api  # noqa: F401 - importing the blueprint declares its operations
-from .api.operations import MAX_BODY_BYTES, OPERATIONS, Operation
+from .api.operations import MAX_BODY_BYTES, OPERATIONS, Multipart, Operation
 
 ERRORS_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -37,16 +37,8 @@ REASONS = {
     403: "Not allowed",
     404: "Not found",
     409: "Conflicts with the current state",
-    413: f"Request body larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB",
+    413: f"Request body too large ({MAX_BODY_BYTES // (1024 * 1024)} MiB; an upload: RMA_MAX_UPLOAD_MB)",
     422: "Invalid definition files",
-}
-MULTIPART = {
-    "multipart/form-data": {
-        "schema": {
-            "type": "object",
-            "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}},
-        }
-    }
 }
 REF = "#/components/schemas/{model}"
 
@@ -57,7 +49,7 @@ def openapi_document() -> dict[str, Any]:
     for index, op in enumerate(OPERATIONS):
         if op.returns is not None and op.media_type == "application/json":
             keyed.append(((index, "response"), "serialization", TypeAdapter(op.returns)))
-        if op.body is not None and op.body != "multipart":
+        if op.body is not None and not isinstance(op.body, Multipart):
             keyed.append(((index, "body"), "validation", TypeAdapter(op.body)))
     schemas, definitions = TypeAdapter.json_schemas(keyed, ref_template=REF)
     components = {name: _tidy(schema) for name, schema in definitions.get("$defs", {}).items()}
@@ -88,7 +80,10 @@ def openapi_document() -> dict[str, Any]:
 
 def _operation(op: Operation, response: dict[str, Any] | None, body: dict[str, Any] | None) -> dict[str, Any]:
     content_schema = response if response is not None else {"type": "string"}
-    ok = {"description": "OK", "content": {op.media_type: {"schema": content_schema}}}
+    ok = {
+        "description": "OK",
+        "content": {media: {"schema": content_schema} for media in (op.media_type, *op.also_media)},
+    }
     responses: dict[str, Any] = {str(code): ok for code in (op.status, *op.also)}
     for code in (*op.errors, *((401,) if op.auth else ()), *((413,) if op.body is not None else ())):
         responses[str(code)] = {
@@ -106,8 +101,11 @@ def _operation(op: Operation, response: dict[str, Any] | None, body: dict[str, A
     ]
     if parameters:
         result["parameters"] = parameters
-    if op.body == "multipart":
-        result["requestBody"] = {"required": True, "content": MULTIPART}
+    if isinstance(op.body, Multipart):
+        schema: dict[str, Any] = {"type": "object", "properties": op.body.parts}
+        if op.body.required:
+            schema["required"] = list(op.body.required)
+        result["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
     elif body is not None:
         result["requestBody"] = {"required": True, "content": {"application/json": {"schema": _tidy(body)}}}
     if not op.auth:

@@ -24,6 +24,14 @@ View = Callable[..., Any]
 
 
 @dataclass(frozen=True)
+class Multipart:
+    """A multipart/form-data request body: the JSON Schema of each part, and which must be sent."""
+
+    parts: dict[str, dict[str, Any]]
+    required: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Operation:
     method: str
     path: str  # as in OpenAPI: /tasks/{task_id}
@@ -31,12 +39,13 @@ class Operation:
     status: int
     returns: Any  # the result type; None for a non-JSON answer
     errors: tuple[int, ...]
-    body: Any  # the JSON body type, "multipart", or None
+    body: Any  # the JSON body type, a Multipart, or None
     query: dict[str, dict[str, Any]]  # query parameter -> its JSON Schema
     path_types: dict[str, str]  # path parameter -> "integer" | "string"
     auth: bool
     media_type: str
     also: tuple[int, ...]  # other success statuses answering the same type
+    also_media: tuple[str, ...]  # other media types a success may answer (files of several types)
 
 
 OPERATIONS: list[Operation] = []
@@ -59,6 +68,7 @@ def operation(
     auth: bool = True,
     media_type: str = "application/json",
     also: tuple[int, ...] = (),
+    also_media: tuple[str, ...] = (),
 ) -> Callable[[View], View]:
     """Register ``view`` at ``rule``; it returns a result of type ``returns`` (or ``(result, status)``)."""
     adapter: TypeAdapter[Any] | None = (
@@ -95,6 +105,7 @@ def operation(
                 auth=auth,
                 media_type=media_type,
                 also=also,
+                also_media=also_media,
             )
         )
         return answer
