@@ -276,8 +276,7 @@ def _no_kind(schema: dict[str, Any]) -> str:
         items = schema.get("items")
         if isinstance(items, dict) and json_type(items) == "array":
             return (
-                "An array of arrays cannot be shown as a form; make the inner array a property of an "
-                "object."
+                "An array of arrays cannot be shown as a form; make the inner array a property of an object."
             )
         return (
             "This array cannot be shown as a form: its items must be an enum (checkboxes), objects "
@@ -319,8 +318,10 @@ def _widget_problems(schema: dict[str, Any], kind: str, at: Any) -> list[Problem
         file_kind = schema.get("ui:kind")
         if file_kind not in FILE_KINDS:
             problems.append(
-                (at("ui:kind") if "ui:kind" in schema else at("ui:widget"),
-                 f"ui:kind is {file_kind!r}; a file field needs one of {', '.join(FILE_KINDS)}.")
+                (
+                    at("ui:kind") if "ui:kind" in schema else at("ui:widget"),
+                    f"ui:kind is {file_kind!r}; a file field needs one of {', '.join(FILE_KINDS)}.",
+                )
             )
     elif "ui:kind" in schema:
         problems.append((at("ui:kind"), 'ui:kind belongs to a "ui:widget": "file" field only.'))
