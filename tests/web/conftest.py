@@ -19,9 +19,12 @@ CATALOGUE = WEB / "translations" / "zh_CN" / "LC_MESSAGES" / "messages.po"
 
 @pytest.fixture(scope="session")
 def translations(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The zh_CN catalogue compiled into a directory of its own (the source tree keeps only the .po)."""
+    """The zh_CN catalogue compiled into a directory of its own (the source tree keeps only the .po).
+
+    Under ``zh``: Babel reads ``zh_CN`` as ``zh_Hans_CN`` and looks there, then in ``zh``.
+    """
     root = tmp_path_factory.mktemp("translations")
-    target = root / "zh_CN" / "LC_MESSAGES"
+    target = root / "zh" / "LC_MESSAGES"
     target.mkdir(parents=True)
     with CATALOGUE.open("rb") as source:
         catalog = read_po(source)

@@ -3,6 +3,9 @@
 The service phrases a field error once, in English, for the API (``InvalidData.items``); its
 ``problems`` keep the JSON Schema keyword and parameters, which are phrased here again per keyword.
 A keyword without a phrase here keeps the service's English message.
+
+Trap: Babel reads ``zh_CN`` as ``zh_Hans_CN`` (likely subtags), and the catalogue is then looked up under
+``zh_Hans_CN``, then ``zh``, never ``zh_CN``: compile the ``zh_CN`` catalogue into ``translations/zh``.
 """
 
 from __future__ import annotations
