@@ -172,6 +172,13 @@ REFUSED = [
         "needs a pattern",
     ),
     (
+        "a dotted field name",
+        _form(properties={"a.b": {"type": "string"}}),
+        '"a.b"',
+        "properties/a.b",
+        "dotted paths",
+    ),
+    (
         "required naming no property",
         _form(properties={"a": {"type": "string"}}, required=["a", "z"]),
         '"required"',

@@ -48,6 +48,7 @@ _REFUSED = {
     "unevaluatedItems": "unevaluatedItems cannot be shown as a form",
 }
 _MAX_REF_DEPTH = 16
+ROWS_FIELD = "_rows"  # a page's hidden row count sits at "<array path>._rows"
 
 
 # ---- shapes, shared with the renderer ----------------------------------------------------------------
@@ -260,6 +261,15 @@ def _field(node: Any, root: dict[str, Any], path: Path, problems: list[Problem])
             )
         properties_path = at("properties")
         for name, sub in (merged.get("properties") or {}).items():
+            if "." in name or name in ("", ROWS_FIELD) or name.startswith("_"):
+                problems.append(
+                    (
+                        (*properties_path, name),
+                        f"The field name {name!r} cannot be a form field: field names on a page are dotted "
+                        "paths, so a name must not be empty, hold a dot or start with an underscore.",
+                    )
+                )
+                continue
             _field(sub, root, (*properties_path, name), problems)
     elif kind in ("rows", "list", "choices"):
         _field(merged.get("items"), root, at("items"), problems)
