@@ -214,6 +214,24 @@ def test_a_problem_inside_a_definition_is_reported_where_the_definition_is_writt
     assert error["line"] == _line(text, '"ui:widget"', after='"$defs"')
 
 
+def test_a_tree_of_rows_is_shown_but_an_object_inside_itself_is_refused() -> None:
+    replies = {"replies": {"type": "array", "items": {"$ref": "#/$defs/note"}}}
+    tree = _form(
+        properties={"notes": {"type": "array", "items": {"$ref": "#/$defs/note"}}},
+        **{"$defs": {"note": {"type": "object", "properties": replies}}},
+    )
+    assert subset_problems(tree) == []
+    endless = _form(
+        properties={"note": {"$ref": "#/$defs/note"}},
+        **{"$defs": {"note": {"type": "object", "properties": {"parent": {"$ref": "#/$defs/note"}}}}},
+    )
+    text, errors = _deploy(endless)
+    (error,) = errors
+    assert error["element"] == "$defs/note/properties/parent"
+    assert "contains itself" in error["message"]
+    assert error["line"] == _line(text, '"parent"')
+
+
 def test_the_line_is_the_line_of_the_key_in_a_hand_written_file() -> None:
     text = """{
   "type": "object",

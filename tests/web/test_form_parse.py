@@ -208,3 +208,16 @@ def test_empty_optional_fields_are_left_out(app: Flask) -> None:
         "accessories_complete": False,
     }
     assert "" not in parsed.data.values()
+
+
+def test_a_tree_of_rows_renders_as_deep_as_its_data(app: Flask) -> None:
+    replies = {"replies": {"type": "array", "items": {"$ref": "#/$defs/note"}}, "text": {"type": "string"}}
+    schema = {
+        "type": "object",
+        "properties": {"notes": {"type": "array", "items": {"$ref": "#/$defs/note"}}},
+        "$defs": {"note": {"type": "object", "properties": replies}},
+    }
+    data = {"notes": [{"text": "a", "replies": [{"text": "b"}]}]}
+    html = _render(schema, data)
+    assert fragment(html).xpath('//input[@name="notes.0.replies.0.text"]')[0].get("value") == "b"
+    assert parse_form(schema, posted(html), TZ).data == data

@@ -188,16 +188,39 @@ def subset_problems(form: dict[str, Any]) -> list[Problem]:
     if json_type(resolved(form, form)) != "object":
         return [(("type",) if "type" in form else (), 'A form is an object: give it "type": "object".')]
     problems: list[Problem] = []
-    _field(form, form, (), problems)
+    _field(form, form, (), problems, {}, 0)
     unique = dict.fromkeys(problems)  # a $defs entry used twice is reported once
     return list(unique)
 
 
-def _field(node: Any, root: dict[str, Any], path: Path, problems: list[Problem]) -> None:
+def _field(
+    node: Any,
+    root: dict[str, Any],
+    path: Path,
+    problems: list[Problem],
+    open_refs: dict[int, int],
+    arrays: int,
+) -> None:
+    """Check one field; ``open_refs`` maps each definition being checked further up to the number of
+    arrays passed when it was entered (``arrays`` now): a definition reached again inside its own rows
+    is a tree the page grows row by row, one reached again without an array would be endless."""
     if not isinstance(node, dict):
         problems.append((path, "A field must be a schema object with a type (true/false cannot be shown)."))
         return
     stack = layers(node, root, path)
+    targets = [id(layer) for _, layer in stack[1:]]
+    again = next((t for t in targets if t in open_refs), None)
+    if again is not None:
+        if open_refs[again] == arrays:
+            problems.append(
+                (
+                    path,
+                    "This field contains itself through $ref without an array in between, so its form "
+                    "would never end; put the repeated part in an array of rows.",
+                )
+            )
+        return
+    open_refs = {**open_refs, **dict.fromkeys(targets, arrays)}
     merged = resolved(node, root)
 
     def at(keyword: str) -> Path:
@@ -270,9 +293,9 @@ def _field(node: Any, root: dict[str, Any], path: Path, problems: list[Problem])
                     )
                 )
                 continue
-            _field(sub, root, (*properties_path, name), problems)
+            _field(sub, root, (*properties_path, name), problems, open_refs, arrays)
     elif kind in ("rows", "list", "choices"):
-        _field(merged.get("items"), root, at("items"), problems)
+        _field(merged.get("items"), root, at("items"), problems, open_refs, arrays + 1)
 
 
 def _refused_keywords(layer: dict[str, Any], path: Path) -> Iterator[Problem]:
