@@ -55,10 +55,25 @@ class StepStopped(RmaError):
 
 
 class InvalidData(RmaError):
-    """Request data failed validation; items are ``{field, message}``."""
+    """Request data failed validation; items are ``{field, message}``.
 
-    def __init__(self, message: str, errors: list[dict[str, Any]] | None = None) -> None:
+    ``problems`` says the same for pages that phrase it in their own language: ``{field, keyword,
+    params, message}`` with the JSON Schema keyword that failed and what it asked for (``{"limit": 5}``);
+    it never reaches the API's body.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        errors: list[dict[str, Any]] | None = None,
+        problems: list[dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(message, errors or [{"field": "", "message": message}])
+        self.problems = (
+            problems
+            if problems is not None
+            else [{**item, "keyword": None, "params": {}} for item in self.items]
+        )
 
 
 class InvalidDefinition(RmaError):

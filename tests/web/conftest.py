@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from page_client import PASSWORD, csrf_token
 from support import USERS
 
 from rma_orchestrator.service.context import Services
 from rma_orchestrator.service.users import add_user
+import rma_orchestrator.web
 from rma_orchestrator.web import create_app
 
-PASSWORD = "correct horse battery"
-_CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+CATALOGUE = Path(rma_orchestrator.web.__file__).parent / "translations" / "zh" / "LC_MESSAGES"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogue() -> None:
+    """The pages read the compiled catalogue the set-up step makes; say so when it is missing or old."""
+    po, mo = CATALOGUE / "messages.po", CATALOGUE / "messages.mo"
+    assert mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime, (
+        "the Chinese catalogue is not compiled or older than messages.po: run `make setup`"
+    )
 
 
 @pytest.fixture
@@ -23,14 +33,6 @@ def app(services: Services) -> Flask:
     app = create_app(services=services)
     app.config["TESTING"] = True
     return app
-
-
-def csrf_token(client: FlaskClient, path: str = "/login") -> str:
-    """The CSRF token a page carries (every page has it in its <meta name="csrf-token">)."""
-    page = client.get(path).get_data(as_text=True)
-    found = _CSRF.search(page)
-    assert found, f"no CSRF token on {path}"
-    return found.group(1)
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conftest import PASSWORD, csrf_token
 from flask import Flask
 from flask.testing import FlaskClient
+from page_client import PASSWORD, csrf_token
 
 from rma_orchestrator.service.context import Services
 from rma_orchestrator.service.users import create_token

@@ -23,6 +23,8 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR as SPIFF_BPMN_VALIDATOR
 from .bpmn_xml import BPMN_NS, SPIFF_NS, Element
 from .form_schema import REGISTRY as FORM_REGISTRY
 from .form_schema import form_problems
+from .form_subset import subset_problems
+from .json_lines import key_lines, line_of
 
 DMN_NAMESPACES = frozenset(
     {
@@ -156,8 +158,26 @@ def _read_form(src: SourceFile, text: str) -> None:
     refused = form_problems(text)
     for message in refused:
         src.error(message)
-    if not refused:
+    if refused:
+        return
+    unshown = _subset_problems(text)
+    for line, where, message in unshown:
+        src.error(f"At {where}: {message}", line, where)
+    if not unshown:
         src.schema = schema
+
+
+@functools.lru_cache(maxsize=1024)
+def _subset_problems(text: str) -> tuple[tuple[int | None, str, str], ...]:
+    """(line, where, message) of what a form page could not show, by the form's text."""
+    problems = subset_problems(json.loads(text))
+    if not problems:
+        return ()
+    lines = key_lines(text)
+    return tuple(
+        (line_of(lines, path), "/".join(str(part) for part in path) or "(root)", message)
+        for path, message in problems
+    )
 
 
 @functools.lru_cache(maxsize=1024)

@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from jsonschema import ValidationError
 from jsonschema.protocols import Validator
 
 from ..engine.bundle import ProcessDefinition
+from ..engine.form_subset import FILE_ACCEPT, FILE_KINDS, field_kind, json_type, ordered_properties, resolved
 from ..errors import InvalidData
+
+# How the form pages show a schema (web/forms), decided with the deploy check that keeps forms showable.
+__all__ = [
+    "FILE_ACCEPT",
+    "FILE_KINDS",
+    "field_kind",
+    "json_type",
+    "ordered_properties",
+    "resolved",
+    "validate_data",
+    "validate_form",
+]
 
 
 def validate_form(definition: ProcessDefinition, name: str, data: Any) -> None:
@@ -18,13 +32,17 @@ def validate_form(definition: ProcessDefinition, name: str, data: Any) -> None:
 def validate_data(name: str, validator: Validator, data: Any) -> None:
     """Raise InvalidData listing every ``{field, message}`` where ``data`` breaks the form's validator.
 
-    Validators come from ``engine.form_schema``: no remote references, RE2 patterns.
+    Validators come from ``engine.form_schema``: no remote references, RE2 patterns. The error's
+    ``problems`` add the keyword and its parameters to each item, for pages in other languages.
     """
     if not isinstance(data, dict):
+        message = "data must be a JSON object"
         raise InvalidData(
-            "data must be a JSON object", [{"field": "", "message": "data must be a JSON object"}]
+            message,
+            [{"field": "", "message": message}],
+            [{"field": "", "keyword": "type", "params": {"type": "object"}, "message": message}],
         )
-    errors = []
+    problems: list[dict[str, Any]] = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         path = [str(part) for part in error.absolute_path]
         if (
@@ -34,11 +52,58 @@ def validate_data(name: str, validator: Validator, data: Any) -> None:
         ):
             missing = [r for r in error.validator_value if r not in error.instance]
             for field in missing:
-                errors.append({"field": ".".join([*path, field]), "message": f"{field} is required"})
+                problems.append(
+                    {
+                        "field": ".".join([*path, field]),
+                        "keyword": "required",
+                        "params": {"property": field},
+                        "message": f"{field} is required",
+                    }
+                )
             continue
-        errors.append({"field": ".".join(path), "message": error.message})
-    if errors:
-        raise InvalidData(f"data does not match the form {name}", errors)
+        problems.append(
+            {
+                "field": ".".join(path),
+                "keyword": str(error.validator),
+                "params": _params(error),
+                "message": error.message,
+            }
+        )
+    if problems:
+        errors = [{"field": p["field"], "message": p["message"]} for p in problems]
+        raise InvalidData(f"data does not match the form {name}", errors, problems)
+
+
+_LIMITS = frozenset(
+    {
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minItems",
+        "maxItems",
+    }
+)
+
+
+def _params(error: ValidationError) -> dict[str, Any]:
+    """What the failed keyword asked for, by name, for a message in another language."""
+    keyword, value = error.validator, error.validator_value
+    if keyword in _LIMITS:
+        return {"limit": value}
+    if keyword in ("type", "format", "pattern"):
+        return {str(keyword): value}
+    if keyword == "enum":
+        return {"values": list(value) if isinstance(value, list) else []}
+    if keyword == "const":
+        return {"value": value}
+    if keyword == "additionalProperties" and isinstance(error.instance, dict):
+        declared = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        return {"names": sorted(k for k in error.instance if k not in declared)}
+    return {}
 
 
 FILE_WIDGET = "file"

@@ -7,7 +7,7 @@ from typing import Any
 from werkzeug.datastructures import FileStorage
 
 from ..errors import InvalidData
-from ..service import attachments
+from ..service import attachments, uploads
 from ..service.context import Actor
 from .auth import services
 
@@ -23,13 +23,14 @@ def store_uploads(
     """Store every uploaded file (on the case, or staged for a case not started yet); the data with
     the new attachment ids appended to their fields. Every file is checked before any is stored, so
     a refused file stores nothing."""
-    limit = services().settings.max_upload_mb * 1024 * 1024
+    max_mb = services().settings.max_upload_mb
+    limit = uploads.megabytes(max_mb)
     chosen = [(path, f) for path, sent in files.items() for f in sent if f and f.filename]
     contents = []
     for path, upload in chosen:
         content = upload.stream.read(limit + 1)
         try:
-            attachments.check_upload(content, services().settings)
+            uploads.inspect(content, max_mb)
         except InvalidData as error:
             raise InvalidData(error.message, [{"field": path, "message": error.message}]) from None
         contents.append((path, upload.filename or "file", content))
