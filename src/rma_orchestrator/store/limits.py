@@ -42,6 +42,8 @@ TASK_ID = _length("human_task", "id")
 FILE_NAME = _length("deployment_file", "name")
 ORDER_NO = _length("process_instance", "order_no")
 CUSTOMER_NAME = _length("process_instance", "customer_name")
+CUSTOMER_PHONE = _length("process_instance", "customer_phone")
+PRODUCT_NAME = _length("process_instance", "product_name")
 KIND = _length("process_instance", "kind")
 PRODUCT_CATEGORY = _length("process_instance", "product_category")
 
