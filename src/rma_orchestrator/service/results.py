@@ -57,7 +57,18 @@ class TaskInfo:
 
 
 @dataclass(frozen=True)
-class TaskDetail(TaskInfo):
+class InboxTask(TaskInfo):
+    """A task as lists show it: with a few fields of its case, copied out of the case data at start."""
+
+    customer_name: str | None
+    customer_phone: str | None
+    order_no: str | None
+    product_name: str | None
+    kind: str | None
+
+
+@dataclass(frozen=True)
+class TaskDetail(InboxTask):
     """A task with its form: ``schema`` is the form's JSON Schema, ``data`` what the form starts from."""
 
     form: str | None

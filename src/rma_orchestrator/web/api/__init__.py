@@ -16,6 +16,7 @@ from ...service.results import (
     Delivery,
     DeployResult,
     EventInfo,
+    InboxTask,
     IncidentInfo,
     InstanceDetail,
     InstanceInfo,
@@ -43,6 +44,16 @@ def _one_of(values: tuple[str, ...], empty: str) -> dict[str, Any]:
     return {"type": "string", "enum": [*values, ""], "description": f"empty: {empty}"}
 
 TASK_ERRORS = (403, 404, 409)
+INBOX_QUERY: dict[str, dict[str, Any]] = {
+    "view": _one_of(tasks.INBOX_VIEWS, "every task the caller may see"),
+    "assignee": {"type": "string", "description": "a user name, or me"},
+    "group": TEXT,
+    "kind": _one_of(tasks.CASE_KINDS, "every kind"),
+    "status": _one_of(tasks.TASK_STATUSES, "every status (open when not given)"),
+    "overdue": FLAG,
+    "q": {"type": "string", "description": "part of the RMA number, order number, customer name or phone"},
+    **PAGING,
+}
 
 
 def _int_arg(name: str, default: int) -> int:
@@ -226,18 +237,12 @@ def deliver_message() -> Delivery:
     bp,
     "get",
     "/tasks",
-    summary="List tasks",
-    returns=Page[TaskInfo],
-    errors=(400,),
-    query={
-        "assignee": {"type": "string", "description": "a user name, or me"},
-        "group": TEXT,
-        "status": _one_of(tasks.TASK_STATUSES, "every status (open when not given)"),
-        "overdue": FLAG,
-        **PAGING,
-    },
+    summary="List tasks, the next deadline first (the inbox)",
+    returns=Page[InboxTask],
+    errors=(400, 403),
+    query=INBOX_QUERY,
 )
-def list_tasks() -> Page[TaskInfo]:
+def list_tasks() -> Page[InboxTask]:
     return tasks.list_tasks(
         services(),
         current_actor(),
@@ -247,6 +252,9 @@ def list_tasks() -> Page[TaskInfo]:
         overdue=_bool_arg("overdue"),
         page=_int_arg("page", 1),
         per_page=_int_arg("per_page", 50),
+        view=request.args.get("view") or None,
+        kind=request.args.get("kind") or None,
+        q=request.args.get("q") or None,
     )
 
 

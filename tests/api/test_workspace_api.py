@@ -1,0 +1,66 @@
+"""The staff workspace through the API: the inbox, drafts and saved filters."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import pytest
+from flask.testing import FlaskClient
+from support import lifecycle_files
+
+Auth = Callable[[str], dict[str, str]]
+
+
+@pytest.fixture
+def cases(client: FlaskClient, auth: Auth) -> list[str]:
+    """Two cases (a repair and a return), each with an open review task; their task ids."""
+    upload = {"files": [(io.BytesIO(content), name) for name, content in lifecycle_files().items()]}
+    deployed = client.post(
+        "/api/v1/deployments", data=upload, headers=auth("analyst"), content_type="multipart/form-data"
+    )
+    assert deployed.status_code == 201
+    task_ids = []
+    for kind, name, phone in (("repair", "Li Na", "13900001111"), ("return", "王芳", "13812345678")):
+        data = {
+            "order_no": f"SO-{kind}",
+            "amount": 500,
+            "category": "other",
+            "kind": kind,
+            "customer": {"name": name, "phone": phone},
+            "product": {"name": f"{kind} kettle"},
+        }
+        body = {"process_key": "order_review", "data": data}
+        started = client.post("/api/v1/process-instances", json=body, headers=auth("staff"))
+        assert started.status_code == 201
+        detail = client.get(f"/api/v1/process-instances/{started.json['id']}", headers=auth("staff"))
+        task_ids.append(detail.json["tasks"][0]["id"])
+    return task_ids
+
+
+def test_inbox_tabs_filters_and_case_columns(client: FlaskClient, auth: Auth, cases: list[str]) -> None:
+    repair, _ = cases
+    listed = client.get("/api/v1/tasks?view=groups&kind=repair", headers=auth("staff"))
+    assert listed.status_code == 200 and listed.json["total"] == 1
+    (item,) = listed.json["items"]
+    assert item["id"] == repair
+    assert {k: item[k] for k in ("kind", "customer_name", "customer_phone", "order_no", "product_name")} == {
+        "kind": "repair",
+        "customer_name": "Li Na",
+        "customer_phone": "13900001111",
+        "order_no": "SO-repair",
+        "product_name": "repair kettle",
+    }
+    assert client.get("/api/v1/tasks?q=王", headers=auth("staff")).json["items"][0]["kind"] == "return"
+    assert client.get("/api/v1/tasks?q=1111&view=mine", headers=auth("staff")).json["total"] == 0
+    assert client.post(f"/api/v1/tasks/{repair}/claim", headers=auth("staff")).status_code == 200
+    assert [t["id"] for t in client.get("/api/v1/tasks?view=mine", headers=auth("staff")).json["items"]] == [
+        repair
+    ]
+    assert client.get("/api/v1/tasks?view=all", headers=auth("manager")).json["total"] == 2
+    assert client.get("/api/v1/tasks?view=all", headers=auth("warehouse")).status_code == 403
+    refused = client.get("/api/v1/tasks?view=all", headers=auth("staff"))
+    assert refused.status_code == 403 and refused.json["errors"][0]["message"]
+    assert client.get("/api/v1/tasks?view=groups", headers=auth("warehouse")).json["total"] == 0
+    bad = client.get("/api/v1/tasks?kind=refund&view=x", headers=auth("staff"))
+    assert bad.status_code == 400 and {e["field"] for e in bad.json["errors"]} == {"kind", "view"}
