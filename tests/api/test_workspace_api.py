@@ -64,3 +64,33 @@ def test_inbox_tabs_filters_and_case_columns(client: FlaskClient, auth: Auth, ca
     assert client.get("/api/v1/tasks?view=groups", headers=auth("warehouse")).json["total"] == 0
     bad = client.get("/api/v1/tasks?kind=refund&view=x", headers=auth("staff"))
     assert bad.status_code == 400 and {e["field"] for e in bad.json["errors"]} == {"kind", "view"}
+
+
+def test_drafts(client: FlaskClient, auth: Auth, cases: list[str]) -> None:
+    task_id, other = cases
+    url = f"/api/v1/tasks/{task_id}/draft"
+    assert client.get(url, headers=auth("staff")).status_code == 404
+    saved = client.put(url, json={"data": {"note": "half"}}, headers=auth("staff"))
+    assert saved.status_code == 200
+    assert saved.json["task_id"] == task_id and saved.json["data"] == {"note": "half"}
+    assert saved.json["saved_at"].endswith("Z")
+    read = client.get(url, headers=auth("staff"))
+    assert read.status_code == 200 and read.json == saved.json
+    assert client.get(url, headers=auth("manager")).status_code == 404  # someone else's draft
+    assert client.get(url, headers=auth("warehouse")).status_code == 403
+    assert client.put(url, json={"data": {}}, headers=auth("warehouse")).status_code == 403
+    bad = client.put(url, json={"data": [1]}, headers=auth("staff"))
+    assert bad.status_code == 400 and bad.json["errors"][0]["field"] == "data"
+    assert client.put(url, json={}, headers=auth("staff")).status_code == 400
+    deleted = client.delete(url, headers=auth("staff"))
+    assert deleted.status_code == 204 and deleted.data == b""
+    assert client.get(url, headers=auth("staff")).status_code == 404
+    assert client.delete("/api/v1/tasks/nope/draft", headers=auth("staff")).status_code == 404
+    client.put(f"/api/v1/tasks/{other}/draft", json={"data": {"note": "x"}}, headers=auth("staff"))
+    done = client.post(
+        f"/api/v1/tasks/{other}/complete", json={"data": {"approved": False}}, headers=auth("staff")
+    )
+    assert done.status_code == 200
+    assert client.get(f"/api/v1/tasks/{other}/draft", headers=auth("staff")).status_code == 404
+    closed = client.put(f"/api/v1/tasks/{other}/draft", json={"data": {}}, headers=auth("staff"))
+    assert closed.status_code == 409

@@ -77,6 +77,15 @@ class TaskDetail(InboxTask):
 
 
 @dataclass(frozen=True)
+class DraftInfo:
+    """Form data a user saved on an open task without completing it (not checked against the form)."""
+
+    task_id: str
+    saved_at: datetime
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class TimerInfo:
     id: int
     element_id: str

@@ -92,7 +92,7 @@ def list_tasks(
 
 def get_task(services: Services, task_id: str, actor: Actor) -> TaskDetail:
     """The task with its form schema and the data the form starts from (from the projection)."""
-    _check_task_id(task_id)
+    check_task_id(task_id)
     with services.database.reading() as connection:
         row = queries.task(connection, task_id)
     if row is None:
@@ -178,6 +178,7 @@ def complete_task(services: Services, task_id: str, data: dict[str, Any] | None,
         assignee = task.assignee or actor.name
         if not uow.tasks.complete(task, now, actor.name, assignee):
             raise _changed_meanwhile(uow, task_id)
+        uow.drafts.delete_of_tasks([task_id])
         uow.events.record(instance.id, "task_completed", now, actor.name, task.element_id, task_id=task_id)
         write_step(services, uow, instance, prepared, actor.name, "complete_task")
         uow.commit()
@@ -186,7 +187,7 @@ def complete_task(services: Services, task_id: str, data: dict[str, Any] | None,
 
 def _lock_open(uow: UnitOfWork, task_id: str) -> tuple[TaskRecord, InstanceRecord]:
     """Lock the task's instance and read the task: still open, and the instance takes work?"""
-    _check_task_id(task_id)
+    check_task_id(task_id)
     found = uow.instances.lock_with_task(task_id)
     if found is None:
         raise NotFound(f"task {task_id} not found")
@@ -198,7 +199,7 @@ def _lock_open(uow: UnitOfWork, task_id: str) -> tuple[TaskRecord, InstanceRecor
     return task, instance
 
 
-def _check_task_id(task_id: str) -> None:
+def check_task_id(task_id: str) -> None:
     """A task id no row can have (NUL, too long) is not found, without asking the database."""
     if text_problem(task_id, limits.TASK_ID) is not None:
         raise NotFound(f"task {task_id!r} not found")

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from .calendar import CalendarRepository
 from .db import Database
 from .definitions import DefinitionRepository
+from .drafts import DraftRepository
 from .events import EventLog
 from .incidents import IncidentRepository
 from .instances import InstanceRepository
@@ -86,6 +87,10 @@ class UnitOfWork:
     @cached_property
     def tasks(self) -> TaskRepository:
         return TaskRepository(self.connection)
+
+    @cached_property
+    def drafts(self) -> DraftRepository:
+        return DraftRepository(self.connection)
 
     @cached_property
     def projection(self) -> ProjectionRepository:

@@ -6,15 +6,16 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from ...errors import InvalidData
+from ...errors import InvalidData, NotFound
 from ...service import clock as clock_service
-from ...service import definitions, incidents, instances, messages, paging, tasks
+from ...service import definitions, drafts, incidents, instances, messages, paging, tasks
 from ...service.results import (
     ClockMove,
     ClockReading,
     DefinitionInfo,
     Delivery,
     DeployResult,
+    DraftInfo,
     EventInfo,
     InboxTask,
     IncidentInfo,
@@ -26,7 +27,7 @@ from ...service.results import (
     TaskInfo,
 )
 from ..auth import current_actor, services
-from .bodies import AssignBody, ClockBody, CompleteBody, MessageBody, RetryBody, StartBody
+from .bodies import AssignBody, ClockBody, CompleteBody, DraftBody, MessageBody, RetryBody, StartBody
 from .operations import operation, parse_body
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -303,6 +304,49 @@ def assign_task(task_id: str) -> TaskInfo:
 def complete_task(task_id: str) -> TaskInfo:
     body = parse_body(CompleteBody, required=False)
     return tasks.complete_task(services(), task_id, body.data, current_actor())
+
+
+@operation(
+    bp,
+    "put",
+    "/tasks/<task_id>/draft",
+    summary="Save your draft of an open task's form",
+    returns=DraftInfo,
+    errors=(400, *TASK_ERRORS),
+    body=DraftBody,
+)
+def save_draft(task_id: str) -> DraftInfo:
+    body = parse_body(DraftBody)
+    return drafts.save_draft(services(), task_id, body.data, current_actor())
+
+
+@operation(
+    bp,
+    "get",
+    "/tasks/<task_id>/draft",
+    summary="Your draft of a task's form (404 when you saved none)",
+    returns=DraftInfo,
+    errors=(403, 404),
+)
+def get_draft(task_id: str) -> DraftInfo:
+    found = drafts.find_draft(services(), task_id, current_actor())
+    if found is None:
+        raise NotFound(f"you have no draft of task {task_id}")
+    return found
+
+
+@operation(
+    bp,
+    "delete",
+    "/tasks/<task_id>/draft",
+    summary="Drop your draft of a task's form",
+    returns=None,
+    status=204,
+    errors=(403, 404),
+)
+def delete_draft(task_id: str) -> Response:
+    drafts.delete_draft(services(), task_id, current_actor())
+    return Response(status=204)
 
 
 @operation(

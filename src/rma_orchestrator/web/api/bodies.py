@@ -42,3 +42,10 @@ class ClockBody:
 
     add: str | None = None
     set: str | None = None
+
+
+@dataclass(frozen=True)
+class DraftBody:
+    """Form data to keep, possibly incomplete: it is checked against the form only on completion."""
+
+    data: dict[str, Any]
