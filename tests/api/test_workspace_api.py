@@ -94,3 +94,26 @@ def test_drafts(client: FlaskClient, auth: Auth, cases: list[str]) -> None:
     assert client.get(f"/api/v1/tasks/{other}/draft", headers=auth("staff")).status_code == 404
     closed = client.put(f"/api/v1/tasks/{other}/draft", json={"data": {}}, headers=auth("staff"))
     assert closed.status_code == 409
+
+
+def test_saved_filters(client: FlaskClient, auth: Auth) -> None:
+    assert client.get("/api/v1/saved-filters", headers=auth("staff")).json == {
+        "items": [],
+        "total": 0,
+        "page": 1,
+        "per_page": 1,
+    }
+    saved = client.put(
+        "/api/v1/saved-filters/repairs", json={"query": "view=mine&kind=repair"}, headers=auth("staff")
+    )
+    assert saved.status_code == 200
+    assert saved.json["name"] == "repairs" and saved.json["query"] == "view=mine&kind=repair"
+    listed = client.get("/api/v1/saved-filters", headers=auth("staff")).json
+    assert listed["total"] == 1 and listed["items"][0] == saved.json
+    assert client.get("/api/v1/saved-filters", headers=auth("manager")).json["total"] == 0
+    bad = client.put("/api/v1/saved-filters/x", json={"query": "sort=due"}, headers=auth("staff"))
+    assert bad.status_code == 400 and bad.json["errors"][0]["field"] == "query"
+    assert client.put("/api/v1/saved-filters/x", json={"query": 3}, headers=auth("staff")).status_code == 400
+    assert client.delete("/api/v1/saved-filters/repairs", headers=auth("manager")).status_code == 404
+    assert client.delete("/api/v1/saved-filters/repairs", headers=auth("staff")).status_code == 204
+    assert client.get("/api/v1/saved-filters", headers=auth("staff")).json["total"] == 0

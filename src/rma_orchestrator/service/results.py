@@ -86,6 +86,15 @@ class DraftInfo:
 
 
 @dataclass(frozen=True)
+class SavedFilterInfo:
+    """A user's named inbox filter: ``query`` is the inbox URL's query string (``view=mine&kind=repair``)."""
+
+    name: str
+    query: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class TimerInfo:
     id: int
     element_id: str

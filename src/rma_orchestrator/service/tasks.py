@@ -48,25 +48,8 @@ def list_tasks(
     actor's groups) or ``all`` (for those who see every task); ``q`` is part of an RMA number,
     order number, customer name or phone, in any case.
     """
-    problems = [
-        {"field": name, "message": f"must be one of {', '.join(allowed)}"}
-        for name, value, allowed in (
-            ("status", status, TASK_STATUSES),
-            ("view", view, INBOX_VIEWS),
-            ("kind", kind, CASE_KINDS),
-        )
-        if value is not None and value not in allowed
-    ]
-    if problems:
-        raise InvalidData("unknown value", problems)
     q = q.strip() if isinstance(q, str) else q
-    check_texts(
-        {
-            "assignee": (assignee, limits.USER_NAME),
-            "group": (group, limits.GROUP_NAME),
-            "q": (q, MAX_SEARCH),
-        }
-    )
+    check_inbox_filters(view=view, assignee=assignee, group=group, kind=kind, status=status, q=q)
     check_paging(page, per_page)
     if view == "all":
         permissions.require_may_see_every_task(actor)
@@ -88,6 +71,36 @@ def list_tasks(
     with services.database.reading() as connection:
         rows, total = queries.list_tasks(connection, where, page, per_page)
     return Page([build(InboxTask, r) for r in rows], total, page, per_page)
+
+
+def check_inbox_filters(
+    *,
+    view: str | None = None,
+    assignee: str | None = None,
+    group: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+) -> None:
+    """The inbox's filter values (of ``list_tasks`` and of saved filters): InvalidData naming each bad one."""
+    problems = [
+        {"field": name, "message": f"must be one of {', '.join(allowed)}"}
+        for name, value, allowed in (
+            ("status", status, TASK_STATUSES),
+            ("view", view, INBOX_VIEWS),
+            ("kind", kind, CASE_KINDS),
+        )
+        if value is not None and value not in allowed
+    ]
+    if problems:
+        raise InvalidData("unknown value", problems)
+    check_texts(
+        {
+            "assignee": (assignee, limits.USER_NAME),
+            "group": (group, limits.GROUP_NAME),
+            "q": (q, MAX_SEARCH),
+        }
+    )
 
 
 def get_task(services: Services, task_id: str, actor: Actor) -> TaskDetail:

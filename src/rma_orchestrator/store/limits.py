@@ -44,6 +44,8 @@ ORDER_NO = _length("process_instance", "order_no")
 CUSTOMER_NAME = _length("process_instance", "customer_name")
 CUSTOMER_PHONE = _length("process_instance", "customer_phone")
 PRODUCT_NAME = _length("process_instance", "product_name")
+FILTER_NAME = _length("saved_filter", "name")
+FILTER_QUERY = _length("saved_filter", "query")
 KIND = _length("process_instance", "kind")
 PRODUCT_CATEGORY = _length("process_instance", "product_category")
 

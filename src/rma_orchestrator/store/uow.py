@@ -17,6 +17,7 @@ from .incidents import IncidentRepository
 from .instances import InstanceRepository
 from .messages import InboxRepository
 from .projection import ProjectionRepository
+from .saved_filters import SavedFilterRepository
 from .settings import SettingRepository
 from .tasks import TaskRepository
 from .timers import TimerRepository
@@ -119,6 +120,10 @@ class UnitOfWork:
     @cached_property
     def calendar(self) -> CalendarRepository:
         return CalendarRepository(self.connection)
+
+    @cached_property
+    def saved_filters(self) -> SavedFilterRepository:
+        return SavedFilterRepository(self.connection)
 
     @cached_property
     def settings(self) -> SettingRepository:

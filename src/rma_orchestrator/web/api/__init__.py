@@ -8,7 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from ...errors import InvalidData, NotFound
 from ...service import clock as clock_service
-from ...service import definitions, drafts, incidents, instances, messages, paging, tasks
+from ...service import definitions, drafts, incidents, instances, messages, paging, saved_filters, tasks
 from ...service.results import (
     ClockMove,
     ClockReading,
@@ -23,11 +23,21 @@ from ...service.results import (
     InstanceInfo,
     Page,
     RetryResult,
+    SavedFilterInfo,
     TaskDetail,
     TaskInfo,
 )
 from ..auth import current_actor, services
-from .bodies import AssignBody, ClockBody, CompleteBody, DraftBody, MessageBody, RetryBody, StartBody
+from .bodies import (
+    AssignBody,
+    ClockBody,
+    CompleteBody,
+    DraftBody,
+    MessageBody,
+    RetryBody,
+    SavedFilterBody,
+    StartBody,
+)
 from .operations import operation, parse_body
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -346,6 +356,42 @@ def get_draft(task_id: str) -> DraftInfo:
 )
 def delete_draft(task_id: str) -> Response:
     drafts.delete_draft(services(), task_id, current_actor())
+    return Response(status=204)
+
+
+@operation(
+    bp, "get", "/saved-filters", summary="Your saved inbox filters, by name", returns=Page[SavedFilterInfo]
+)
+def list_saved_filters() -> Page[SavedFilterInfo]:
+    items = saved_filters.list_filters(services(), current_actor())
+    return Page(items, len(items), 1, max(len(items), 1))
+
+
+@operation(
+    bp,
+    "put",
+    "/saved-filters/<name>",
+    summary="Save an inbox filter under a name (replacing one of that name)",
+    returns=SavedFilterInfo,
+    errors=(400,),
+    body=SavedFilterBody,
+)
+def save_filter(name: str) -> SavedFilterInfo:
+    body = parse_body(SavedFilterBody)
+    return saved_filters.save_filter(services(), name, body.query, current_actor())
+
+
+@operation(
+    bp,
+    "delete",
+    "/saved-filters/<name>",
+    summary="Delete one of your saved inbox filters",
+    returns=None,
+    status=204,
+    errors=(404,),
+)
+def delete_filter(name: str) -> Response:
+    saved_filters.delete_filter(services(), name, current_actor())
     return Response(status=204)
 
 
