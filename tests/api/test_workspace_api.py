@@ -6,8 +6,11 @@ import io
 from collections.abc import Callable
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from support import lifecycle_files
+
+from rma_orchestrator.errors import TooManyAttempts
 
 Auth = Callable[[str], dict[str, str]]
 
@@ -117,3 +120,13 @@ def test_saved_filters(client: FlaskClient, auth: Auth) -> None:
     assert client.delete("/api/v1/saved-filters/repairs", headers=auth("manager")).status_code == 404
     assert client.delete("/api/v1/saved-filters/repairs", headers=auth("staff")).status_code == 204
     assert client.get("/api/v1/saved-filters", headers=auth("staff")).json["total"] == 0
+
+
+def test_too_many_attempts_is_429_with_retry_after(app: Flask) -> None:
+    def refuse() -> None:
+        raise TooManyAttempts("too many failed sign-ins; try again in 8 seconds", 8)
+
+    app.add_url_rule("/refused-sign-in", "refused_sign_in", refuse)
+    response = app.test_client().get("/refused-sign-in")
+    assert response.status_code == 429 and response.headers["Retry-After"] == "8"
+    assert response.json == {"errors": [{"message": "too many failed sign-ins; try again in 8 seconds"}]}

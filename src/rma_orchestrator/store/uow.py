@@ -19,6 +19,7 @@ from .messages import InboxRepository
 from .projection import ProjectionRepository
 from .saved_filters import SavedFilterRepository
 from .settings import SettingRepository
+from .sign_in import SignInFailureRepository
 from .tasks import TaskRepository
 from .timers import TimerRepository
 from .users import UserRepository
@@ -124,6 +125,10 @@ class UnitOfWork:
     @cached_property
     def saved_filters(self) -> SavedFilterRepository:
         return SavedFilterRepository(self.connection)
+
+    @cached_property
+    def sign_in_failures(self) -> SignInFailureRepository:
+        return SignInFailureRepository(self.connection)
 
     @cached_property
     def settings(self) -> SettingRepository:

@@ -14,6 +14,7 @@ from ..errors import (
     NotFound,
     RmaError,
     StepStopped,
+    TooManyAttempts,
     Unauthorized,
 )
 
@@ -25,6 +26,7 @@ STATUS = [
     (Forbidden, 403),
     (NotFound, 404),
     (Conflict, 409),
+    (TooManyAttempts, 429),
 ]
 
 
@@ -41,6 +43,8 @@ def init_app(app: Flask) -> None:
         response = jsonify({"errors": error.items})
         if isinstance(error, Unauthorized):
             response.headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(error, TooManyAttempts):
+            response.headers["Retry-After"] = str(error.retry_after)
         return response, status_for(error)
 
     @app.errorhandler(HTTPException)
