@@ -52,9 +52,8 @@ def _insert_case(database: Database, key: str, data: str) -> None:
         )
 
 
-def test_upgrade_copies_phone_and_product_of_existing_cases(empty_database: Database) -> None:
-    upgrade(empty_database, "0004")
-    with empty_database.engine.begin() as connection:
+def _insert_definition(database: Database) -> None:
+    with database.engine.begin() as connection:
         connection.execute(
             text("INSERT INTO deployment (id, created_at, content_hash) VALUES (1, :at, 'h')"),
             {"at": NOW.replace(tzinfo=None)},
@@ -67,6 +66,11 @@ def test_upgrade_copies_phone_and_product_of_existing_cases(empty_database: Data
             ),
             {"at": NOW.replace(tzinfo=None)},
         )
+
+
+def test_upgrade_copies_phone_and_product_of_existing_cases(empty_database: Database) -> None:
+    upgrade(empty_database, "0004")
+    _insert_definition(empty_database)
     long_name = "壶" * 300
     _insert_case(
         empty_database,
@@ -95,10 +99,28 @@ def test_upgrade_copies_phone_and_product_of_existing_cases(empty_database: Data
 
 
 def test_downgrade_and_upgrade_again(empty_database: Database) -> None:
+    """With rows in the tables others point at (instances, users): SQLite must not copy them."""
     upgrade(empty_database)
+    _insert_definition(empty_database)
+    _insert_case(empty_database, "RMA-1", json.dumps({"customer": {"phone": "1"}}))
+    with empty_database.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO app_user (id, name, role, active, created_at, locale)"
+                " VALUES (1, 'cs1', 'staff', :yes, :at, 'en')"
+            ),
+            {"at": NOW.replace(tzinfo=None), "yes": True},
+        )
+        connection.execute(text("INSERT INTO membership (user_id, group_name) VALUES (1, 'warehouse')"))
     downgrade(empty_database, "0004")
+    columns = {c["name"] for c in inspect(empty_database.engine).get_columns("app_user")}
+    assert "locale" not in columns and "name" in columns
     tables = set(inspect(empty_database.engine).get_table_names())
     assert not tables & {"task_draft", "saved_filter", "sign_in_failure"}
     upgrade(empty_database)
     tables = set(inspect(empty_database.engine).get_table_names())
     assert {"task_draft", "saved_filter", "sign_in_failure"} <= tables
+    with empty_database.engine.connect() as connection:
+        phone = connection.execute(text("SELECT customer_phone FROM process_instance")).scalar_one()
+        members = connection.execute(text("SELECT count(*) FROM membership")).scalar_one()
+    assert (phone, members) == ("1", 1)  # backfilled again; the user's rows kept

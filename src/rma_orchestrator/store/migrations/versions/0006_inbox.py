@@ -112,7 +112,9 @@ def downgrade() -> None:
     op.drop_table("sign_in_failure")
     op.drop_table("saved_filter")
     op.drop_table("task_draft")
-    with op.batch_alter_table("app_user", schema=None) as batch_op:
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+): copying these tables, as batch mode would on
+    # SQLite, fails on the foreign keys that point at them.
+    with op.batch_alter_table("app_user", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("locale")
     with op.batch_alter_table("human_task", schema=None) as batch_op:
         batch_op.drop_index("ix_human_task_assignee_status")
@@ -120,6 +122,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_human_task_status_due")
         batch_op.create_index("ix_human_task_assignee", ["assignee"], unique=False)
         batch_op.create_index("ix_human_task_status", ["status"], unique=False)
-    with op.batch_alter_table("process_instance", schema=None) as batch_op:
+    with op.batch_alter_table("process_instance", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("product_name")
         batch_op.drop_column("customer_phone")
