@@ -26,6 +26,14 @@ class Unauthorized(RmaError):
     """No valid credentials."""
 
 
+class TooManyAttempts(RmaError):
+    """Sign-ins refused for a while after repeated failures; try again in ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Conflict(RmaError):
     """The request clashes with the current state."""
 

@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import schemathesis
 from attachment_files import MZ, PDF, image_bytes
@@ -69,6 +70,12 @@ PLAN = {
     "POST /tasks/{task_id}/claim": (40, 0),
     "POST /tasks/{task_id}/unclaim": (30, 0),
     "POST /tasks/{task_id}/assign": (40, 20),
+    "PUT /tasks/{task_id}/draft": (40, 20),
+    "GET /tasks/{task_id}/draft": (30, 0),
+    "DELETE /tasks/{task_id}/draft": (20, 0),
+    "GET /saved-filters": (10, 0),
+    "PUT /saved-filters/{name}": (40, 20),
+    "DELETE /saved-filters/{name}": (20, 0),
     "POST /tasks/{task_id}/complete": (100, 40),
     "POST /incidents/{incident_id}/retry": (40, 20),
     "POST /process-instances/{instance_id}/suspend": (25, 10),
@@ -201,6 +208,12 @@ def aim(sweep: Sweep, label: str, case: Any, rng: random.Random, positive: bool)
         _, params["task_id"], group = rng.choice(open_ones if often(rng) else tasks)
         if rng.random() < 0.5:
             aimed.caller = rng.choice(world.may_work(group))
+    if label in AIM_AT_OWNER and often(rng):  # somebody's draft or filter, asked for by its owner
+        table, column, owner = AIM_AT_OWNER[label]
+        rows = world.rows(table, column, owner)
+        if rows:  # generated path parameters come percent-encoded; so must these
+            value, aimed.caller = rng.choice(rows)
+            params[column] = quote(value, safe="")
     if "key" in params and isinstance(params.get("version"), int) and often(rng):
         key, version = rng.choice(world.rows("process_definition", "process_key", "version"))
         params.update(key=key, version=version)
@@ -255,6 +268,19 @@ def _retry_body(sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng:
         body["data"] = {"parts": rng.randint(-1, 3)}
 
 
+def _draft_body(sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng: random.Random) -> None:
+    if often(rng):
+        body["data"] = {"note": rng.choice(["", "half done", "待定"]), "approved": rng.random() < 0.5}
+
+
+SAVED_QUERIES = ["", "view=mine", "view=groups&kind=repair&overdue=1", "q=RMA-&per_page=20", "view=all"]
+
+
+def _filter_body(sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng: random.Random) -> None:
+    if often(rng):
+        body["query"] = rng.choice(SAVED_QUERIES)
+
+
 def _clock_body(sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng: random.Random) -> None:
     if often(rng):
         body.pop("set", None)
@@ -279,6 +305,14 @@ AIM_BODY = {
     "POST /tasks/{task_id}/assign": _assign_body,
     "POST /incidents/{incident_id}/retry": _retry_body,
     "POST /clock": _clock_body,
+    "PUT /tasks/{task_id}/draft": _draft_body,
+    "PUT /saved-filters/{name}": _filter_body,
+}
+# (table, the path parameter's column, its owner's column) of what only its owner reads or deletes.
+AIM_AT_OWNER = {
+    "GET /tasks/{task_id}/draft": ("task_draft", "task_id", "user_name"),
+    "DELETE /tasks/{task_id}/draft": ("task_draft", "task_id", "user_name"),
+    "DELETE /saved-filters/{name}": ("saved_filter", "name", "user_name"),
 }
 
 # Values a mutated file puts in place of an attribute or a JSON value.

@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 from page_client import PASSWORD, csrf_token
 from support import USERS
 
+import rma_orchestrator.web
 from rma_orchestrator.service.context import Services
 from rma_orchestrator.service.users import add_user
-import rma_orchestrator.web
 from rma_orchestrator.web import create_app
 
 CATALOGUE = Path(rma_orchestrator.web.__file__).parent / "translations" / "zh" / "LC_MESSAGES"

@@ -42,11 +42,15 @@ class Services:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who asks: a user name, a role and the groups (lanes) they work in (rules: ``permissions``)."""
+    """Who asks: a user name, a role and the groups (lanes) they work in (rules: ``permissions``).
+
+    ``locale`` is the language the user chose for the pages (None: the browser's).
+    """
 
     name: str
     role: str = "staff"
     groups: frozenset[str] = frozenset()
+    locale: str | None = None
 
 
 SYSTEM = Actor("system", "admin")

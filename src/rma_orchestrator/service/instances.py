@@ -212,8 +212,10 @@ def _business_fields(data: dict[str, Any]) -> dict[str, str | None]:
     return {
         "order_no": _short(data.get("order_no"), limits.ORDER_NO),
         "customer_name": _short(customer.get("name"), limits.CUSTOMER_NAME),
+        "customer_phone": _short(customer.get("phone"), limits.CUSTOMER_PHONE),
         "kind": _short(data.get("kind"), limits.KIND),
         "product_category": _short(product.get("category"), limits.PRODUCT_CATEGORY),
+        "product_name": _short(product.get("name"), limits.PRODUCT_NAME),
     }
 
 

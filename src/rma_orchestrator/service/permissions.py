@@ -85,6 +85,12 @@ def sees_every_task(actor: Actor) -> bool:
     return has_role(actor, "manager", "analyst")
 
 
+def require_may_see_every_task(actor: Actor) -> None:
+    """The inbox's ``all`` tab: managers, analysts and admins."""
+    if not sees_every_task(actor):
+        raise Forbidden(f"{actor.name} ({actor.role}) sees only the tasks of their groups and their own")
+
+
 def task_visibility(actor: Actor) -> tuple[frozenset[str], str] | None:
     """The (groups, user) whose tasks the actor sees, or None for every task."""
     return None if sees_every_task(actor) else (actor.groups, actor.name)

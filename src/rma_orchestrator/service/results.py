@@ -68,12 +68,41 @@ class TaskInfo:
 
 
 @dataclass(frozen=True)
-class TaskDetail(TaskInfo):
+class InboxTask(TaskInfo):
+    """A task as lists show it: with a few fields of its case, copied out of the case data at start."""
+
+    customer_name: str | None
+    customer_phone: str | None
+    order_no: str | None
+    product_name: str | None
+    kind: str | None
+
+
+@dataclass(frozen=True)
+class TaskDetail(InboxTask):
     """A task with its form: ``schema`` is the form's JSON Schema, ``data`` what the form starts from."""
 
     form: str | None
     schema: dict[str, Any] | None
     data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DraftInfo:
+    """Form data a user saved on an open task without completing it (not checked against the form)."""
+
+    task_id: str
+    saved_at: datetime
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SavedFilterInfo:
+    """A user's named inbox filter: ``query`` is the inbox URL's query string (``view=mine&kind=repair``)."""
+
+    name: str
+    query: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)

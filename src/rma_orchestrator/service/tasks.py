@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ..engine.step import CompleteTask
@@ -17,10 +18,13 @@ from .forms import validate_form
 from .inputs import check_data, check_text, check_texts, text_problem
 from .instance_step import retried_on_conflict, take_step, write_step
 from .paging import check_paging
-from .results import Page, TaskDetail, TaskInfo
-from .rows import build, task_info
+from .results import InboxTask, Page, TaskDetail, TaskInfo
+from .rows import build
 
 TASK_STATUSES = ("open", "completed", "cancelled")
+INBOX_VIEWS = ("mine", "groups", "all")
+CASE_KINDS = ("return", "exchange", "repair", "complaint")
+MAX_SEARCH = 100  # characters of an inbox search
 
 
 def list_tasks(
@@ -32,29 +36,76 @@ def list_tasks(
     overdue: bool = False,
     page: int = 1,
     per_page: int = 50,
-) -> Page[TaskInfo]:
-    """Tasks the actor may see: their groups' and their own (managers and analysts see all)."""
-    if status is not None and status not in TASK_STATUSES:
-        raise InvalidData(
-            "unknown status", [{"field": "status", "message": f"must be one of {', '.join(TASK_STATUSES)}"}]
-        )
-    check_texts({"assignee": (assignee, limits.USER_NAME), "group": (group, limits.GROUP_NAME)})
+    *,
+    view: str | None = None,
+    kind: str | None = None,
+    q: str | None = None,
+) -> Page[InboxTask]:
+    """Tasks the actor may see (their groups' and their own; managers and analysts see all), the
+    next deadline first, those without one last.
+
+    ``view`` picks an inbox tab: ``mine`` (held by the actor), ``groups`` (unclaimed ones of the
+    actor's groups) or ``all`` (for those who see every task); ``q`` is part of an RMA number,
+    order number, customer name or phone, in any case.
+    """
+    q = q.strip() if isinstance(q, str) else q
+    check_inbox_filters(view=view, assignee=assignee, group=group, kind=kind, status=status, q=q)
     check_paging(page, per_page)
+    if view == "all":
+        permissions.require_may_see_every_task(actor)
     where = queries.TaskFilter(
         status=status,
         assignee=actor.name if assignee == "me" else assignee,
         group=group,
         due_before=services.clock.now() if overdue else None,
         visible_to=permissions.task_visibility(actor),
+        in_groups=actor.groups if view == "groups" else None,
+        unclaimed=view == "groups",
+        kind=kind,
+        text=q or None,
     )
+    if view == "mine":
+        if where.assignee not in (None, actor.name):
+            return Page([], 0, page, per_page)
+        where = replace(where, assignee=actor.name)
     with services.database.reading() as connection:
         rows, total = queries.list_tasks(connection, where, page, per_page)
-    return Page([task_info(r) for r in rows], total, page, per_page)
+    return Page([build(InboxTask, r) for r in rows], total, page, per_page)
+
+
+def check_inbox_filters(
+    *,
+    view: str | None = None,
+    assignee: str | None = None,
+    group: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+) -> None:
+    """The inbox's filter values (of ``list_tasks`` and of saved filters): InvalidData naming each bad one."""
+    problems = [
+        {"field": name, "message": f"must be one of {', '.join(allowed)}"}
+        for name, value, allowed in (
+            ("status", status, TASK_STATUSES),
+            ("view", view, INBOX_VIEWS),
+            ("kind", kind, CASE_KINDS),
+        )
+        if value is not None and value not in allowed
+    ]
+    if problems:
+        raise InvalidData("unknown value", problems)
+    check_texts(
+        {
+            "assignee": (assignee, limits.USER_NAME),
+            "group": (group, limits.GROUP_NAME),
+            "q": (q, MAX_SEARCH),
+        }
+    )
 
 
 def get_task(services: Services, task_id: str, actor: Actor) -> TaskDetail:
     """The task with its form schema and the data the form starts from (from the projection)."""
-    _check_task_id(task_id)
+    check_task_id(task_id)
     with services.database.reading() as connection:
         row = queries.task(connection, task_id)
     if row is None:
@@ -144,6 +195,7 @@ def complete_task(services: Services, task_id: str, data: dict[str, Any] | None,
             raise _changed_meanwhile(uow, task_id)
         if files:
             uow.attachments.tag_task(files, instance.id, task_id)
+        uow.drafts.delete_of_tasks([task_id])
         uow.events.record(instance.id, "task_completed", now, actor.name, task.element_id, task_id=task_id)
         write_step(services, uow, instance, prepared, actor.name, "complete_task")
         uow.commit()
@@ -152,7 +204,7 @@ def complete_task(services: Services, task_id: str, data: dict[str, Any] | None,
 
 def _lock_open(uow: UnitOfWork, task_id: str) -> tuple[TaskRecord, InstanceRecord]:
     """Lock the task's instance and read the task: still open, and the instance takes work?"""
-    _check_task_id(task_id)
+    check_task_id(task_id)
     found = uow.instances.lock_with_task(task_id)
     if found is None:
         raise NotFound(f"task {task_id} not found")
@@ -164,7 +216,7 @@ def _lock_open(uow: UnitOfWork, task_id: str) -> tuple[TaskRecord, InstanceRecor
     return task, instance
 
 
-def _check_task_id(task_id: str) -> None:
+def check_task_id(task_id: str) -> None:
     """A task id no row can have (NUL, too long) is not found, without asking the database."""
     if text_problem(task_id, limits.TASK_ID) is not None:
         raise NotFound(f"task {task_id!r} not found")

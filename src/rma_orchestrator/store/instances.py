@@ -116,7 +116,7 @@ class NewInstance:
     business_key: str
     started_at: datetime
     started_by: str
-    fields: dict[str, str | None]  # order_no, customer_name, kind, product_category
+    fields: dict[str, str | None]  # order_no, customer_name/_phone, kind, product_category/_name
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,8 +108,10 @@ class ProcessInstance(Base):
     revision: Mapped[int] = mapped_column(Integer)
     order_no: Mapped[str | None] = mapped_column(String(120), index=True)
     customer_name: Mapped[str | None] = mapped_column(String(255))
+    customer_phone: Mapped[str | None] = mapped_column(String(40))
     kind: Mapped[str | None] = mapped_column(String(40))
     product_category: Mapped[str | None] = mapped_column(String(40))
+    product_name: Mapped[str | None] = mapped_column(String(255))
     # Every UPDATE says WHERE revision = <the one read> and bumps it: a write based on a stale
     # read fails (StaleDataError) instead of overwriting, whatever locking did or did not happen.
     __mapper_args__ = {"version_id_col": revision}
@@ -131,14 +133,31 @@ class HumanTask(Base):
     element_id: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(255))
     group: Mapped[str | None] = mapped_column("group_name", String(120), index=True)
-    assignee: Mapped[str | None] = mapped_column(String(120), index=True)
+    assignee: Mapped[str | None] = mapped_column(String(120))
     form: Mapped[str | None] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(120))
     data: Mapped[dict[str, Any] | None]  # what the form starts from: the task's data when it opened
+    # The inbox: open tasks by next deadline, a group's queue, a user's own tasks (these two also
+    # serve what single-column indexes on status and assignee did).
+    __table_args__ = (
+        Index("ix_human_task_status_due", "status", "due_at"),
+        Index("ix_human_task_status_group", "status", "group_name"),
+        Index("ix_human_task_assignee_status", "assignee", "status"),
+    )
+
+
+class TaskDraft(Base):
+    """Form data a user saved on an open task without completing it; gone when the task closes."""
+
+    __tablename__ = "task_draft"
+    task_id: Mapped[str] = mapped_column(ForeignKey("human_task.id"), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    data: Mapped[dict[str, Any]]
+    saved_at: Mapped[datetime]
 
 
 class Timer(Base):
@@ -254,6 +273,28 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    locale: Mapped[str | None] = mapped_column(String(10))  # the pages' language; None: the browser's
+
+
+class SavedFilter(Base):
+    """An inbox query a user named, kept as the inbox URL's query string."""
+
+    __tablename__ = "saved_filter"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(120))
+    query: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime]
+    __table_args__ = (UniqueConstraint("user_name", "name"),)
+
+
+class SignInFailure(Base):
+    """Consecutive failed sign-ins per user name and per client address, shared by every process."""
+
+    __tablename__ = "sign_in_failure"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # "name:<user>" or "address:<ip>"
+    failures: Mapped[int]
+    last_failed_at: Mapped[datetime]
 
 
 class Membership(Base):

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
+from .drafts import delete_drafts_of
 from .models import TABLES
 
 _task = TABLES["human_task"]
@@ -65,6 +66,7 @@ class ProjectionRepository:
         if not task_ids:
             return []
         rows = self._connection.execute(_CANCEL_TASKS, {"ids": list(task_ids), "now": now}).all()
+        delete_drafts_of(self._connection, [row.id for row in rows])  # a draft goes with its task
         return [(row.id, row.element_id) for row in rows]
 
     def insert_timers(self, rows: list[dict[str, Any]]) -> list[int]:

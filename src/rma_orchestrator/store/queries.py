@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, select
+from sqlalchemy import Connection, Select, bindparam, func, or_, select
 
 from .db import AnyRow
 from .incidents import INCIDENT_COLUMNS
@@ -46,7 +46,25 @@ EVENT_COLUMNS = (
     _event.c.element_id,
     _event.c.details,
 )
+# What the inbox shows of each task's case, next to the task's own columns.
+INBOX_COLUMNS = (
+    *TASK_COLUMNS,
+    _instance.c.customer_name,
+    _instance.c.customer_phone,
+    _instance.c.order_no,
+    _instance.c.product_name,
+    _instance.c.kind,
+)
 _TASKS_FROM = _task.join(_instance, _instance.c.id == _task.c.instance_id)
+# The next deadline first; tasks without one after those with one (PostgreSQL's ascending index
+# order already puts nulls last, so the (status, due_at) index serves this order).
+_INBOX_ORDER = (_task.c.due_at.asc().nulls_last(), _task.c.created_at, _task.c.id)
+_SEARCHED = (
+    _instance.c.business_key,
+    _instance.c.order_no,
+    _instance.c.customer_name,
+    _instance.c.customer_phone,
+)
 
 _INSTANCE = select(
     *INSTANCE_COLUMNS, _instance.c.data, _instance.c.element_states, _instance.c.definition_id
@@ -68,7 +86,7 @@ _INCIDENTS_OF = (
 _EVENTS_OF = select(*EVENT_COLUMNS).where(_event.c.instance_id == bindparam("id")).order_by(_event.c.id)
 _TASK = (
     select(
-        *TASK_COLUMNS,
+        *INBOX_COLUMNS,
         _task.c.form,
         _task.c.data,
         _instance.c.data.label("instance_data"),
@@ -82,13 +100,21 @@ _INSTANCE_EXISTS = select(_instance.c.id).where(_instance.c.id == bindparam("id"
 
 @dataclass(frozen=True)
 class TaskFilter:
-    """Which tasks a list shows; ``visible_to`` None means every task (the actor may see all)."""
+    """Which tasks a list shows; ``visible_to`` None means every task (the actor may see all).
+
+    ``in_groups`` keeps tasks of those groups, ``unclaimed`` those nobody holds; ``text`` is a
+    case-insensitive part of the RMA number, order number, customer name or phone.
+    """
 
     status: str | None = "open"
     assignee: str | None = None
     group: str | None = None
     due_before: datetime | None = None
     visible_to: tuple[frozenset[str], str] | None = None  # (groups, user name)
+    in_groups: frozenset[str] | None = None
+    unclaimed: bool = False
+    kind: str | None = None
+    text: str | None = None
 
 
 def instance(connection: Connection, instance_id: int) -> AnyRow | None:
@@ -142,7 +168,8 @@ def list_instances(
 def list_tasks(
     connection: Connection, where: TaskFilter, page: int, per_page: int
 ) -> tuple[list[AnyRow], int]:
-    query = select(*TASK_COLUMNS).select_from(_TASKS_FROM)
+    """Tasks with their case's inbox columns (``INBOX_COLUMNS``), the next deadline first."""
+    query = select(*INBOX_COLUMNS).select_from(_TASKS_FROM)
     if where.status:
         query = query.where(_task.c.status == where.status)
     if where.assignee:
@@ -154,7 +181,21 @@ def list_tasks(
     if where.visible_to is not None:
         groups, user = where.visible_to
         query = query.where(_task.c.group_name.in_(sorted(groups)) | (_task.c.assignee == user))
-    return _page(connection, query, [_task.c.created_at, _task.c.id], page, per_page)
+    if where.in_groups is not None:
+        query = query.where(_task.c.group_name.in_(sorted(where.in_groups)))
+    if where.unclaimed:
+        query = query.where(_task.c.assignee.is_(None))
+    if where.kind:
+        query = query.where(_instance.c.kind == where.kind)
+    if where.text:
+        pattern = f"%{_escape_like(where.text)}%"
+        query = query.where(or_(*(column.ilike(pattern, escape="\\") for column in _SEARCHED)))
+    return _page(connection, query, _INBOX_ORDER, page, per_page)
+
+
+def _escape_like(text: str) -> str:
+    """``text`` matched literally by LIKE: its wildcards and the escape character escaped."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def list_incidents(

@@ -12,12 +12,15 @@ from .attachments import AttachmentRepository
 from .calendar import CalendarRepository
 from .db import Database
 from .definitions import DefinitionRepository
+from .drafts import DraftRepository
 from .events import EventLog
 from .incidents import IncidentRepository
 from .instances import InstanceRepository
 from .messages import InboxRepository
 from .projection import ProjectionRepository
+from .saved_filters import SavedFilterRepository
 from .settings import SettingRepository
+from .sign_in import SignInFailureRepository
 from .tasks import TaskRepository
 from .timers import TimerRepository
 from .users import UserRepository
@@ -89,6 +92,10 @@ class UnitOfWork:
         return TaskRepository(self.connection)
 
     @cached_property
+    def drafts(self) -> DraftRepository:
+        return DraftRepository(self.connection)
+
+    @cached_property
     def projection(self) -> ProjectionRepository:
         return ProjectionRepository(self.connection)
 
@@ -115,6 +122,14 @@ class UnitOfWork:
     @cached_property
     def calendar(self) -> CalendarRepository:
         return CalendarRepository(self.connection)
+
+    @cached_property
+    def saved_filters(self) -> SavedFilterRepository:
+        return SavedFilterRepository(self.connection)
+
+    @cached_property
+    def sign_in_failures(self) -> SignInFailureRepository:
+        return SignInFailureRepository(self.connection)
 
     @cached_property
     def settings(self) -> SettingRepository:

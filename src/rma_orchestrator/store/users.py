@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from .db import AnyRow
 from .models import TABLES
@@ -14,7 +14,14 @@ _group = TABLES["user_group"]
 _membership = TABLES["membership"]
 _token = TABLES["api_token"]
 
-_USER_COLUMNS = (_user.c.id, _user.c.name, _user.c.role, _user.c.password_hash, _user.c.active)
+_USER_COLUMNS = (
+    _user.c.id,
+    _user.c.name,
+    _user.c.role,
+    _user.c.password_hash,
+    _user.c.active,
+    _user.c.locale,
+)
 _BY_NAME = select(*_USER_COLUMNS).where(_user.c.name == bindparam("name"))
 _BY_TOKEN = (
     select(*_USER_COLUMNS)
@@ -22,11 +29,12 @@ _BY_TOKEN = (
     .where(_token.c.token_hash == bindparam("token_hash"))
 )
 _GROUPS_OF = select(_membership.c.group_name).where(_membership.c.user_id == bindparam("user_id"))
+_SET_LOCALE = update(_user).where(_user.c.name == bindparam("b_name")).values(locale=bindparam("locale"))
 _GROUPS = select(_group.c.name).where(_group.c.name.in_(bindparam("names", expanding=True)))
 
 
 def user_by_name(connection: Connection, name: str) -> AnyRow | None:
-    """id, name, role, password_hash, active."""
+    """id, name, role, password_hash, active, locale."""
     return connection.execute(_BY_NAME, {"name": name}).one_or_none()
 
 
@@ -36,7 +44,6 @@ def user_by_token(connection: Connection, token_hash: str) -> AnyRow | None:
 
 def groups_of(connection: Connection, user_id: int) -> list[str]:
     return list(connection.execute(_GROUPS_OF, {"user_id": user_id}).scalars())
-
 
 
 class UserRepository:
@@ -72,6 +79,9 @@ class UserRepository:
             insert(_token).values(user_id=user_id, token_hash=token_hash, created_at=created_at)
         )
 
+    def set_locale(self, name: str, locale: str | None) -> bool:
+        """False when there is no user ``name``."""
+        return self._connection.execute(_SET_LOCALE, {"b_name": name, "locale": locale}).rowcount == 1
 
 _LABELS = select(_group.c.name, _group.c.label_zh, _group.c.label_en)
 

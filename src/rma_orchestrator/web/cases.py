@@ -11,9 +11,7 @@ from flask.typing import ResponseReturnValue
 from ..errors import InvalidData
 from ..service import definitions, instances
 from .auth import services
-from .forms.messages import localised_errors
-from .forms.parse import parse_form
-from .forms.render import render_form
+from .forms import field_errors, parse_form, render_form
 from .i18n import current_language
 from .shell import require_page_actor
 from .tasks.case_view import case_view
@@ -36,19 +34,19 @@ def register_case() -> ResponseReturnValue:
     start = definitions.start_form(services(), CASE_PROCESS, actor)
     schema = start.schema or {"type": "object", "properties": {}}
     parsed = parse_form(schema, request.form, services().settings.business_tz, request.files)
-    data = parsed.data
-    if parsed.row_change is not None:
-        return _render(schema, data, parsed.errors)
+    language = current_language()
+    if parsed.row_action is not None:
+        return _render(schema, parsed.rows_changed(), [])
     try:
-        data = store_uploads(actor, None, schema, data, parsed.files)
+        data = store_uploads(actor, None, schema, parsed.data, parsed.files)
     except InvalidData as error:
-        return _render(schema, data, localised_errors(error, current_language()), status=400)
+        return _render(schema, parsed.data, field_errors(error, language), status=400)
     if parsed.errors:
-        return _render(schema, data, parsed.errors, status=400)
+        return _render(schema, data, field_errors(parsed.errors, language), status=400)
     try:
         started = instances.start_instance(services(), CASE_PROCESS, data, actor)
     except InvalidData as error:
-        return _render(schema, data, localised_errors(error, current_language()), status=400)
+        return _render(schema, data, field_errors(error, language), status=400)
     return redirect(url_for("cases.case_started", instance_id=started.id))
 
 
@@ -66,7 +64,7 @@ def case_started(instance_id: int) -> ResponseReturnValue:
 
 
 def _render(
-    schema: dict[str, Any] | None, data: dict[str, Any], errors: dict[str, list[str]], status: int = 200
+    schema: dict[str, Any] | None, data: dict[str, Any], errors: list[dict[str, Any]], status: int = 200
 ) -> ResponseReturnValue:
     form = render_form(schema, data, errors, current_language()) if schema else None
     return render_template("cases/new.html", form=form, errors=errors), status

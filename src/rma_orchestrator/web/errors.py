@@ -5,7 +5,7 @@ A page never shows a traceback: an unexpected error is logged and answered with 
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Flask, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -20,6 +20,7 @@ from ..errors import (
     NotFound,
     RmaError,
     StepStopped,
+    TooManyAttempts,
     Unauthorized,
 )
 
@@ -31,6 +32,7 @@ STATUS = [
     (Forbidden, 403),
     (NotFound, 404),
     (Conflict, 409),
+    (TooManyAttempts, 429),
 ]
 JSON_PATHS = ("/api/", "/healthz", "/metrics")
 
@@ -85,9 +87,15 @@ def init_app(app: Flask) -> None:
             response = jsonify({"errors": error.items})
             if isinstance(error, Unauthorized):
                 response.headers["WWW-Authenticate"] = "Bearer"
+            if isinstance(error, TooManyAttempts):
+                response.headers["Retry-After"] = str(error.retry_after)
             return response, status
         if isinstance(error, Unauthorized):
             return redirect(url_for("shell.sign_in", next=request.full_path.rstrip("?")))
+        if isinstance(error, TooManyAttempts):
+            response = make_response(error_page(status, error.message))
+            response.headers["Retry-After"] = str(error.retry_after)
+            return response
         return error_page(status, error.message)
 
     @app.errorhandler(CSRFError)

@@ -20,7 +20,7 @@ babel = Babel()
 
 
 def init_app(app: Flask, business_tz: str) -> None:
-    app.config["BABEL_DEFAULT_LOCALE"] = "zh_CN"
+    app.config["BABEL_DEFAULT_LOCALE"] = "zh"
     app.config["BABEL_DEFAULT_TIMEZONE"] = business_tz
     babel.init_app(app, locale_selector=select_language)
     app.jinja_env.filters["local_time"] = local_time
@@ -30,8 +30,14 @@ def init_app(app: Flask, business_tz: str) -> None:
 
 
 def select_language() -> str:
+    """The catalogue to use: ``zh`` (Babel reads zh_CN as zh_Hans_CN and finds its catalogue under zh)
+    or ``en``."""
+    return "zh" if chosen_language() == "zh_CN" else "en"
+
+
+def chosen_language() -> str:
     actor = signed_in_actor()
-    chosen = getattr(actor, "locale", None) or session.get("language")
+    chosen = (actor.locale if actor else None) or session.get("language")
     if chosen in LANGUAGES:
         return str(chosen)
     return "en" if request.accept_languages.best_match(["zh", "en"], default="zh") == "en" else "zh_CN"

@@ -65,4 +65,6 @@ def pick(text: str | None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(kind_label=kind_label, event_label=event_label, group_label=group_label, pick=pick)
+    app.jinja_env.globals.update(
+        kind_label=kind_label, event_label=event_label, group_label=group_label, pick=pick
+    )

@@ -80,10 +80,12 @@ def openapi_document() -> dict[str, Any]:
 
 def _operation(op: Operation, response: dict[str, Any] | None, body: dict[str, Any] | None) -> dict[str, Any]:
     content_schema = response if response is not None else {"type": "string"}
-    ok = {
+    ok: dict[str, Any] = {
         "description": "OK",
         "content": {media: {"schema": content_schema} for media in (op.media_type, *op.also_media)},
     }
+    if op.status == 204:
+        ok = {"description": "Done; no content"}
     responses: dict[str, Any] = {str(code): ok for code in (op.status, *op.also)}
     for code in (*op.errors, *((401,) if op.auth else ()), *((413,) if op.body is not None else ())):
         responses[str(code)] = {

@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import login_user, logout_user
 
-from ..errors import InvalidData, Unauthorized
+from ..errors import InvalidData, TooManyAttempts, Unauthorized
 from ..service import permissions
 from ..service.context import Actor
-from ..service.users import actor_for_password
+from ..service.users import set_locale
+from ..service.users import sign_in as check_sign_in
 from .auth import services, signed_in_actor
 from .i18n import LANGUAGES
 from .session import SignedIn
@@ -74,10 +75,15 @@ def sign_in() -> ResponseReturnValue:
     name = request.form.get("name", "").strip()
     password = request.form.get("password", "")
     try:
-        actor = actor_for_password(services(), name, password)
+        actor = check_sign_in(services(), name, password, request.remote_addr)
     except Unauthorized:
         message = _("Wrong user name or password.")
         return render_template("sign_in.html", next=target, name=name, error=message), 401
+    except TooManyAttempts as error:
+        minutes = max(1, -(-error.retry_after // 60))
+        message = _("Too many failed attempts. Try again in %(minutes)d min.", minutes=minutes)
+        page = render_template("sign_in.html", next=target, name=name, error=message)
+        return page, 429, {"Retry-After": str(error.retry_after)}
     language = session.get("language")
     session.clear()  # nothing from before sign-in carries over, except the chosen language
     if language:
@@ -100,6 +106,9 @@ def choose_language() -> ResponseReturnValue:
     if language not in LANGUAGES:
         raise InvalidData("unknown language", [{"field": "language", "message": "zh_CN or en"}])
     session["language"] = language
+    actor = signed_in_actor()
+    if actor is not None:
+        set_locale(services(), actor, language)  # kept for this user, in every browser
     return redirect(safe_next(request.form.get("next")) or url_for("shell.home"))
 
 

@@ -47,10 +47,7 @@ def store_uploads(
 def _field_schema(schema: dict[str, Any], path: str) -> dict[str, Any]:
     node = schema
     for part in path.split("."):
-        if part.isdigit():
-            node = node.get("items", {})
-        else:
-            node = node.get("properties", {}).get(part, {})
+        node = node.get("items", {}) if part.isdigit() else node.get("properties", {}).get(part, {})
     return node
 
 

@@ -7,8 +7,18 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ...errors import InvalidData
-from ...service import attachments, definitions, incidents, instances, messages, paging, tasks
+from ...errors import InvalidData, NotFound
+from ...service import (
+    attachments,
+    definitions,
+    drafts,
+    incidents,
+    instances,
+    messages,
+    paging,
+    saved_filters,
+    tasks,
+)
 from ...service import clock as clock_service
 from ...service.results import (
     AttachmentInfo,
@@ -17,19 +27,31 @@ from ...service.results import (
     DefinitionInfo,
     Delivery,
     DeployResult,
+    DraftInfo,
     EventInfo,
+    InboxTask,
     IncidentInfo,
     InstanceDetail,
     InstanceInfo,
     Page,
     RetryResult,
+    SavedFilterInfo,
     TaskDetail,
     TaskInfo,
 )
 from ...service.uploads import THUMBNAIL_TYPE, megabytes, too_large
 from ..auth import current_actor, services
 from ..downloads import send_attachment
-from .bodies import AssignBody, ClockBody, CompleteBody, MessageBody, RetryBody, StartBody
+from .bodies import (
+    AssignBody,
+    ClockBody,
+    CompleteBody,
+    DraftBody,
+    MessageBody,
+    RetryBody,
+    SavedFilterBody,
+    StartBody,
+)
 from .operations import MAX_BODY_BYTES, Multipart, operation, parse_body
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -47,6 +69,16 @@ def _one_of(values: tuple[str, ...], empty: str) -> dict[str, Any]:
     return {"type": "string", "enum": [*values, ""], "description": f"empty: {empty}"}
 
 TASK_ERRORS = (403, 404, 409)
+INBOX_QUERY: dict[str, dict[str, Any]] = {
+    "view": _one_of(tasks.INBOX_VIEWS, "every task the caller may see"),
+    "assignee": {"type": "string", "description": "a user name, or me"},
+    "group": TEXT,
+    "kind": _one_of(tasks.CASE_KINDS, "every kind"),
+    "status": _one_of(tasks.TASK_STATUSES, "every status (open when not given)"),
+    "overdue": FLAG,
+    "q": {"type": "string", "description": "part of the RMA number, order number, customer name or phone"},
+    **PAGING,
+}
 
 
 def _int_arg(name: str, default: int) -> int:
@@ -230,18 +262,12 @@ def deliver_message() -> Delivery:
     bp,
     "get",
     "/tasks",
-    summary="List tasks",
-    returns=Page[TaskInfo],
-    errors=(400,),
-    query={
-        "assignee": {"type": "string", "description": "a user name, or me"},
-        "group": TEXT,
-        "status": _one_of(tasks.TASK_STATUSES, "every status (open when not given)"),
-        "overdue": FLAG,
-        **PAGING,
-    },
+    summary="List tasks, the next deadline first (the inbox)",
+    returns=Page[InboxTask],
+    errors=(400, 403),
+    query=INBOX_QUERY,
 )
-def list_tasks() -> Page[TaskInfo]:
+def list_tasks() -> Page[InboxTask]:
     return tasks.list_tasks(
         services(),
         current_actor(),
@@ -251,6 +277,9 @@ def list_tasks() -> Page[TaskInfo]:
         overdue=_bool_arg("overdue"),
         page=_int_arg("page", 1),
         per_page=_int_arg("per_page", 50),
+        view=request.args.get("view") or None,
+        kind=request.args.get("kind") or None,
+        q=request.args.get("q") or None,
     )
 
 
@@ -299,6 +328,85 @@ def assign_task(task_id: str) -> TaskInfo:
 def complete_task(task_id: str) -> TaskInfo:
     body = parse_body(CompleteBody, required=False)
     return tasks.complete_task(services(), task_id, body.data, current_actor())
+
+
+@operation(
+    bp,
+    "put",
+    "/tasks/<task_id>/draft",
+    summary="Save your draft of an open task's form",
+    returns=DraftInfo,
+    errors=(400, *TASK_ERRORS),
+    body=DraftBody,
+)
+def save_draft(task_id: str) -> DraftInfo:
+    body = parse_body(DraftBody)
+    return drafts.save_draft(services(), task_id, body.data, current_actor())
+
+
+@operation(
+    bp,
+    "get",
+    "/tasks/<task_id>/draft",
+    summary="Your draft of a task's form (404 when you saved none)",
+    returns=DraftInfo,
+    errors=(403, 404),
+)
+def get_draft(task_id: str) -> DraftInfo:
+    found = drafts.find_draft(services(), task_id, current_actor())
+    if found is None:
+        raise NotFound(f"you have no draft of task {task_id}")
+    return found
+
+
+@operation(
+    bp,
+    "delete",
+    "/tasks/<task_id>/draft",
+    summary="Drop your draft of a task's form",
+    returns=None,
+    status=204,
+    errors=(403, 404),
+)
+def delete_draft(task_id: str) -> Response:
+    drafts.delete_draft(services(), task_id, current_actor())
+    return Response(status=204)
+
+
+@operation(
+    bp, "get", "/saved-filters", summary="Your saved inbox filters, by name", returns=Page[SavedFilterInfo]
+)
+def list_saved_filters() -> Page[SavedFilterInfo]:
+    items = saved_filters.list_filters(services(), current_actor())
+    return Page(items, len(items), 1, max(len(items), 1))
+
+
+@operation(
+    bp,
+    "put",
+    "/saved-filters/<name>",
+    summary="Save an inbox filter under a name (replacing one of that name)",
+    returns=SavedFilterInfo,
+    errors=(400,),
+    body=SavedFilterBody,
+)
+def save_filter(name: str) -> SavedFilterInfo:
+    body = parse_body(SavedFilterBody)
+    return saved_filters.save_filter(services(), name, body.query, current_actor())
+
+
+@operation(
+    bp,
+    "delete",
+    "/saved-filters/<name>",
+    summary="Delete one of your saved inbox filters",
+    returns=None,
+    status=204,
+    errors=(404,),
+)
+def delete_filter(name: str) -> Response:
+    saved_filters.delete_filter(services(), name, current_actor())
+    return Response(status=204)
 
 
 @operation(

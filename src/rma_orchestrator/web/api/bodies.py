@@ -42,3 +42,17 @@ class ClockBody:
 
     add: str | None = None
     set: str | None = None
+
+
+@dataclass(frozen=True)
+class DraftBody:
+    """Form data to keep, possibly incomplete: it is checked against the form only on completion."""
+
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SavedFilterBody:
+    """An inbox URL's query string, such as ``view=groups&kind=repair&overdue=1``."""
+
+    query: str

@@ -14,15 +14,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from ...errors import Conflict, InvalidData, TaskHeldByOther, TaskNotOpen
-from ...service import instances, tasks
+from ...service import attachments, drafts, instances, tasks
 from ...service.context import Actor
 from ...service.results import TaskDetail
 from ..auth import services
-from ..forms.messages import localised_errors
-from ..forms.parse import parse_form
-from ..forms.render import render_form
+from ..forms import field_errors, parse_form, render_form
 from ..i18n import current_language
 from ..shell import require_page_actor
+from ..uploads import store_uploads
 from . import bp
 from .case_view import case_view
 
@@ -41,8 +40,8 @@ def task_page(task_id: str) -> ResponseReturnValue:
     task = tasks.get_task(services(), task_id, actor)
     if task.status != "open":
         return _closed(task)
-    data = tasks.get_draft(services(), task_id, actor) or task.data
-    return _render(actor, task, data, {})
+    draft = drafts.get_draft(services(), task_id, actor)
+    return _render(actor, task, draft if draft is not None else task.data, [], restored=draft is not None)
 
 
 @bp.post("/tasks/<task_id>")
@@ -52,20 +51,27 @@ def submit_task(task_id: str) -> ResponseReturnValue:
     if task.status != "open":
         return _closed(task)
     schema = task.schema or {"type": "object", "properties": {}}
-    parsed = parse_form(schema, request.form, services().settings.business_tz)
-    action = request.form.get("_action", "complete")
-    if parsed.row_change is not None or action == "draft":
-        if action == "draft":
-            tasks.save_draft(services(), task_id, parsed.data, actor)
-            flash(_("Draft saved. It is kept for you until the task is completed."), "info")
-            return redirect(url_for("tasks.task_page", task_id=task_id))
-        return _render(actor, task, parsed.data, parsed.errors)
-    if parsed.errors:
-        return _render(actor, task, parsed.data, parsed.errors, status=400)
+    parsed = parse_form(schema, request.form, services().settings.business_tz, request.files)
+    language = current_language()
+    if parsed.row_action is not None:
+        return _render(actor, task, parsed.rows_changed(), [])
     try:
-        tasks.complete_task(services(), task_id, parsed.data, actor)
+        data = store_uploads(actor, task.instance_id, schema, parsed.data, parsed.files, task_id=task_id)
     except InvalidData as error:
-        return _render(actor, task, parsed.data, localised_errors(error, current_language()), status=400)
+        return _render(actor, task, parsed.data, field_errors(error, language), status=400)
+    if request.form.get("_action") == "draft":
+        try:
+            drafts.save_draft(services(), task_id, data, actor)
+        except Conflict as error:
+            return _conflict(task, error)
+        flash(_("Draft saved. It is kept for you until the task is completed."), "info")
+        return redirect(url_for("tasks.task_page", task_id=task_id))
+    if parsed.errors:
+        return _render(actor, task, data, field_errors(parsed.errors, language), status=400)
+    try:
+        tasks.complete_task(services(), task_id, data, actor)
+    except InvalidData as error:
+        return _render(actor, task, data, field_errors(error, language), status=400)
     except Conflict as error:
         return _conflict(task, error)
     flash(_("Task completed: %(name)s, %(case)s.", name=task.name, case=task.business_key), "info")
@@ -74,11 +80,18 @@ def submit_task(task_id: str) -> ResponseReturnValue:
 
 
 def _render(
-    actor: Actor, task: TaskDetail, data: dict[str, Any], errors: dict[str, list[str]], status: int = 200
+    actor: Actor,
+    task: TaskDetail,
+    data: dict[str, Any],
+    errors: list[dict[str, Any]],
+    status: int = 200,
+    restored: bool = False,
 ) -> ResponseReturnValue:
     detail = instances.get_instance(services(), task.instance_id, actor)
     events = instances.list_events(services(), task.instance_id, actor).items
-    form = render_form(task.schema, data, errors, current_language()) if task.schema else None
+    files = attachments.list_attachments(services(), actor, task.instance_id)
+    names = {f.id: f.filename for f in files}
+    form = render_form(task.schema, data, errors, current_language(), names) if task.schema else None
     return (
         render_template(
             "tasks/task.html",
@@ -87,6 +100,8 @@ def _render(
             events=list(reversed(events)),
             form=form,
             errors=errors,
+            files=files,
+            restored=restored,
             now=services().clock.now(),
         ),
         status,
