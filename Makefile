@@ -23,12 +23,12 @@ setup: $(VENV)/.installed node_modules/.installed $(CATALOGUES:.po=.mo)
 
 # The page texts in Chinese: compiled from the committed .po files
 $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(VENV)/.installed
-	$(BIN)/pybabel compile -q -f -d $(TRANSLATIONS) -l $*
+	$(BIN)/pybabel compile -f -d $(TRANSLATIONS) -l $*
 
 # After changing page texts: refresh the catalogue, then translate the new entries in the .po
 translations: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -o $(TRANSLATIONS)/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -q -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -o $(TRANSLATIONS)/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -37,10 +37,8 @@ def test_a_page_asks_strangers_to_sign_in_and_comes_back_after(
 def test_sign_in_never_follows_a_next_to_another_site(app: Flask, add_people: Callable[[str], str]) -> None:
     client = app.test_client()
     token = csrf_token(client)
-    answer = client.post(
-        "/login",
-        data={"name": add_people("staff"), "password": PASSWORD, "csrf_token": token, "next": "//evil.example"},
-    )
+    data = {"name": add_people("staff"), "password": PASSWORD, "csrf_token": token, "next": "//evil.example"}
+    answer = client.post("/login", data=data)
     assert answer.headers["Location"] == "/"
 
 
