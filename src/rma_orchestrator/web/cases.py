@@ -9,7 +9,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from ..errors import InvalidData
-from ..service import definitions, instances
+from ..service import attachments, definitions, instances
 from .auth import services
 from .forms import field_errors, parse_form, render_form
 from .i18n import current_language
@@ -59,6 +59,7 @@ def case_started(instance_id: int) -> ResponseReturnValue:
         instance=detail,
         case=case_view(detail, {}),
         tasks=[t for t in detail.tasks if t.status == "open"],
+        files=attachments.list_attachments(services(), actor, instance_id),
         now=services().clock.now(),
     )
 

@@ -39,6 +39,18 @@ EVENT_LABELS = {
 }
 
 
+ATTACHMENT_KIND_LABELS = {
+    "photo": lazy_gettext("Photo"),
+    "proof_of_purchase": lazy_gettext("Proof of purchase"),
+    "evidence": lazy_gettext("Evidence"),
+    "other": lazy_gettext("Other file"),
+}
+
+
+def attachment_kind_label(kind: str) -> str:
+    return str(ATTACHMENT_KIND_LABELS.get(kind, kind))
+
+
 def event_label(kind: str) -> str:
     return str(EVENT_LABELS.get(kind, kind))
 
@@ -66,5 +78,9 @@ def pick(text: str | None) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
-        kind_label=kind_label, event_label=event_label, group_label=group_label, pick=pick
+        kind_label=kind_label,
+        event_label=event_label,
+        attachment_kind_label=attachment_kind_label,
+        group_label=group_label,
+        pick=pick,
     )
