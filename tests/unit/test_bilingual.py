@@ -104,3 +104,16 @@ def test_every_form_has_labels_to_check() -> None:
 )
 def test_which_locales_are_chinese(locale: str, chinese: bool) -> None:
     assert is_chinese(locale) is chinese
+
+
+@pytest.mark.parametrize(
+    ("text", "chinese", "english"),
+    [
+        ("Review case 客服复核", "客服复核", "Review case"),
+        ("Escalate first response 首次响应超时升级", "首次响应超时升级", "Escalate first response"),
+        ("Call for survey 电话回访", "电话回访", "Call for survey"),
+    ],
+)
+def test_the_older_english_first_order_is_split_too(text: str, chinese: str, english: str) -> None:
+    assert pick(text, "zh_CN") == chinese
+    assert pick(text, "en") == english

@@ -10,7 +10,10 @@ The two halves are joined by one space, Chinese first. The Chinese half may hold
 * a seam right after a Chinese sentence end (``。！？``) wins, the first such one: descriptions end their
   Chinese half with a full stop;
 * otherwise the first seam whose rest holds no wide character at all: titles;
-* no such seam, the text is one language and comes back whole.
+* no such seam, the text may be in the older order, English first (``"Review case 客服复核"``, as some
+  diagrams still name their tasks): a space with only narrow characters before it, holding a letter,
+  and after it a wide character first and no ASCII letter;
+* otherwise the text is one language and comes back whole.
 """
 
 from __future__ import annotations
@@ -49,8 +52,23 @@ def split(text: str) -> Halves | None:
     if chosen is None:
         chosen = next((at for at in seams if not any(_wide(c) for c in text[at + 1 :])), None)
     if chosen is None:
-        return None
+        return _english_first(text)
     return Halves(text[:chosen].rstrip(), text[chosen + 1 :].strip())
+
+
+def _english_first(text: str) -> Halves | None:
+    for at, char in enumerate(text):
+        if char != " " or at + 1 >= len(text):
+            continue
+        before, after = text[:at], text[at + 1 :]
+        if (
+            _wide(after[0])
+            and _has_letter(before)
+            and not any(_wide(c) for c in before)
+            and not _has_letter(after)
+        ):
+            return Halves(after.strip(), before.strip())
+    return None
 
 
 def is_chinese(locale: object) -> bool:

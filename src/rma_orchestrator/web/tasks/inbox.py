@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
@@ -20,6 +20,7 @@ from . import bp
 VIEWS = ("mine", "groups", "all")
 KINDS = ("return", "exchange", "repair", "complaint")
 PER_PAGE = 25
+REFRESH_SECONDS = 20  # how often an open inbox asks for new tasks
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ def inbox() -> ResponseReturnValue:
         "kinds": KINDS,
         "groups": sorted(actor.groups),
         "last_page": max(1, -(-found.total // PER_PAGE)),
+        "refresh_seconds": current_app.config.get("INBOX_REFRESH_SECONDS", REFRESH_SECONDS),
     }
     if request.headers.get("X-Inbox-Refresh") == "1":
         return render_template("tasks/inbox_rows.html", **context)
