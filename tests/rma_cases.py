@@ -27,7 +27,11 @@ def deploy_rma(services: Services) -> None:
 
 
 def case_data(
-    services: Services, kind: str = "return", reason: str = "no_reason", received_days_ago: float = 2, **changes: Any
+    services: Services,
+    kind: str = "return",
+    reason: str = "no_reason",
+    received_days_ago: float = 2,
+    **changes: Any,
 ) -> dict[str, Any]:
     """A case registered now, the goods received ``received_days_ago`` days ago (business time zone)."""
     now = services.clock.now().astimezone(ZoneInfo(services.settings.business_tz))

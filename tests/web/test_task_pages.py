@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+
 import pytest
 from flask.testing import FlaskClient
 from page_client import csrf_token
@@ -127,7 +128,9 @@ def test_a_draft_is_kept_and_restored(
 ) -> None:
     task = review_task(rma, start_case())
     client = signed_in("staff")
-    form = _review_form(client, task, return_method="customer_ships", return_address="上海市 1 号", _action="draft")
+    form = _review_form(
+        client, task, return_method="customer_ships", return_address="上海市 1 号", _action="draft"
+    )
     assert client.post(f"/tasks/{task}", data=form).status_code == 302
     page = client.get(f"/tasks/{task}").get_data(as_text=True)
     assert "上海市 1 号" in page
@@ -142,11 +145,9 @@ def test_completing_opens_the_next_task_and_a_late_second_agent_gets_the_conflic
     first, second = start_case(), start_case()
     task, following = review_task(rma, first), review_task(rma, second)
     agent, other = signed_in("staff"), signed_in("manager")
-    late_form = _review_form(other, task, return_method="customer_ships", return_address="上海", _action="complete")
-    done = agent.post(
-        f"/tasks/{task}",
-        data=_review_form(agent, task, return_method="customer_ships", return_address="上海", _action="complete"),
-    )
+    typed = {"return_method": "customer_ships", "return_address": "上海", "_action": "complete"}
+    late_form = _review_form(other, task, **typed)
+    done = agent.post(f"/tasks/{task}", data=_review_form(agent, task, **typed))
     assert done.status_code == 302 and done.headers["Location"] == f"/tasks/{following}"
     late = other.post(f"/tasks/{task}", data=late_form)
     assert late.status_code == 409
