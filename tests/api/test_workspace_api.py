@@ -126,7 +126,12 @@ def test_too_many_attempts_is_429_with_retry_after(app: Flask) -> None:
     def refuse() -> None:
         raise TooManyAttempts("too many failed sign-ins; try again in 8 seconds", 8)
 
-    app.add_url_rule("/refused-sign-in", "refused_sign_in", refuse)
-    response = app.test_client().get("/refused-sign-in")
+    app.add_url_rule("/api/v1/refused-sign-in", "refused_sign_in", refuse)
+    app.add_url_rule("/refused-sign-in", "refused_sign_in_page", refuse)
+    client = FlaskClient(app)  # these test routes are not in the OpenAPI document
+    response = client.get("/api/v1/refused-sign-in")
     assert response.status_code == 429 and response.headers["Retry-After"] == "8"
     assert response.json == {"errors": [{"message": "too many failed sign-ins; try again in 8 seconds"}]}
+    page = client.get("/refused-sign-in")  # a page answers the same status in HTML
+    assert page.status_code == 429 and page.headers["Retry-After"] == "8"
+    assert "text/html" in page.content_type

@@ -163,3 +163,19 @@ def test_signing_out_ends_the_session(signed_in: Callable[..., FlaskClient]) -> 
     token = csrf_token(client, "/tasks")
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/tasks").headers["Location"].startswith("/login")
+
+
+def test_repeated_failed_sign_ins_are_slowed(app: Flask, add_people: Callable[[str], str]) -> None:
+    name = add_people("staff")
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    statuses = []
+    for _ in range(6):
+        token = csrf_token(client)
+        statuses.append(client.post("/login", data={"name": name, "password": "wrong", "csrf_token": token}))
+    assert [s.status_code for s in statuses] == [401] * 5 + [429]
+    assert "Too many failed attempts" in statuses[-1].get_data(as_text=True)
+    assert int(statuses[-1].headers["Retry-After"]) >= 1
+    token = csrf_token(client)
+    right = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
+    assert right.status_code == 429  # even the right password waits until the wait is over

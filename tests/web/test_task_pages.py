@@ -153,3 +153,22 @@ def test_completing_opens_the_next_task_and_a_late_second_agent_gets_the_conflic
     assert late.status_code == 409
     text = late.get_data(as_text=True)
     assert "completed" in text and "/tasks" in text and "Traceback" not in text
+
+
+def test_inbox_filters_are_saved_by_name_and_shared_as_links(signed_in: Callable[..., FlaskClient]) -> None:
+    client = signed_in("staff")
+    page = client.get("/tasks?view=groups&kind=repair&overdue=1").get_data(as_text=True)
+    query = re.search(r'name="query" value="([^"]*)"', page)
+    assert query and query.group(1).replace("&amp;", "&") == "view=groups&kind=repair&overdue=1"
+    token = csrf_token(client, "/tasks")
+    form = {"csrf_token": token, "name": "逾期维修", "query": "view=groups&kind=repair&overdue=1"}
+    saved = client.post("/tasks/filters", data=form)
+    assert saved.headers["Location"].endswith("/tasks?view=groups&kind=repair&overdue=1")
+    listed = client.get("/tasks").get_data(as_text=True)
+    assert re.search(r'<a href="/tasks\?view=groups&amp;kind=repair&amp;overdue=1">逾期维修</a>', listed)
+    client.post("/tasks/filters/delete", data={"csrf_token": token, "name": "逾期维修"})
+    after = client.get("/tasks").get_data(as_text=True)
+    assert "Filter 逾期维修 deleted." in after and ">逾期维修</a>" not in after
+    refused = client.post("/tasks/filters", data={"csrf_token": token, "name": "x", "query": "evil=1"})
+    assert refused.status_code == 302
+    assert "The filter was not saved" in client.get("/tasks").get_data(as_text=True)

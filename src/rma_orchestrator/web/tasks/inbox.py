@@ -11,8 +11,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from ...errors import Conflict
-from ...service import permissions, tasks
+from ...errors import Conflict, InvalidData
+from ...service import permissions, saved_filters, tasks
 from ..auth import services
 from ..shell import require_page_actor, safe_next
 from . import bp
@@ -47,12 +47,16 @@ class InboxQuery:
             page=int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1,
         )
 
-    def url(self, **changes: Any) -> str:
-        """The inbox address of this query with ``changes`` (defaults left out, page 1 unless given)."""
+    def query_string(self, **changes: Any) -> str:
+        """This query with ``changes`` as URL parameters (defaults left out, page 1 unless given)."""
         values = {**asdict(self), "page": 1, **changes}
         params = {k: v for k, v in values.items() if v and not (k == "page" and v == 1)}
-        params = {k: ("1" if v is True else v) for k, v in params.items()}
-        return url_for("tasks.inbox") + ("?" + urlencode(params) if params else "")
+        return urlencode({k: ("1" if v is True else v) for k, v in params.items()})
+
+    def url(self, **changes: Any) -> str:
+        """The inbox address of this query with ``changes``."""
+        query = self.query_string(**changes)
+        return url_for("tasks.inbox") + ("?" + query if query else "")
 
 
 def default_view(actor: Any) -> str:
@@ -84,6 +88,7 @@ def inbox() -> ResponseReturnValue:
         "groups": sorted(actor.groups),
         "last_page": max(1, -(-found.total // PER_PAGE)),
         "refresh_seconds": current_app.config.get("INBOX_REFRESH_SECONDS", REFRESH_SECONDS),
+        "saved": saved_filters.list_filters(services(), actor),
     }
     if request.headers.get("X-Inbox-Refresh") == "1":
         return render_template("tasks/inbox_rows.html", **context)
@@ -107,4 +112,28 @@ def _assignment(task_id: str, command: Any, done: str) -> ResponseReturnValue:
         flash(done, "info")
     except Conflict as error:  # claimed or completed meanwhile: say so where the user was
         flash(_("That task changed meanwhile: %(reason)s", reason=error.message), "warning")
+    return redirect(safe_next(request.form.get("next")) or url_for("tasks.inbox"))
+
+
+@bp.post("/tasks/filters")
+def save_filter() -> ResponseReturnValue:
+    """Keep the inbox's current filters under a name of the user's (a name replaces its filter)."""
+    actor = require_page_actor()
+    name = request.form.get("name", "").strip()
+    query = request.form.get("query", "")
+    try:
+        saved = saved_filters.save_filter(services(), name, query, actor)
+    except InvalidData as error:
+        flash(_("The filter was not saved: %(reason)s", reason=error.items[0].get("message", "")), "error")
+        return redirect(url_for("tasks.inbox") + ("?" + query if query else ""))
+    flash(_("Filter saved as %(name)s.", name=saved.name), "info")
+    return redirect(url_for("tasks.inbox") + ("?" + saved.query if saved.query else ""))
+
+
+@bp.post("/tasks/filters/delete")
+def delete_filter() -> ResponseReturnValue:
+    actor = require_page_actor()
+    name = request.form.get("name", "")
+    saved_filters.delete_filter(services(), name, actor)
+    flash(_("Filter %(name)s deleted.", name=name), "info")
     return redirect(safe_next(request.form.get("next")) or url_for("tasks.inbox"))

@@ -1,0 +1,67 @@
+"""The JSON API: deployments and process definitions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+
+from ...errors import InvalidData
+from ...service import (
+    definitions,
+)
+from ...service.results import (
+    DefinitionInfo,
+    DeployResult,
+    Page,
+)
+from ..auth import current_actor, services
+from . import bp
+from .operations import Multipart, operation
+from .params import FLAG, bool_arg
+
+
+@operation(
+    bp,
+    "post",
+    "/deployments",
+    summary="Deploy .bpmn, .dmn and .json form files (201 new versions, 200 all identical)",
+    returns=DeployResult,
+    status=201,
+    also=(200,),
+    errors=(400, 403, 422),
+    body=Multipart({"files": {"type": "array", "items": {"type": "string", "format": "binary"}}}),
+    query={"dry_run": FLAG},
+)
+def deploy() -> Any:
+    actor = current_actor()
+    files: dict[str, bytes] = {}
+    for storage in request.files.getlist("files"):
+        name = storage.filename or ""
+        if name in files:
+            raise InvalidData("duplicate file", [{"field": "files", "message": f"{name} uploaded twice"}])
+        files[name] = storage.read()
+    result = definitions.deploy(services(), files, actor, dry_run=bool_arg("dry_run"))
+    return result, 201 if result.created and not result.dry_run else 200
+
+
+@operation(
+    bp, "get", "/process-definitions", summary="Latest version of every process", returns=Page[DefinitionInfo]
+)
+def list_definitions() -> Page[DefinitionInfo]:
+    items = definitions.list_definitions(services(), current_actor())
+    return Page(items, len(items), 1, max(len(items), 1))
+
+
+@operation(
+    bp,
+    "get",
+    "/process-definitions/<key>/versions/<int:version>/bpmn",
+    summary="BPMN XML of one version",
+    returns=str,
+    errors=(404,),
+    media_type="application/xml",
+)
+def definition_xml(key: str, version: int) -> Response:
+    xml = definitions.get_definition_xml(services(), key, version, current_actor())
+    return Response(xml, mimetype="application/xml")
