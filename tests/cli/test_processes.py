@@ -29,8 +29,21 @@ def _request(url: str, token: str, body: dict[str, object] | None = None) -> dic
         method="POST" if body is not None else "GET",
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=60) as response:  # a busy machine is slow, not wrong
         return json.loads(response.read())
+
+
+def stop(*processes: subprocess.Popen[str]) -> None:
+    """Stop every process, even when one is slow to go: none may outlive the test (a scheduler left
+    running would fire the timers of the tests after it)."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _alive(process: subprocess.Popen[str], log: IO[str]) -> None:
@@ -94,9 +107,7 @@ def test_a_timer_made_by_a_web_only_process_is_fired_by_the_scheduler_process(
             assert time.monotonic() < deadline, "the scheduler process did not fire the timer"
             time.sleep(0.2)
     finally:
-        for process in (web, scheduler):
-            process.terminate()
-            process.wait(timeout=10)
+        stop(web, scheduler)
         web_log.close()
         scheduler_log.close()
     with services.database.read() as session:

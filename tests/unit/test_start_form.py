@@ -43,6 +43,8 @@ VALID: dict[str, Any] = {
     "description": "壶底漏水。 The kettle leaks at the bottom.",
     "condition": {"unused": False, "packaging_complete": True, "accessories_complete": True},
     "channel": "chat",
+    "photos": [17, 18],  # attachment ids (the service checks they are the registering user's uploads)
+    "proof_of_purchase": [19],
 }
 
 
@@ -94,6 +96,8 @@ def test_only_the_required_fields_pass() -> None:
         "warranty_start_on",
         "prior_repairs_in_warranty",
         "reported_at",
+        "photos",
+        "proof_of_purchase",
     }
     data = changed(dict.fromkeys(optional, DELETE))
     assert set(data) == set(SCHEMA["required"])  # the test's optional fields are exactly the form's
@@ -219,3 +223,16 @@ def test_every_object_is_closed() -> None:
     objects = [("(form)", SCHEMA)] + [(path, sub) for path, sub in FIELDS if sub.get("type") == "object"]
     assert [path for path, _ in objects] == ["(form)", "customer", "product", "condition"]
     assert all(sub["additionalProperties"] is False for _, sub in objects)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"photos": ["kettle.jpg"]},  # ids, not names
+        {"photos": [1, 1]},  # each upload once
+        {"photos": list(range(11))},  # at most 10
+        {"proof_of_purchase": [1, 2, 3, 4]},  # at most 3
+    ],
+)
+def test_attachment_fields_hold_a_few_distinct_ids(changes: dict[str, Any]) -> None:
+    assert problems(changed(changes))

@@ -179,3 +179,13 @@ def test_repeated_failed_sign_ins_are_slowed(app: Flask, add_people: Callable[[s
     token = csrf_token(client)
     right = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
     assert right.status_code == 429  # even the right password waits until the wait is over
+
+
+def test_the_chosen_language_is_kept_for_the_user_in_another_browser(
+    signed_in: Callable[..., FlaskClient],
+) -> None:
+    laptop = signed_in("staff", language="en")
+    token = csrf_token(laptop, "/tasks")
+    laptop.post("/language", data={"language": "zh_CN", "next": "/tasks", "csrf_token": token})
+    handheld = signed_in("staff", language="en")  # a new session, an English browser
+    assert "退出" in handheld.get("/tasks").get_data(as_text=True)
