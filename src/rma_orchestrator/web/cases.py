@@ -25,7 +25,7 @@ CASE_PROCESS = "rma_case"  # every after-sales case starts here (processes/rma_c
 def new_case() -> ResponseReturnValue:
     actor = require_page_actor()
     start = definitions.start_form(services(), CASE_PROCESS, actor)
-    return _render(start.schema, {}, {})
+    return _render(start.schema, {}, [])
 
 
 @bp.post("/cases/new")

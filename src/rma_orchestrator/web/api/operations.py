@@ -10,9 +10,9 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Response, request
 from pydantic import TypeAdapter, ValidationError
@@ -154,7 +154,7 @@ def parse_body(kind: type[T], required: bool = True) -> T:
     if not isinstance(body, dict):
         raise InvalidData("send a JSON object body", [{"field": "", "message": "body must be a JSON object"}])
     try:
-        value: T = _adapter(kind).validate_python(body)
+        value: T = _adapter(cast(Hashable, kind)).validate_python(body)
     except ValidationError as error:
         problems = [
             {"field": ".".join(str(part) for part in item["loc"]), "message": item["msg"]}
