@@ -13,7 +13,8 @@ and as a manager and times --requests GETs of each page in this process (the ser
 routing, session, queries, template), the pages taking turns so that a noisy machine weighs on
 all alike. Prints p50/p95/max in ms, statements per request and p95 against the goal (inbox
 100 ms, task page 150 ms). SQLite always (a file, as `rma serve` uses it); --postgres adds a
-private PostgreSQL database on 127.0.0.1 (ANALYZEd after the fill, as autovacuum would).
+private PostgreSQL database on 127.0.0.1 (vacuumed and analysed after the fill, as autovacuum
+would soon after).
 Usage: python bench/pages.py [--tasks 20000] [--requests 200] [--postgres]
 """
 
@@ -52,14 +53,17 @@ from rma_orchestrator.service.context import SYSTEM, Services  # noqa: E402
 from rma_orchestrator.service.definitions import deploy  # noqa: E402
 from rma_orchestrator.service.demo import seed_demo  # noqa: E402
 from rma_orchestrator.service.users import add_user  # noqa: E402
-from rma_orchestrator.store.models import TABLES  # noqa: E402
 from rma_orchestrator.store.migrate import upgrade  # noqa: E402
+from rma_orchestrator.store.models import TABLES  # noqa: E402
 from rma_orchestrator.web import create_app  # noqa: E402
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "bench pages password"
 AGENT_NAME, MANAGER_NAME = "bench_cs", "bench_manager"
 BATCH = 2_000  # open tasks per batch of inserts
+RESET_SEQUENCE = (
+    "SELECT setval(pg_get_serial_sequence('process_instance', 'id'), max(id)) FROM process_instance"
+)
 GOALS_MS = {"inbox": 100.0, "task": 150.0}
 INBOX_TOTAL = re.compile(r"([\d,]+) tasks, page \d+ of \d+")
 
@@ -67,12 +71,44 @@ _instance, _task, _timer, _event = (
     TABLES[name] for name in ("process_instance", "human_task", "timer", "event")
 )
 
-SURNAMES = [("王", "Wang"), ("李", "Li"), ("张", "Zhang"), ("刘", "Liu"), ("陈", "Chen"), ("杨", "Yang"),
-            ("赵", "Zhao"), ("黄", "Huang"), ("周", "Zhou"), ("吴", "Wu"), ("徐", "Xu"), ("孙", "Sun")]
-GIVEN_NAMES = [("芳", "Fang"), ("伟", "Wei"), ("娜", "Na"), ("敏", "Min"), ("静", "Jing"), ("丽", "Li"),
-               ("强", "Qiang"), ("磊", "Lei"), ("军", "Jun"), ("洋", "Yang"), ("艳", "Yan"), ("勇", "Yong")]
-PRODUCTS = ["电热水壶 Electric kettle", "手机 Phone", "吹风机 Hair dryer", "电饭煲 Rice cooker",
-            "蓝牙耳机 Bluetooth earphones", "空气炸锅 Air fryer", "台灯 Desk lamp", "榨汁机 Juicer"]
+SURNAMES = [
+    ("王", "Wang"),
+    ("李", "Li"),
+    ("张", "Zhang"),
+    ("刘", "Liu"),
+    ("陈", "Chen"),
+    ("杨", "Yang"),
+    ("赵", "Zhao"),
+    ("黄", "Huang"),
+    ("周", "Zhou"),
+    ("吴", "Wu"),
+    ("徐", "Xu"),
+    ("孙", "Sun"),
+]
+GIVEN_NAMES = [
+    ("芳", "Fang"),
+    ("伟", "Wei"),
+    ("娜", "Na"),
+    ("敏", "Min"),
+    ("静", "Jing"),
+    ("丽", "Li"),
+    ("强", "Qiang"),
+    ("磊", "Lei"),
+    ("军", "Jun"),
+    ("洋", "Yang"),
+    ("艳", "Yan"),
+    ("勇", "Yong"),
+]
+PRODUCTS = [
+    "电热水壶 Electric kettle",
+    "手机 Phone",
+    "吹风机 Hair dryer",
+    "电饭煲 Rice cooker",
+    "蓝牙耳机 Bluetooth earphones",
+    "空气炸锅 Air fryer",
+    "台灯 Desk lamp",
+    "榨汁机 Juicer",
+]
 
 
 @dataclass
@@ -105,7 +141,9 @@ def prepare(url: str, data_dir: Path) -> Services:
     return services
 
 
-def fill(services: Services, tasks: int, progress: Callable[[int, int], None] = lambda done, total: None) -> Filled:
+def fill(
+    services: Services, tasks: int, progress: Callable[[int, int], None] = lambda done, total: None
+) -> Filled:
     """Copy the demo cases with open tasks until ``tasks`` tasks are open, BATCH tasks per transaction."""
     began = time.perf_counter()
     rng = random.Random(20261202)
@@ -131,12 +169,10 @@ def fill(services: Services, tasks: int, progress: Callable[[int, int], None] = 
         filled.open_tasks += in_batch
         filled.cases += len(rows[_instance.name])
         progress(filled.open_tasks, tasks)
-    with services.database.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":  # explicit ids leave the sequence behind
-            connection.execute(
-                text("SELECT setval(pg_get_serial_sequence('process_instance', 'id'), max(id)) FROM process_instance")
-            )
-            connection.execute(text("ANALYZE"))
+    if not services.database.is_sqlite:  # explicit ids leave the sequence behind; autovacuum's work
+        with services.database.engine.execution_options(isolation_level="AUTOCOMMIT").connect() as connection:
+            connection.execute(text(RESET_SEQUENCE))
+            connection.execute(text("VACUUM ANALYZE"))
     filled.seconds = time.perf_counter() - began
     return filled
 
@@ -213,8 +249,10 @@ def _clone(
         holder = task["group_name"] or ""
         roll = rng.random()
         assignee = (
-            AGENT_NAME if roll < 0.05 and holder == "customer_service"
-            else f"{holder}_demo" if roll > 0.9 and holder in _LANE_USERS
+            AGENT_NAME
+            if roll < 0.05 and holder == "customer_service"
+            else f"{holder}_demo"
+            if roll > 0.9 and holder in _LANE_USERS
             else None
         )
         rows[_task.name].append(
@@ -299,7 +337,9 @@ def sign_in(services: Services, name: str) -> FlaskClient:
     app = create_app(services=services)
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    answer = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": csrf_token(client)})
+    answer = client.post(
+        "/login", data={"name": name, "password": PASSWORD, "csrf_token": csrf_token(client)}
+    )
     assert answer.status_code == 302, answer.get_data(as_text=True)
     return client
 
@@ -325,9 +365,16 @@ def pages(services: Services, filled: Filled) -> list[Page]:
         Page("inbox, agent's default (mine)", "inbox", agent, lambda rng: "/tasks"),
         Page("inbox, agent's groups, unclaimed", "inbox", agent, lambda rng: "/tasks?view=groups"),
         Page("inbox, manager, view=all", "inbox", manager, lambda rng: "/tasks?view=all"),
-        Page("inbox, manager, all, q=<phone part>", "inbox", manager, lambda rng: f"/tasks?view=all&q={fragment(rng)}"),
+        Page(
+            "inbox, manager, all, q=<phone part>",
+            "inbox",
+            manager,
+            lambda rng: f"/tasks?view=all&q={fragment(rng)}",
+        ),
         Page("inbox, manager, all, overdue=1", "inbox", manager, lambda rng: "/tasks?view=all&overdue=1"),
-        Page("task page, manager, random task", "task", manager, lambda rng: f"/tasks/{rng.choice(task_ids)}"),
+        Page(
+            "task page, manager, random task", "task", manager, lambda rng: f"/tasks/{rng.choice(task_ids)}"
+        ),
     ]
 
 
@@ -379,7 +426,8 @@ def inbox_total(client: FlaskClient, url: str) -> int:
 
 def report(label: str, filled: Filled, timed: list[Page], timings: dict[str, Timing]) -> None:
     print(
-        f"{label}: {filled.open_tasks:,} open tasks in {filled.cases:,} cases (filled in {filled.seconds:.1f} s), "
+        f"{label}: {filled.open_tasks:,} open tasks in {filled.cases:,} cases "
+        f"(filled in {filled.seconds:.1f} s), "
         f"{len(next(iter(timings.values())).seconds)} requests of each page; server time in ms"
     )
     print(f"  {'page':40s} {'p50':>7s} {'p95':>7s} {'max':>7s} {'stmts':>6s}  p95/goal")
