@@ -51,7 +51,7 @@ from rma_orchestrator.bootstrap import bootstrap  # noqa: E402
 from rma_orchestrator.config import Settings  # noqa: E402
 from rma_orchestrator.service.context import SYSTEM, Services  # noqa: E402
 from rma_orchestrator.service.definitions import deploy  # noqa: E402
-from rma_orchestrator.service.demo import seed_demo  # noqa: E402
+from rma_orchestrator.service.demo import LANES, seed_demo  # noqa: E402
 from rma_orchestrator.service.users import add_user  # noqa: E402
 from rma_orchestrator.store.migrate import upgrade  # noqa: E402
 from rma_orchestrator.store.models import TABLES  # noqa: E402
@@ -71,43 +71,17 @@ _instance, _task, _timer, _event = (
     TABLES[name] for name in ("process_instance", "human_task", "timer", "event")
 )
 
-SURNAMES = [
-    ("王", "Wang"),
-    ("李", "Li"),
-    ("张", "Zhang"),
-    ("刘", "Liu"),
-    ("陈", "Chen"),
-    ("杨", "Yang"),
-    ("赵", "Zhao"),
-    ("黄", "Huang"),
-    ("周", "Zhou"),
-    ("吴", "Wu"),
-    ("徐", "Xu"),
-    ("孙", "Sun"),
-]
-GIVEN_NAMES = [
-    ("芳", "Fang"),
-    ("伟", "Wei"),
-    ("娜", "Na"),
-    ("敏", "Min"),
-    ("静", "Jing"),
-    ("丽", "Li"),
-    ("强", "Qiang"),
-    ("磊", "Lei"),
-    ("军", "Jun"),
-    ("洋", "Yang"),
-    ("艳", "Yan"),
-    ("勇", "Yong"),
-]
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    """``"王 Wang 李 Li"`` → ``[("王", "Wang"), ("李", "Li")]``: what the copies' names come from."""
+    words = text.split()
+    return list(zip(words[::2], words[1::2], strict=True))
+
+
+SURNAMES = _pairs("王 Wang 李 Li 张 Zhang 刘 Liu 陈 Chen 杨 Yang 赵 Zhao 黄 Huang 周 Zhou 吴 Wu")
+GIVEN_NAMES = _pairs("芳 Fang 伟 Wei 娜 Na 敏 Min 静 Jing 丽 Li 强 Qiang 磊 Lei 军 Jun 洋 Yang")
 PRODUCTS = [
-    "电热水壶 Electric kettle",
-    "手机 Phone",
-    "吹风机 Hair dryer",
-    "电饭煲 Rice cooker",
-    "蓝牙耳机 Bluetooth earphones",
-    "空气炸锅 Air fryer",
-    "台灯 Desk lamp",
-    "榨汁机 Juicer",
+    " ".join(pair) for pair in _pairs("电热水壶 Kettle 手机 Phone 吹风机 Hair-dryer 电饭煲 Rice-cooker")
 ]
 
 
@@ -246,15 +220,7 @@ def _clone(
         new_ids[task["id"]] = task_id
         due = _due(task["due_at"], now, rng)
         dues[task["id"]] = due
-        holder = task["group_name"] or ""
-        roll = rng.random()
-        assignee = (
-            AGENT_NAME
-            if roll < 0.05 and holder == "customer_service"
-            else f"{holder}_demo"
-            if roll > 0.9 and holder in _LANE_USERS
-            else None
-        )
+        assignee = _holder(task["group_name"], rng)
         rows[_task.name].append(
             {
                 **task,
@@ -304,7 +270,14 @@ def _clone(
     return want
 
 
-_LANE_USERS = {"customer_service", "warehouse", "quality", "finance", "technician", "cs_supervisor"}
+def _holder(group: str | None, rng: random.Random) -> str | None:
+    """Who holds a copied task: the agent 5 % of customer service's, a demo user of the lane 10 %."""
+    roll = rng.random()
+    if roll < 0.05 and group == "customer_service":
+        return AGENT_NAME
+    if roll > 0.9 and group in LANES:
+        return f"{group}_demo"
+    return None
 
 
 def _shifted(at: datetime | None, shift: timedelta) -> datetime | None:
@@ -352,8 +325,8 @@ class Page:
     url: Callable[[random.Random], str]  # a new address per request
 
 
-def pages(services: Services, filled: Filled) -> list[Page]:
-    agent, manager = sign_in(services, AGENT_NAME), sign_in(services, MANAGER_NAME)
+def pages(agent: FlaskClient, manager: FlaskClient, filled: Filled) -> list[Page]:
+    """The pages timed: the agent's inbox tabs, the manager's with filters, random task pages."""
     phones, task_ids = filled.phones or ["139"], filled.task_ids
 
     def fragment(rng: random.Random) -> str:
@@ -449,7 +422,7 @@ def run(label: str, url: str, data_dir: Path, tasks: int, requests: int) -> None
 
     filled = fill(services, tasks, progress)
     print(file=sys.stderr)
-    timed = pages(services, filled)
+    timed = pages(sign_in(services, AGENT_NAME), sign_in(services, MANAGER_NAME), filled)
     timings = measure(services, timed, requests)
     report(label, filled, timed, timings)
     services.database.dispose()

@@ -122,6 +122,7 @@ class ProcessInstance(Base):
             "order_no",
             "customer_name",
             "customer_phone",
+            "id",  # implied on SQLite; PostgreSQL answers from the index alone only with it
         ),
     )
     # Every UPDATE says WHERE revision = <the one read> and bumps it: a write based on a stale

@@ -1,7 +1,8 @@
 """inbox indexes that answer a page of 20,000 open tasks without reading the case rows: the
 (status, due_at) index of human tasks widened to every column the inbox filters and sorts by,
-and a search index of instances over kind and the searched columns (a scan of it is cheap where a
-scan of the rows reads past each case's state)
+and a search index of instances over kind, the searched columns and the id (a scan of it is cheap
+where a scan of the rows reads past each case's state; PostgreSQL needs the id in it to scan it
+alone)
 
 Revision ID: 0007
 Revises: 0006
@@ -18,7 +19,7 @@ branch_labels = None
 depends_on = None
 
 INBOX_COLUMNS = ["status", "due_at", "created_at", "id", "group_name", "assignee", "instance_id"]
-SEARCH_COLUMNS = ["kind", "business_key", "order_no", "customer_name", "customer_phone"]
+SEARCH_COLUMNS = ["kind", "business_key", "order_no", "customer_name", "customer_phone", "id"]
 
 
 def upgrade() -> None:
