@@ -32,7 +32,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -436,18 +436,21 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         run("SQLite", f"sqlite:///{tmp}/pages.sqlite3", Path(tmp), args.tasks, args.requests)
-    if args.postgres:
+    if not args.postgres:
+        return
+    with ExitStack() as stack:
         try:
-            database = private_postgres(PG_ADMIN, "rma_bench")
-            url = database.__enter__()
-        except Exception as error:  # noqa: BLE001
+            url = stack.enter_context(private_postgres(PG_ADMIN, "rma_bench"))
+        except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
             print(f"PostgreSQL skipped ({str(error).splitlines()[0]})")
             return
-        try:
-            with tempfile.TemporaryDirectory() as tmp:
-                run("PostgreSQL", url, Path(tmp), args.tasks, args.requests)
-        finally:
-            database.__exit__(None, None, None)
+        run(
+            "PostgreSQL",
+            url,
+            Path(stack.enter_context(tempfile.TemporaryDirectory())),
+            args.tasks,
+            args.requests,
+        )
 
 
 if __name__ == "__main__":
