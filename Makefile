@@ -55,6 +55,7 @@ typecheck: setup
 bench: setup
 	$(BIN)/python bench/lifecycle.py
 	$(BIN)/python bench/timers.py
+	$(BIN)/python bench/pages.py --postgres
 
 clean:
 	rm -rf $(VENV) var node_modules .pytest_cache

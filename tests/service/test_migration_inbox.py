@@ -80,7 +80,7 @@ def test_upgrade_copies_phone_and_product_of_existing_cases(empty_database: Data
     _insert_case(empty_database, "RMA-2", '{"customer": {"phone": 13900000000}}')
     _insert_case(empty_database, "RMA-3", '{"customer": "not an object", "product": null}')
 
-    upgrade(empty_database)
+    upgrade(empty_database, "0006")
 
     assert current_revision(empty_database) == "0006"
     with empty_database.engine.connect() as connection:

@@ -112,6 +112,19 @@ class ProcessInstance(Base):
     kind: Mapped[str | None] = mapped_column(String(40))
     product_category: Mapped[str | None] = mapped_column(String(40))
     product_name: Mapped[str | None] = mapped_column(String(255))
+    # The inbox's kind filter and text search read this index, never the rows: a row's later
+    # columns sit past its state, which SQLite keeps in overflow pages.
+    __table_args__ = (
+        Index(
+            "ix_process_instance_inbox_search",
+            "kind",
+            "business_key",
+            "order_no",
+            "customer_name",
+            "customer_phone",
+            "id",  # implied on SQLite; PostgreSQL answers from the index alone only with it
+        ),
+    )
     # Every UPDATE says WHERE revision = <the one read> and bumps it: a write based on a stale
     # read fails (StaleDataError) instead of overwriting, whatever locking did or did not happen.
     __mapper_args__ = {"version_id_col": revision}
@@ -141,10 +154,20 @@ class HumanTask(Base):
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(120))
     data: Mapped[dict[str, Any] | None]  # what the form starts from: the task's data when it opened
-    # The inbox: open tasks by next deadline, a group's queue, a user's own tasks (these two also
+    # The inbox: open tasks by next deadline with every column its filters read (a page and its
+    # total come from this index alone), a group's queue, a user's own tasks (these two also
     # serve what single-column indexes on status and assignee did).
     __table_args__ = (
-        Index("ix_human_task_status_due", "status", "due_at"),
+        Index(
+            "ix_human_task_inbox",
+            "status",
+            "due_at",
+            "created_at",
+            "id",
+            "group_name",
+            "assignee",
+            "instance_id",
+        ),
         Index("ix_human_task_status_group", "status", "group_name"),
         Index("ix_human_task_assignee_status", "assignee", "status"),
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, or_, select
 
 from .db import AnyRow
 from .incidents import INCIDENT_COLUMNS
@@ -57,9 +57,9 @@ INBOX_COLUMNS = (
 )
 _TASKS_FROM = _task.join(_instance, _instance.c.id == _task.c.instance_id)
 # The next deadline first; tasks without one after those with one (PostgreSQL's ascending index
-# order already puts nulls last, so the (status, due_at) index serves this order).
+# order already puts nulls last, so the inbox index serves this order there; SQLite sorts).
 _INBOX_ORDER = (_task.c.due_at.asc().nulls_last(), _task.c.created_at, _task.c.id)
-_SEARCHED = (
+_SEARCHED = (  # the columns of the instances' inbox search index (with kind)
     _instance.c.business_key,
     _instance.c.order_no,
     _instance.c.customer_name,
@@ -168,29 +168,67 @@ def list_instances(
 def list_tasks(
     connection: Connection, where: TaskFilter, page: int, per_page: int
 ) -> tuple[list[AnyRow], int]:
-    """Tasks with their case's inbox columns (``INBOX_COLUMNS``), the next deadline first."""
-    query = select(*INBOX_COLUMNS).select_from(_TASKS_FROM)
+    """Tasks with their case's inbox columns (``INBOX_COLUMNS``), the next deadline first.
+
+    The page and the total are found on the tasks alone, from the inbox index that holds every
+    column the filters and the order read (the case filters go through the instances' search
+    index); only the page's rows are joined to their cases. Joining first read every matching
+    case row past its state to count and sort them (SQLite: 250 ms for 20,000 open tasks).
+    """
+    conditions = _task_conditions(where)
+    picked = (
+        select(_task.c.id, func.count().over().label("total_matches"))
+        .where(*conditions)
+        .order_by(*_INBOX_ORDER)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .subquery("page")
+    )
+    query = (
+        select(*INBOX_COLUMNS, picked.c.total_matches)
+        .select_from(
+            picked.join(_task, _task.c.id == picked.c.id).join(
+                _instance, _instance.c.id == _task.c.instance_id
+            )
+        )
+        .order_by(*_INBOX_ORDER)
+    )
+    rows = list(connection.execute(query).all())
+    if rows:
+        return rows, int(rows[0].total_matches)
+    if page == 1:
+        return [], 0
+    total = connection.execute(select(func.count()).select_from(_task).where(*conditions)).scalar_one()
+    return [], int(total)
+
+
+def _task_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
+    """``where`` on the task table; what it asks of the case is an ``IN`` of matching instances."""
+    conditions: list[ColumnElement[bool]] = []
     if where.status:
-        query = query.where(_task.c.status == where.status)
+        conditions.append(_task.c.status == where.status)
     if where.assignee:
-        query = query.where(_task.c.assignee == where.assignee)
+        conditions.append(_task.c.assignee == where.assignee)
     if where.group:
-        query = query.where(_task.c.group_name == where.group)
+        conditions.append(_task.c.group_name == where.group)
     if where.due_before is not None:
-        query = query.where(_task.c.due_at.is_not(None), _task.c.due_at < where.due_before)
+        conditions += [_task.c.due_at.is_not(None), _task.c.due_at < where.due_before]
     if where.visible_to is not None:
         groups, user = where.visible_to
-        query = query.where(_task.c.group_name.in_(sorted(groups)) | (_task.c.assignee == user))
+        conditions.append(_task.c.group_name.in_(sorted(groups)) | (_task.c.assignee == user))
     if where.in_groups is not None:
-        query = query.where(_task.c.group_name.in_(sorted(where.in_groups)))
+        conditions.append(_task.c.group_name.in_(sorted(where.in_groups)))
     if where.unclaimed:
-        query = query.where(_task.c.assignee.is_(None))
+        conditions.append(_task.c.assignee.is_(None))
+    cases: list[ColumnElement[bool]] = []
     if where.kind:
-        query = query.where(_instance.c.kind == where.kind)
+        cases.append(_instance.c.kind == where.kind)
     if where.text:
         pattern = f"%{_escape_like(where.text)}%"
-        query = query.where(or_(*(column.ilike(pattern, escape="\\") for column in _SEARCHED)))
-    return _page(connection, query, _INBOX_ORDER, page, per_page)
+        cases.append(or_(*(column.ilike(pattern, escape="\\") for column in _SEARCHED)))
+    if cases:
+        conditions.append(_task.c.instance_id.in_(select(_instance.c.id).where(*cases)))
+    return conditions
 
 
 def _escape_like(text: str) -> str:
