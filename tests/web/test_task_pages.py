@@ -172,3 +172,14 @@ def test_inbox_filters_are_saved_by_name_and_shared_as_links(signed_in: Callable
     refused = client.post("/tasks/filters", data={"csrf_token": token, "name": "x", "query": "evil=1"})
     assert refused.status_code == 302
     assert "The filter was not saved" in client.get("/tasks").get_data(as_text=True)
+
+
+def test_an_agent_holding_nothing_lands_on_the_groups_tasks(
+    rma: Services, start_case: Callable[..., InstanceInfo], signed_in: Callable[..., FlaskClient]
+) -> None:
+    task = review_task(rma, start_case())
+    client = signed_in("staff")
+    landing = client.get("/tasks").get_data(as_text=True)
+    assert rows(landing) == [task]
+    assert re.search(r'aria-current="page">\s*My groups, unclaimed', landing)
+    assert rows(client.get("/tasks?view=mine").get_data(as_text=True)) == []  # asked for: kept

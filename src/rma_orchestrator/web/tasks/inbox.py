@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from ...errors import Conflict, InvalidData
 from ...service import permissions, saved_filters, tasks
+from ...service.results import InboxTask, Page
 from ..auth import services
 from ..shell import require_page_actor, safe_next
 from . import bp
@@ -59,16 +60,8 @@ class InboxQuery:
         return url_for("tasks.inbox") + ("?" + query if query else "")
 
 
-def default_view(actor: Any) -> str:
-    return "all" if permissions.sees_every_task(actor) else "mine"
-
-
-@bp.get("/tasks")
-def inbox() -> ResponseReturnValue:
-    actor = require_page_actor()
-    permissions.require_may_read_cases(actor)
-    query = InboxQuery.from_args(request.args, default_view(actor))
-    found = tasks.list_tasks(
+def _find(actor: Any, query: InboxQuery) -> Page[InboxTask]:
+    return tasks.list_tasks(
         services(),
         actor,
         view=query.view,
@@ -79,6 +72,21 @@ def inbox() -> ResponseReturnValue:
         page=query.page,
         per_page=PER_PAGE,
     )
+
+
+def default_view(actor: Any) -> str:
+    return "all" if permissions.sees_every_task(actor) else "mine"
+
+
+@bp.get("/tasks")
+def inbox() -> ResponseReturnValue:
+    actor = require_page_actor()
+    permissions.require_may_read_cases(actor)
+    query = InboxQuery.from_args(request.args, default_view(actor))
+    found = _find(actor, query)
+    if found.total == 0 and query.view == "mine" and "view" not in request.args:
+        query = replace(query, view="groups")  # holding nothing: what the groups wait for
+        found = _find(actor, query)
     context = {
         "query": query,
         "found": found,
