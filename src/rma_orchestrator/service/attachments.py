@@ -12,7 +12,7 @@ if its transaction fails.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -147,18 +147,14 @@ def staged_for_start(
     uow: UnitOfWork, definition: ProcessDefinition, form: str, data: Any, actor: Actor
 ) -> list[int]:
     """The ids in the start form's file fields, each a staged upload of ``actor`` (else InvalidData)."""
-    references = file_references(definition.forms[form], data)
-    rows = uow.attachments.by_ids([i for _, i in references])
-    errors = [
-        {"field": path, "message": f"attachment {i} is not an upload of yours waiting for a new case"}
-        for path, i in references
-        if (row := rows.get(i)) is None
-        or row.instance_id is not None
-        or not permissions.owns_staged_upload(actor, row.uploaded_by)
-    ]
-    if errors:
-        raise InvalidData("the data names attachments it may not use", errors)
-    return sorted({i for _, i in references})
+    return _referenced(
+        uow,
+        definition.forms[form],
+        data,
+        lambda row: row.instance_id is None and permissions.owns_staged_upload(actor, row.uploaded_by),
+        "is not an upload of yours waiting for a new case",
+        "the data names attachments it may not use",
+    )
 
 
 def link_staged(uow: UnitOfWork, ids: Sequence[int], instance_id: int, actor: Actor, now: datetime) -> None:
@@ -178,15 +174,35 @@ def files_of_task(
     uow: UnitOfWork, definition: ProcessDefinition, form: str, data: Any, instance_id: int
 ) -> list[int]:
     """The ids in the task form's file fields, each an attachment of the task's case (else InvalidData)."""
-    references = file_references(definition.forms[form], data)
+    return _referenced(
+        uow,
+        definition.forms[form],
+        data,
+        lambda row: row.instance_id == instance_id,
+        "is not an attachment of this case",
+        "the data names attachments of another case",
+    )
+
+
+def _referenced(
+    uow: UnitOfWork,
+    schema: dict[str, Any],
+    data: Any,
+    allowed: Callable[[Any], bool],
+    why_not: str,
+    summary: str,
+) -> list[int]:
+    """The distinct attachment ids of the form's file fields in ``data``; InvalidData at each field
+    naming one that does not exist or is not ``allowed``."""
+    references = file_references(schema, data)
     rows = uow.attachments.by_ids([i for _, i in references])
     errors = [
-        {"field": path, "message": f"attachment {i} is not an attachment of this case"}
+        {"field": path, "message": f"attachment {i} {why_not}"}
         for path, i in references
-        if (row := rows.get(i)) is None or row.instance_id != instance_id
+        if (row := rows.get(i)) is None or not allowed(row)
     ]
     if errors:
-        raise InvalidData("the data names attachments of another case", errors)
+        raise InvalidData(summary, errors)
     return sorted({i for _, i in references})
 
 

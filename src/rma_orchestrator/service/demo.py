@@ -61,7 +61,10 @@ def seed_demo(
     return seed
 
 
-def _case(now: datetime, kind: str, reason: str, received_days_ago: float, **changes: Any) -> dict[str, Any]:
+def case_data(
+    now: datetime, kind: str, reason: str, received_days_ago: float, **changes: Any
+) -> dict[str, Any]:
+    """Start data of a realistic case registered at ``now`` (a business-time-zone time)."""
     received = now - timedelta(days=received_days_ago)
     data: dict[str, Any] = {
         "customer": {"name": "李娜 Li Na", "phone": "13912345678", "email": "li.na@example.cn"},
@@ -142,21 +145,21 @@ Recipe = Callable[[Services, datetime], str]
 
 def _recipes(now: datetime) -> list[Recipe]:
     def awaiting_review(reason: str, days: float, kind: str = "return", **changes: Any) -> Recipe:
-        return lambda services, now: _start(services, _case(now, kind, reason, days, **changes))
+        return lambda services, now: _start(services, case_data(now, kind, reason, days, **changes))
 
     def rejected(services: Services, now: datetime) -> str:
-        key = _start(services, _case(now, "return", "no_reason", 12))
+        key = _start(services, case_data(now, "return", "no_reason", 12))
         _review(services, key, False)
         return key
 
     def waiting_for_goods(services: Services, now: datetime) -> str:
-        key = _start(services, _case(now, "return", "quality_on_receipt", 1))
+        key = _start(services, case_data(now, "return", "quality_on_receipt", 1))
         _review(services, key, True)
         return key
 
     def inspection(kind: str) -> Recipe:
         def recipe(services: Services, now: datetime) -> str:
-            key = _start(services, _case(now, kind, "wrong_item", 2))
+            key = _start(services, case_data(now, kind, "wrong_item", 2))
             _review(services, key, True)
             _received(services, key, 0, now)
             return key
@@ -165,7 +168,7 @@ def _recipes(now: datetime) -> list[Recipe]:
 
     def refund_overdue(services: Services, now: datetime) -> str:
         """Goods received 8 days ago and still not refunded: the 7-day refund SLA is breached."""
-        key = _start(services, _case(now, "return", "quality_on_receipt", 1))
+        key = _start(services, case_data(now, "return", "quality_on_receipt", 1))
         _review(services, key, True)
         _received(services, key, 8, now)
         _inspect_and_check(services, key)
@@ -173,7 +176,7 @@ def _recipes(now: datetime) -> list[Recipe]:
 
     def service_request(kind: str, reason: str, **changes: Any) -> Recipe:
         def recipe(services: Services, now: datetime) -> str:
-            key = _start(services, _case(now, kind, reason, 200, **changes))
+            key = _start(services, case_data(now, kind, reason, 200, **changes))
             _review(services, key, True)
             return key
 
