@@ -293,3 +293,35 @@ def test_key_lines_of_objects_and_arrays() -> None:
     assert lines[("d",)] == 8
     assert line_of(lines, ("a", "b", 1, "c", "nope")) == 5
     assert key_lines("{not json") == {}
+
+
+@pytest.mark.parametrize(
+    ("field", "words"),
+    [
+        ({"type": "string", "ui:lables": {"a": "甲 A"}}, "ui:lables is not a form annotation"),
+        ({"type": "string", "ui:labels": {"a": "甲 A"}}, "belongs to a field with enum values"),
+        ({"type": "string", "enum": ["a"], "ui:labels": {"a": "甲 A", "b": "乙 B"}}, "['b']"),
+        ({"type": "string", "enum": ["a"], "ui:labels": {"a": 1}}, "maps each enum value to its label"),
+    ],
+)
+def test_ui_annotations_are_checked(field: dict[str, Any], words: str) -> None:
+    _, errors = _deploy(_form(properties={"choice": field}))
+    (error,) = errors
+    assert words in error["message"] and error["element"].startswith("properties/choice/ui:")
+
+
+def test_enum_labels_are_accepted_on_selects_radios_and_checkboxes() -> None:
+    labels = {"a": "甲 A", "b": "乙 B"}
+    form = _form(
+        properties={
+            "one": {"type": "string", "enum": ["a", "b"], "ui:labels": labels},
+            "two": {"type": "string", "enum": ["a", "b"], "ui:widget": "radio", "ui:labels": labels},
+            "many": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["a", "b"]},
+                "uniqueItems": True,
+                "ui:labels": labels,
+            },
+        }
+    )
+    assert subset_problems(form) == []

@@ -245,6 +245,7 @@ def _field(
         problems.append((path, _no_kind(merged)))
         return
     problems.extend(_widget_problems(merged, kind, at))
+    problems.extend(_ui_problems(merged, kind, root, at))
     fmt = merged.get("format")
     if isinstance(fmt, str) and fmt not in FORMATS:
         problems.append(
@@ -319,6 +320,35 @@ def _no_kind(schema: dict[str, Any]) -> str:
         "No type a form can show: give this field a type (string, integer, number, boolean, object or "
         "array), or an enum."
     )
+
+
+UI_KEYWORDS = frozenset(
+    {"ui:widget", "ui:kind", "ui:order", "ui:help", "ui:placeholder", "ui:readonly", "ui:labels"}
+)
+
+
+def _ui_problems(schema: dict[str, Any], kind: str, root: dict[str, Any], at: Any) -> list[Problem]:
+    """Unknown ``ui:`` keywords (a misspelt one would be ignored in silence) and ``ui:labels``: the
+    bilingual label of each enum value, for a select, radios or checkboxes."""
+    problems: list[Problem] = [
+        (at(key), f"{key} is not a form annotation; use one of {', '.join(sorted(UI_KEYWORDS))}.")
+        for key in schema
+        if isinstance(key, str) and key.startswith("ui:") and key not in UI_KEYWORDS
+    ]
+    labels = schema.get("ui:labels")
+    if labels is None:
+        return problems
+    values = schema.get("enum") if kind in ("select", "radio") else None
+    if kind == "choices":
+        values = resolved(schema.get("items"), root).get("enum")
+    if not isinstance(values, list):
+        return [*problems, (at("ui:labels"), "ui:labels belongs to a field with enum values.")]
+    if not isinstance(labels, dict) or not all(isinstance(v, str) and v.strip() for v in labels.values()):
+        return [*problems, (at("ui:labels"), "ui:labels maps each enum value to its label text.")]
+    unknown = sorted(set(labels) - {str(v) for v in values})
+    if unknown:
+        problems.append((at("ui:labels"), f"ui:labels names {unknown!r}, which are not values of the enum."))
+    return problems
 
 
 def _widget_problems(schema: dict[str, Any], kind: str, at: Any) -> list[Problem]:

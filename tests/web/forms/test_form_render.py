@@ -219,3 +219,13 @@ def test_everything_is_escaped(app: Flask) -> None:
 )
 def test_field_ids_are_safe(name: str, expected: str) -> None:
     assert field_id(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("locale", "shown"), [("zh_CN", "客户自行寄回"), ("en", "The customer ships the goods")]
+)
+def test_enum_values_show_their_labels_in_the_page_language(app: Flask, locale: str, shown: str) -> None:
+    schema = _schema(FORMS / "rma_case_review.json")
+    form = fragment(_render(schema, {"return_method": "customer_ships"}, locale=locale))
+    (option,) = form.xpath("//select[@name='return_method']/option[@value='customer_ships']")
+    assert option.text_content().strip() == shown and option.get("selected") is not None

@@ -183,8 +183,15 @@ class _Builder:
         chosen = {_plain(v) for v in value} if isinstance(value, list) else set()
         enum = resolved(schema.get("items"), self.root).get("enum") or []
         view.options = [
-            Option(_plain(v), _plain(v), _plain(v) in chosen, f"{view.id}-{i}") for i, v in enumerate(enum)
+            Option(_plain(v), self._option_label(schema, v), _plain(v) in chosen, f"{view.id}-{i}")
+            for i, v in enumerate(enum)
         ]
+
+    def _option_label(self, schema: dict[str, Any], value: Any) -> str:
+        """An enum value's ``ui:labels`` entry in the page's language, else the value itself."""
+        labels = schema.get("ui:labels")
+        label = labels.get(_plain(value)) if isinstance(labels, dict) else None
+        return self.text(label) if isinstance(label, str) else _plain(value)
 
     def _file(self, view: Field, schema: dict[str, Any], value: Any) -> None:
         values = value if isinstance(value, list) else []
@@ -203,7 +210,7 @@ class _Builder:
         current = _plain(value) if value is not None else ""
         view.value = current
         view.options = [
-            Option(_plain(v), _plain(v), _plain(v) == current, f"{view.id}-{i}")
+            Option(_plain(v), self._option_label(schema, v), _plain(v) == current, f"{view.id}-{i}")
             for i, v in enumerate(schema.get("enum") or [])
         ]
 
