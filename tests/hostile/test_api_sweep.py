@@ -187,6 +187,11 @@ class Aimed:
 
 
 TASK_ORDER = ("instance_id", "created_at", "element_id")
+# The one suspended case of the world is too rare a pick among all the cases for resume to succeed.
+STATUS_AIMED_AT = {
+    "POST /process-instances/{instance_id}/resume": "suspended",
+    "POST /process-instances/{instance_id}/suspend": "running",
+}
 
 
 def often(rng: random.Random) -> bool:
@@ -198,6 +203,10 @@ def aim(sweep: Sweep, label: str, case: Any, rng: random.Random, positive: bool)
     world, params, aimed = sweep.world, case.path_parameters, Aimed()
     if isinstance(params.get("instance_id"), int) and often(rng):
         params["instance_id"] = rng.choice(world.rows("process_instance", "id"))[0]
+        wanted = STATUS_AIMED_AT.get(label)
+        in_state = [i for i, status in world.rows("process_instance", "id", "status") if status == wanted]
+        if in_state and often(rng):  # an action aimed at a case it can act on, not only at any case
+            params["instance_id"] = rng.choice(in_state)
     if isinstance(params.get("attachment_id"), int) and often(rng):
         params["attachment_id"] = rng.choice(world.rows("attachment", "id"))[0]
     if isinstance(params.get("incident_id"), int) and often(rng):
