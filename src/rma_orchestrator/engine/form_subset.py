@@ -21,20 +21,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-Path = tuple[str | int, ...]
-Problem = tuple[Path, str]
+from .form_annotations import Path, Problem, ui_problems, widget_problems
 
-WIDGETS = {
-    "text": ("string",),
-    "textarea": ("string",),
-    "select": ("enum",),
-    "radio": ("enum",),
-    "checkbox": ("boolean", "choices"),
-    "money": ("string",),
-    "file": ("file",),
-}
-FILE_KINDS = ("photo", "proof_of_purchase", "evidence", "other")
-FILE_ACCEPT = "image/jpeg,image/png,image/webp,application/pdf"
 # Formats shown with their own input (date, date-time) or as a text input whose value is checked.
 FORMATS = ("date", "date-time", "time", "email", "uri", "uri-reference", "hostname", "ipv4", "ipv6", "uuid")
 _BRANCHES_ONE = ("not", "if", "then", "else")
@@ -244,8 +232,9 @@ def _field(
     if kind is None:
         problems.append((path, _no_kind(merged)))
         return
-    problems.extend(_widget_problems(merged, kind, at))
-    problems.extend(_ui_problems(merged, kind, root, at))
+    problems.extend(widget_problems(merged, kind, at))
+    item_enum = resolved(merged.get("items"), root).get("enum") if kind == "choices" else None
+    problems.extend(ui_problems(merged, kind, item_enum, at))
     fmt = merged.get("format")
     if isinstance(fmt, str) and fmt not in FORMATS:
         problems.append(
@@ -320,75 +309,6 @@ def _no_kind(schema: dict[str, Any]) -> str:
         "No type a form can show: give this field a type (string, integer, number, boolean, object or "
         "array), or an enum."
     )
-
-
-UI_KEYWORDS = frozenset(
-    {"ui:widget", "ui:kind", "ui:order", "ui:help", "ui:placeholder", "ui:readonly", "ui:labels"}
-)
-
-
-def _ui_problems(schema: dict[str, Any], kind: str, root: dict[str, Any], at: Any) -> list[Problem]:
-    """Unknown ``ui:`` keywords (a misspelt one would be ignored in silence) and ``ui:labels``: the
-    bilingual label of each enum value, for a select, radios or checkboxes."""
-    problems: list[Problem] = [
-        (at(key), f"{key} is not a form annotation; use one of {', '.join(sorted(UI_KEYWORDS))}.")
-        for key in schema
-        if isinstance(key, str) and key.startswith("ui:") and key not in UI_KEYWORDS
-    ]
-    labels = schema.get("ui:labels")
-    if labels is None:
-        return problems
-    values = schema.get("enum") if kind in ("select", "radio") else None
-    if kind == "choices":
-        values = resolved(schema.get("items"), root).get("enum")
-    if not isinstance(values, list):
-        return [*problems, (at("ui:labels"), "ui:labels belongs to a field with enum values.")]
-    if not isinstance(labels, dict) or not all(isinstance(v, str) and v.strip() for v in labels.values()):
-        return [*problems, (at("ui:labels"), "ui:labels maps each enum value to its label text.")]
-    unknown = sorted(set(labels) - {str(v) for v in values})
-    if unknown:
-        problems.append((at("ui:labels"), f"ui:labels names {unknown!r}, which are not values of the enum."))
-    return problems
-
-
-def _widget_problems(schema: dict[str, Any], kind: str, at: Any) -> list[Problem]:
-    problems: list[Problem] = []
-    widget = schema.get("ui:widget")
-    if widget is not None and widget not in WIDGETS:
-        known = ", ".join(WIDGETS)
-        problems.append((at("ui:widget"), f"ui:widget {widget!r} is unknown; use one of {known}."))
-    elif widget is not None:
-        fits = WIDGETS[widget]
-        shape = "string" if kind in ("text", "textarea", "money", "date", "datetime") else kind
-        if shape in ("select", "radio"):
-            shape = "enum"
-        if shape not in fits:
-            problems.append((at("ui:widget"), f"ui:widget {widget!r} does not fit this {kind} field."))
-        if widget == "money" and not isinstance(schema.get("pattern"), str):
-            problems.append(
-                (at("ui:widget"), 'ui:widget "money" needs a pattern for its decimal string (two places).')
-            )
-    if widget == "file":
-        items = schema.get("items")
-        if not isinstance(items, dict) or items.get("type") != "integer":
-            problems.append(
-                (
-                    at("ui:widget"),
-                    'ui:widget "file" is for {"type": "array", "items": {"type": "integer"}} '
-                    "(the attachment ids).",
-                )
-            )
-        file_kind = schema.get("ui:kind")
-        if file_kind not in FILE_KINDS:
-            problems.append(
-                (
-                    at("ui:kind") if "ui:kind" in schema else at("ui:widget"),
-                    f"ui:kind is {file_kind!r}; a file field needs one of {', '.join(FILE_KINDS)}.",
-                )
-            )
-    elif "ui:kind" in schema:
-        problems.append((at("ui:kind"), 'ui:kind belongs to a "ui:widget": "file" field only.'))
-    return problems
 
 
 def _branches(layer: dict[str, Any], path: Path) -> Iterator[tuple[str, Path, Any]]:

@@ -8,7 +8,8 @@ from jsonschema import ValidationError
 from jsonschema.protocols import Validator
 
 from ..engine.bundle import ProcessDefinition
-from ..engine.form_subset import FILE_ACCEPT, FILE_KINDS, field_kind, json_type, ordered_properties, resolved
+from ..engine.form_annotations import FILE_ACCEPT, FILE_KINDS
+from ..engine.form_subset import field_kind, json_type, ordered_properties, resolved
 from ..errors import InvalidData
 
 # How the form pages show a schema (web/forms), decided with the deploy check that keeps forms showable.
