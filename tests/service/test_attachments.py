@@ -15,7 +15,9 @@ from support import AGENT, ANALYST, DATA, MANAGER
 
 from rma_orchestrator.errors import Conflict, Forbidden, InvalidData, NotFound
 from rma_orchestrator.service.attachments import (
+    Upload,
     add_attachment,
+    add_attachments,
     attachment_file,
     get_attachment,
     list_attachments,
@@ -345,3 +347,15 @@ def test_a_completion_names_attachments_of_its_own_case_only(claims: Services) -
     assert get_attachment(claims, AGENT, own.id).task_id == task.id  # the task it came with
     with pytest.raises(Conflict):  # the case has ended
         add_attachment(claims, AGENT, case, "evidence", "late.pdf", PDF)
+
+
+def test_several_uploads_keep_none_when_one_is_refused(claims: Services) -> None:
+    case = start_claim(claims)
+    good = Upload("photo", "kettle.png", image_bytes("PNG"), field="photos")
+    bad = Upload("proof_of_purchase", "receipt.pdf", MZ, field="proof_of_purchase")
+    with pytest.raises(InvalidData) as refused:
+        add_attachments(claims, AGENT, case, [good, bad])
+    assert [item["field"] for item in refused.value.items] == ["proof_of_purchase"]
+    assert attachment_rows(claims) == 0 and files_on_disk(claims) == []
+    kept = add_attachments(claims, AGENT, case, [good, Upload("proof_of_purchase", "r.pdf", PDF)])
+    assert [a.kind for a in kept] == ["photo", "proof_of_purchase"] and attachment_rows(claims) == 2

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,16 @@ def thumbnails(services: Services) -> FileStore:
     return FileStore(services.settings.data_dir / "thumbnails")
 
 
+@dataclass(frozen=True)
+class Upload:
+    """One file to keep: its kind, the name it came with, its bytes, and the field a refusal names."""
+
+    kind: str
+    filename: str | None
+    content: bytes
+    field: str = "file"
+
+
 def add_attachment(
     services: Services,
     actor: Actor,
@@ -57,41 +68,63 @@ def add_attachment(
 
     The type comes from the content (JPEG, PNG, WebP, PDF); images get a thumbnail now.
     """
+    (info,) = add_attachments(services, actor, instance_id, [Upload(kind, filename, content)], task_id)
+    return info
+
+
+def add_attachments(
+    services: Services,
+    actor: Actor,
+    instance_id: int | None,
+    uploads: Sequence[Upload],
+    task_id: str | None = None,
+) -> list[AttachmentInfo]:
+    """Keep several uploads in one transaction (a form's files): every one is checked before any
+    file is written, so one refused file keeps none (InvalidData naming the upload's ``field``)."""
     if instance_id is None:
         permissions.require_may_stage_uploads(actor)
     else:
         permissions.require_may_read_cases(actor)
         check_id("process instance", instance_id, limits.INSTANCE_ID)
-    _check_kind(kind)
+    for upload in uploads:
+        _check_kind(upload.kind)
     if task_id is not None and (instance_id is None or text_problem(task_id, limits.TASK_ID) is not None):
         raise InvalidData("bad task_id", [{"field": "task_id", "message": "must be a task of the case"}])
-    inspected = inspect(content, services.settings.max_upload_mb)  # before any lock or file
-    sha256 = hashlib.sha256(content).hexdigest()
+    checked = []  # before any lock or file
+    for upload in uploads:
+        try:
+            checked.append((upload, inspect(upload.content, services.settings.max_upload_mb)))
+        except InvalidData as error:
+            raise InvalidData(error.message, [{"field": upload.field, "message": error.message}]) from None
     new_files: list[tuple[FileStore, str]] = []
+    rows = []
     with services.clock.pinned() as now, services.uow() as uow:
         if instance_id is not None:
             _check_takes_attachments(uow, instance_id, task_id)
         try:
-            if originals(services).put(sha256, content):
-                new_files.append((originals(services), sha256))
-            if inspected.thumbnail is not None and thumbnails(services).put(sha256, inspected.thumbnail):
-                new_files.append((thumbnails(services), sha256))
-            new = NewAttachment(
-                instance_id=instance_id,
-                kind=kind,
-                filename=display_name(filename, limits.ATTACHMENT_NAME),
-                content_type=inspected.content_type,
-                size=len(content),
-                sha256=sha256,
-                width=inspected.width,
-                height=inspected.height,
-                uploaded_by=actor.name,
-                uploaded_at=now,
-                task_id=task_id,
-            )
-            row = uow.attachments.insert(new)
-            if instance_id is not None:
-                _record_added(uow, row, now, actor)
+            for upload, inspected in checked:
+                sha256 = hashlib.sha256(upload.content).hexdigest()
+                if originals(services).put(sha256, upload.content):
+                    new_files.append((originals(services), sha256))
+                if inspected.thumbnail is not None and thumbnails(services).put(sha256, inspected.thumbnail):
+                    new_files.append((thumbnails(services), sha256))
+                new = NewAttachment(
+                    instance_id=instance_id,
+                    kind=upload.kind,
+                    filename=display_name(upload.filename, limits.ATTACHMENT_NAME),
+                    content_type=inspected.content_type,
+                    size=len(upload.content),
+                    sha256=sha256,
+                    width=inspected.width,
+                    height=inspected.height,
+                    uploaded_by=actor.name,
+                    uploaded_at=now,
+                    task_id=task_id,
+                )
+                row = uow.attachments.insert(new)
+                if instance_id is not None:
+                    _record_added(uow, row, now, actor)
+                rows.append(row)
             uow.commit()
         except BaseException:
             # Nothing refers to a file this upload wrote (another upload of the same bytes finding
@@ -99,7 +132,7 @@ def add_attachment(
             for store, digest in new_files:
                 store.remove(digest)
             raise
-    return _info(services, row)
+    return [_info(services, row) for row in rows]
 
 
 def list_attachments(services: Services, actor: Actor, instance_id: int) -> list[AttachmentInfo]:

@@ -6,7 +6,6 @@ from typing import Any
 
 from werkzeug.datastructures import FileStorage
 
-from ..errors import InvalidData
 from ..service import attachments, uploads
 from ..service.context import Actor
 from .auth import services
@@ -20,27 +19,21 @@ def store_uploads(
     files: dict[str, list[FileStorage]],
     task_id: str | None = None,
 ) -> dict[str, Any]:
-    """Store every uploaded file (on the case, or staged for a case not started yet); the data with
-    the new attachment ids appended to their fields. Every file is checked before any is stored, so
-    a refused file stores nothing."""
-    max_mb = services().settings.max_upload_mb
-    limit = uploads.megabytes(max_mb)
-    chosen = [(path, f) for path, sent in files.items() for f in sent if f and f.filename]
-    contents = []
-    for path, upload in chosen:
-        content = upload.stream.read(limit + 1)
-        try:
-            uploads.inspect(content, max_mb)
-        except InvalidData as error:
-            raise InvalidData(error.message, [{"field": path, "message": error.message}]) from None
-        contents.append((path, upload.filename or "file", content))
+    """Store every uploaded file (on the case, or staged for a case not started yet) in one go; the
+    data with the new attachment ids appended to their fields. A refused file stores none."""
+    limit = uploads.megabytes(services().settings.max_upload_mb)
+    sent = [
+        attachments.Upload(_kind_of(schema, path), f.filename, f.stream.read(limit + 1), field=path)
+        for path, files_of_field in files.items()
+        for f in files_of_field
+        if f and f.filename
+    ]
+    if not sent:
+        return data
+    stored = attachments.add_attachments(services(), actor, instance_id, sent, task_id=task_id)
     result = data
-    for path, filename, content in contents:
-        kind = _kind_of(schema, path)
-        stored = attachments.add_attachment(
-            services(), actor, instance_id, kind, filename, content, task_id=task_id
-        )
-        result = _append(result, path, stored.id)
+    for upload, info in zip(sent, stored, strict=True):
+        result = _append(result, upload.field, info.id)
     return result
 
 
