@@ -335,7 +335,7 @@ def pages(agent: FlaskClient, manager: FlaskClient, filled: Filled) -> list[Page
         return phone[start : start + 5]
 
     return [
-        Page("inbox, agent's default (mine)", "inbox", agent, lambda rng: "/tasks"),
+        Page("inbox, agent's default (mine)", "inbox", agent, lambda rng: "/tasks?view=mine"),
         Page("inbox, agent's groups, unclaimed", "inbox", agent, lambda rng: "/tasks?view=groups"),
         Page("inbox, manager, view=all", "inbox", manager, lambda rng: "/tasks?view=all"),
         Page(
