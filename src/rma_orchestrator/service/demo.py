@@ -21,7 +21,7 @@ from .messages import deliver_message
 from .tasks import complete_task
 from .users import add_user
 
-LANES = ("customer_service", "cs_supervisor", "warehouse", "quality", "finance", "technician")
+LANES = ("customer_service", "cs_supervisor", "warehouse", "quality", "finance", "finance_lead", "technician")
 DEMO_USERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     *((f"{lane}_demo", "staff", (lane,)) for lane in LANES),
     ("manager_demo", "manager", ("after_sales_manager", "cs_supervisor")),
