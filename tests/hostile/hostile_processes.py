@@ -68,7 +68,7 @@ def script_at_start(pid: str, script: str) -> dict[str, bytes]:
 def script_after_review(pid: str, script: str) -> dict[str, bytes]:
     """start -> user task ``review`` (lane customer_service) -> script ``work`` -> end."""
     body = (
-        f'<bpmn:laneSet id="lanes"><bpmn:lane id="lane_cs" name="{GROUP}">'
+        f'<bpmn:laneSet id="lanes"><bpmn:lane id="lane_{GROUP}" name="{GROUP}">'
         "<bpmn:flowNodeRef>review</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>\n"
         '<bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>\n'
         '<bpmn:userTask id="review"><bpmn:incoming>f1</bpmn:incoming>'

@@ -45,7 +45,6 @@ TEXTS = [
     ("timer event id", "review_timeout", limits.ELEMENT_ID),
     ("end event id", "end_done", limits.ELEMENT_ID),
     ("user task name", "Review order", limits.TASK_NAME),
-    ("lane name", "customer_service", limits.GROUP_NAME),
     ("message name", "payment_received", limits.MESSAGE_NAME),
     ("SLA name", "review_within_24h", limits.SLA_NAME),
 ]
@@ -71,7 +70,7 @@ def test_texts_exactly_as_long_as_their_columns_deploy_and_run(services: Service
     case = start_instance(services, "order_review", START, AGENT)
     detail = get_instance(services, case.id, AGENT)
     assert [(t.element_id, t.name, t.group) for t in detail.tasks] == [
-        (longest["review_order"], longest["Review order"], longest["customer_service"])
+        (longest["review_order"], longest["Review order"], "customer_service")
     ]
     assert {t.element_id for t in detail.timers} >= {longest["review_timeout"]}
     kept = deliver_message(services, longest["payment_received"], case.business_key, {}, AGENT)

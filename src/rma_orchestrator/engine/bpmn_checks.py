@@ -27,6 +27,7 @@ from .bpmn_xml import (
 )
 from .checker import Checker, TextLimits
 from .flow_checks import check_flow
+from .lanes import lane_group
 from .timer_checks import check_timer_expression
 
 # The event definitions each event parser looks for (bpmn/parser/event_parsers.py); others are dropped.
@@ -64,7 +65,7 @@ def _check_lengths(checker: Checker, limits: TextLimits, node: Element) -> None:
     if name in ("userTask", "manualTask"):
         checker.check_length(node, "task name", node.get("name"), limits.task_name)
     elif name == "lane":
-        checker.check_length(node, "lane name (the group of its tasks)", node.get("name"), limits.lane)
+        checker.check_length(node, "group of the lane (its id without lane_)", lane_group(node), limits.lane)
     found = properties(node)
     checker.check_length(node, "form file name", found.get(FORM_PROPERTY), limits.form)
     checker.check_length(node, "SLA name", found.get("sla"), limits.sla)

@@ -28,6 +28,7 @@ from .checker import Checker, TextLimits
 from .decisions import harden_decisions
 from .dmn_checks import check_dmn
 from .form_schema import form_validator
+from .lanes import GroupLabels, assign_groups, check_lanes
 from .multiple_events import harden_multiple_events
 from .parse import SourceFile, read_source, spiff_error
 from .spec_extensions import task_form
@@ -73,7 +74,10 @@ class _Process:
 
 
 def load_bundle(
-    files: dict[str, bytes], known: dict[str, bytes] | None = None, limits: TextLimits | None = None
+    files: dict[str, bytes],
+    known: dict[str, bytes] | None = None,
+    limits: TextLimits | None = None,
+    groups: GroupLabels | None = None,
 ) -> Bundle:
     """Parse and validate a set of files; raise InvalidDefinition listing every error.
 
@@ -81,6 +85,7 @@ def load_bundle(
     forms) but their own problems are never reported. A name in ``files`` replaces the same name in
     ``known``, and a process id defined in ``files`` wins over the same id in a known file.
     ``limits`` bounds the texts a case records (element ids, task names, lanes...); None checks none.
+    ``groups`` (group -> labels) are the groups lanes may stand for (``lanes``); None checks no lane.
     ``Bundle.processes`` holds the processes defined in ``files`` plus the known processes whose
     closure includes an uploaded file (so callers can re-version them); a known process that no
     longer builds is left out silently.
@@ -98,6 +103,7 @@ def load_bundle(
         set(decisions),
         {src.name for src in sources if src.kind == "json"},
         limits=limits,
+        groups=groups,
     )
     for src in sources:
         if src.report:
@@ -151,6 +157,8 @@ def _check(checker: Checker, src: SourceFile) -> None:
     checker.file, checker.errors = src.name, src.errors
     if src.kind == "bpmn":
         check_bpmn(checker, src.root)
+        if checker.groups is not None:
+            check_lanes(checker, src.root, checker.groups)
     else:
         check_dmn(checker, src.root)
 
@@ -289,6 +297,7 @@ def _define(
         src.errors.append(spiff_error(exc, src))
         return None
     harden_decisions(spec, *subprocess_specs.values())
+    assign_groups(_with_documents(parser, by_name, {key: spec, **subprocess_specs}))
     harden_multiple_events(spec, *subprocess_specs.values())
     return ProcessDefinition(
         key=key,
@@ -300,6 +309,18 @@ def _define(
         start_form=_start_form(spec),
         forms={name: forms[name] for name in sorted(needed) if name in forms},
     )
+
+
+def _with_documents(
+    parser: SpiffBpmnParser, by_name: dict[str, SourceFile], specs: Mapping[str, BpmnProcessSpec]
+) -> list[tuple[BpmnProcessSpec, Element | None]]:
+    """Each spec with the parsed document that defines it (its lanes say which group works its tasks)."""
+    paired: list[tuple[BpmnProcessSpec, Element | None]] = []
+    for process_id, spec in specs.items():
+        process_parser = parser.get_process_parser(process_id)
+        source = by_name.get(process_parser.filename) if process_parser is not None else None
+        paired.append((spec, source.root if source is not None else None))
+    return paired
 
 
 def _start_form(spec: BpmnProcessSpec) -> str | None:

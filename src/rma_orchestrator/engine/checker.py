@@ -8,6 +8,7 @@ message}``; the checks never raise.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,7 @@ class Checker:
     forms: set[str]
     errors: list[dict[str, Any]] = field(default_factory=list)
     limits: TextLimits | None = None  # None: lengths are not checked
+    groups: Mapping[str, tuple[str | None, str | None]] | None = None  # None: lanes are not checked
 
     def add(
         self, node: Element | None, message: str, element: str | None = None, line: int | None = None

@@ -12,6 +12,7 @@ from ..engine.checker import TextLimits
 from ..errors import InvalidData, InvalidDefinition, NotFound
 from ..store import definitions as stored
 from ..store import limits
+from ..store import users as stored_users
 from . import permissions
 from .context import Actor, Services
 from .inputs import check_text, text_problem
@@ -41,7 +42,8 @@ def deploy(services: Services, files: dict[str, bytes], actor: Actor, dry_run: b
         repository = uow.definitions
         workspace = repository.workspace()
         known = repository.blobs({n: s for n, s in workspace.items() if n not in files})
-        bundle = load_bundle(files, known=known, limits=TEXT_LIMITS)
+        groups = stored_users.group_labels(uow.connection)
+        bundle = load_bundle(files, known=known, limits=TEXT_LIMITS, groups=groups)
         _check_storable(bundle.processes.values())
         merged = {**workspace, **{name: sha256(content) for name, content in files.items()}}
         results: list[DeployedProcess] = []
