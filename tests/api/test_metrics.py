@@ -67,3 +67,24 @@ def test_calendar_figures_and_warning(
     assert f"rma calendar confirm {int(last) + 1}" in caplog.text
     confirm_year(services, int(last) + 1, ADMIN)
     assert _samples(client)[("rma_calendar_last_known_year", ())] == last + 1
+
+
+def test_legal_breaches_are_counted_apart(services: Services, client: FlaskClient) -> None:
+    from datetime import timedelta
+
+    from support import DATA
+
+    legal = DATA / "timers" / "wait_legal.bpmn"
+    deploy(services, {legal.name: legal.read_bytes()}, ANALYST)
+    now = services.clock.now()
+    due = {
+        "sla_due": (now + timedelta(days=7)).isoformat(),
+        "legal_due": (now + timedelta(days=15)).isoformat(),
+    }
+    start_instance(services, "wait_legal", due, AGENT)
+    assert _samples(client)[("rma_legal_breaches_total", ())] == 0
+    move_clock(services, ADMIN, add="P16D")
+    after = _samples(client)
+    assert after[("rma_legal_breaches_total", ())] == 1
+    assert after[("rma_sla_breaches_total", (("sla", "legal_sla"),))] == 1
+    assert after[("rma_sla_breaches_total", (("sla", "plain_sla"),))] == 1

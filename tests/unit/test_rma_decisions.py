@@ -599,7 +599,7 @@ INTACT = {"unused": True, "packaging_complete": True, "accessories_complete": Tr
 
 def deductions(reason: str, **changes: bool) -> list[tuple[str, int]]:
     """(code, percent of the price paid) lines, each with a label in both languages."""
-    result = decide(DEDUCTIONS, **{**INTACT, **changes, "reason": reason})
+    result = decide(DEDUCTIONS, **{**INTACT, **changes, "deduction_reason": reason})
     codes = result.get("deduction_code", [])  # no matching row sets no output at all
     for name in ("deduction_label_zh", "deduction_label_en", "deduction_percent"):
         assert len(result.get(name, [])) == len(codes)
@@ -618,6 +618,12 @@ def test_intact_goods_are_refunded_in_full(reason: str) -> None:
 @pytest.mark.parametrize("reason", COMPANY_FAULTS)
 def test_no_depreciation_is_charged_when_the_company_is_at_fault(reason: str) -> None:
     assert deductions(reason, unused=False, packaging_complete=False, accessories_complete=False) == []
+
+
+def test_a_refund_granted_in_a_repair_case_charges_no_depreciation_only_unreturned_gifts() -> None:
+    worn = {"unused": False, "packaging_complete": False, "accessories_complete": False}
+    assert deductions("repair_remedy", **worn) == []
+    assert deductions("repair_remedy", **worn, gifts_returned=False) == [("gifts_not_returned", 0)]
 
 
 DEPRECIATION = [

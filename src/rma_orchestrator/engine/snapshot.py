@@ -26,6 +26,8 @@ from SpiffWorkflow.util.task import TaskState
 from .multiple_events import awaited, fired_timer
 from .spec_extensions import spec_properties, task_form
 
+LEGAL_BREACH = "legal"  # a timer with the property breach = legal guards a legal deadline
+
 
 @dataclass(frozen=True)
 class UserTaskView:
@@ -46,6 +48,7 @@ class TimerView:
     due_at: datetime
     sla: str | None
     attached_to: str | None  # task id of the activity a boundary timer guards
+    breach: str | None = None  # spiffworkflow property ``breach``: ``legal`` marks a legal deadline
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,7 @@ def timers_of(tasks: list[Task], state: TaskState = TaskState.WAITING) -> list[T
                 due_at=due_at,
                 sla=spec_properties(element).get("sla"),
                 attached_to=attached_to,
+                breach=spec_properties(element).get("breach"),
             )
         )
     return timers

@@ -17,6 +17,7 @@ class ServiceStatistics:
     lag_count: int
     lag_sum: float
     sla_breaches: dict[str, int]
+    legal_breaches: int  # missed legal deadlines (timers with breach = legal)
     instances_by_status: dict[str, int]
 
 
@@ -25,6 +26,7 @@ def service_statistics(services: Services) -> ServiceStatistics:
         timers = statistics.timers_by_status(connection)
         count, total, buckets = statistics.lag_histogram(connection, LAG_BUCKETS)
         breaches = statistics.sla_breaches(connection)
+        legal = statistics.legal_breaches(connection)
         instances = statistics.instances_by_status(connection)
     timers["pending"] = timers.get("pending", 0) + timers.pop("claimed", 0)
     return ServiceStatistics(
@@ -33,6 +35,7 @@ def service_statistics(services: Services) -> ServiceStatistics:
         lag_count=count,
         lag_sum=total,
         sla_breaches=breaches,
+        legal_breaches=legal,
         instances_by_status=instances,
     )
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..engine.snapshot import Snapshot, TimerView
+from ..engine.snapshot import LEGAL_BREACH, Snapshot, TimerView
 from ..store.events import EventLog
 from ..store.instances import InstanceRecord
 from ..store.projection import ProjectionRepository
@@ -197,8 +197,10 @@ class _ProjectionStep:
 
     def _close_fired(self, timer_ids: list[int]) -> None:
         closed = []
-        for timer_id, element_id, due_at, sla in self.rows.open_timers(timer_ids):
-            closed.append((timer_id, self.now, self._record_fired(timer_id, element_id, due_at, sla)))
+        breaches = {view.task_id: view.breach for view in self.snap.fired_timers}
+        for timer_id, element_id, due_at, sla, task_id in self.rows.open_timers(timer_ids):
+            lag = self._record_fired(timer_id, element_id, due_at, sla, breaches.get(task_id))
+            closed.append((timer_id, self.now, lag))
         self.rows.mark_timers_fired(closed)
 
     def _record_timers_fired_unseen(self) -> None:
@@ -212,9 +214,12 @@ class _ProjectionStep:
             row["lag_seconds"] = _lag(self.now, view.due_at)
             rows.append(row)
         for view, timer_id in zip(unseen, self.rows.insert_timers(rows), strict=True):
-            self._record_fired(timer_id, view.element_id, view.due_at, view.sla)
+            self._record_fired(timer_id, view.element_id, view.due_at, view.sla, view.breach)
 
-    def _record_fired(self, timer_id: int, element_id: str, due_at: datetime, sla: str | None) -> float:
+    def _record_fired(
+        self, timer_id: int, element_id: str, due_at: datetime, sla: str | None, breach: str | None
+    ) -> float:
+        """timer_fired; sla_breached for an SLA timer; legal_breach too when its breach is ``legal``."""
         lag = _lag(self.now, due_at)
         self.events.record(
             self.instance.id,
@@ -230,6 +235,16 @@ class _ProjectionStep:
             self.events.record(
                 self.instance.id,
                 "sla_breached",
+                self.now,
+                "scheduler",
+                element_id,
+                sla=sla,
+                timer_id=timer_id,
+            )
+        if breach == LEGAL_BREACH:
+            self.events.record(
+                self.instance.id,
+                "legal_breach",
                 self.now,
                 "scheduler",
                 element_id,

@@ -33,9 +33,9 @@ _CANCEL_TIMERS = (
     .where(_timer.c.id.in_(bindparam("ids", expanding=True)), _timer.c.status.in_(("pending", "claimed")))
     .values(status="cancelled")
 )
-_OPEN_TIMERS = select(_timer.c.id, _timer.c.element_id, _timer.c.due_at, _timer.c.sla).where(
-    _timer.c.id.in_(bindparam("ids", expanding=True)), _timer.c.status.in_(("pending", "claimed"))
-)
+_OPEN_TIMERS = select(
+    _timer.c.id, _timer.c.element_id, _timer.c.due_at, _timer.c.sla, _timer.c.task_id
+).where(_timer.c.id.in_(bindparam("ids", expanding=True)), _timer.c.status.in_(("pending", "claimed")))
 _MARK_FIRED = (
     update(_timer)
     .where(_timer.c.id == bindparam("b_id"))
@@ -78,12 +78,12 @@ class ProjectionRepository:
         if timer_ids:
             self._connection.execute(_CANCEL_TIMERS, {"ids": list(timer_ids)})
 
-    def open_timers(self, timer_ids: Sequence[int]) -> list[tuple[int, str, datetime, str | None]]:
-        """(id, element id, due, sla) of those of ``timer_ids`` still pending or claimed."""
+    def open_timers(self, timer_ids: Sequence[int]) -> list[tuple[int, str, datetime, str | None, str]]:
+        """(id, element id, due, sla, task id) of those of ``timer_ids`` still pending or claimed."""
         if not timer_ids:
             return []
         rows = self._connection.execute(_OPEN_TIMERS, {"ids": list(timer_ids)}).all()
-        return [(row.id, row.element_id, row.due_at, row.sla) for row in rows]
+        return [(row.id, row.element_id, row.due_at, row.sla, row.task_id) for row in rows]
 
     def mark_timers_fired(self, fired: list[tuple[int, datetime, float]]) -> None:
         """(id, fired at, lag in seconds) of each timer that fired."""

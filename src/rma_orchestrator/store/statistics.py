@@ -10,6 +10,7 @@ from .models import TABLES
 
 _timer = TABLES["timer"]
 _instance = TABLES["process_instance"]
+_event = TABLES["event"]
 
 
 def timers_by_status(connection: Connection) -> dict[str, int]:
@@ -37,6 +38,12 @@ def sla_breaches(connection: Connection) -> dict[str, int]:
         .group_by(_timer.c.sla)
     )
     return {sla: count for sla, count in rows}
+
+
+def legal_breaches(connection: Connection) -> int:
+    """How many legal deadlines were missed (``legal_breach`` events: timers with breach = legal)."""
+    query = select(func.count()).select_from(_event).where(_event.c.kind == "legal_breach")
+    return int(connection.execute(query).scalar_one())
 
 
 def instances_by_status(connection: Connection) -> dict[str, int]:

@@ -29,6 +29,7 @@ EVENT_LABELS = {
     "message_received": lazy_gettext("Message received"),
     "timer_fired": lazy_gettext("Timer fired"),
     "sla_breached": lazy_gettext("SLA breached"),
+    "legal_breach": lazy_gettext("Legal deadline breached"),
     "incident_raised": lazy_gettext("Incident"),
     "incident_resolved": lazy_gettext("Incident resolved"),
     "instance_completed": lazy_gettext("Case closed"),

@@ -61,6 +61,12 @@ class _ServiceCollector:
         for name, count in sorted(stats.sla_breaches.items()):
             breaches.add_metric([name], count)
         yield breaches
+        legal = CounterMetricFamily(
+            "rma_legal_breaches",
+            "Legal deadlines missed (timers with breach = legal: a refund after 15 days)",
+        )
+        legal.add_metric([], stats.legal_breaches)
+        yield legal
         calendar = calendar_status(self.services)
         known = GaugeMetricFamily("rma_calendar_last_known_year", "Last year the working-day calendar knows")
         known.add_metric([], calendar.last_known_year)
