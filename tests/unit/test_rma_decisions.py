@@ -470,7 +470,7 @@ def test_every_eligibility_row_is_some_rule_and_has_its_own_code_and_sentences()
     ids=["electronics 1 year", "home goods 2 years", "other 1 year", "a category without a row gets 1 year"],
 )
 def test_warranty_period_per_category(category: str, years: int) -> None:
-    assert decide("warranty.dmn", category=category) == {"warranty_months": 12 * years}
+    assert decide("warranty.dmn", product={"category": category}) == {"warranty_months": 12 * years}
 
 
 # ---- repair remedies (three guarantees): most generous first -------------------------------------------
@@ -586,7 +586,7 @@ def test_the_warranty_period_decides_free_repair_or_a_quote(
     category: str, months: int, expected: tuple
 ) -> None:
     """Both tables as rma_case chains them: in warranty while the months since delivery are fewer."""
-    in_warranty = months < decide("warranty.dmn", category=category)["warranty_months"]
+    in_warranty = months < decide("warranty.dmn", product={"category": category})["warranty_months"]
     assert remedies(30 * months + 5, in_warranty)[:2] == expected
 
 

@@ -25,7 +25,16 @@ FILE_ACCEPT = "image/jpeg,image/png,image/webp,application/pdf"
 
 
 UI_KEYWORDS = frozenset(
-    {"ui:widget", "ui:kind", "ui:order", "ui:help", "ui:placeholder", "ui:readonly", "ui:labels"}
+    {
+        "ui:widget",
+        "ui:kind",
+        "ui:order",
+        "ui:help",
+        "ui:placeholder",
+        "ui:readonly",
+        "ui:labels",
+        "ui:notInFuture",
+    }
 )
 
 
@@ -37,6 +46,12 @@ def ui_problems(schema: dict[str, Any], kind: str, item_enum: Any, at: Any) -> l
         for key in schema
         if isinstance(key, str) and key.startswith("ui:") and key not in UI_KEYWORDS
     ]
+    not_in_future = schema.get("ui:notInFuture")
+    misplaced = kind not in ("date", "datetime")
+    if not_in_future is not None and (not isinstance(not_in_future, bool) or misplaced):
+        problems.append(
+            (at("ui:notInFuture"), "ui:notInFuture is true or false, on a date or date-time field.")
+        )
     labels = schema.get("ui:labels")
     if labels is None:
         return problems

@@ -258,11 +258,15 @@ class WorkCalendar:
 
 
 def script_functions(calendar: Callable[[], WorkCalendar], now: Callable[[], datetime]) -> dict[str, object]:
-    """The working-day functions scripts and timer expressions call, bound to a calendar and a clock.
+    """The clock and working-day functions of scripts and timer expressions, bound to a calendar and a clock.
 
-    ``add_working_days`` returns an ISO 8601 UTC string because SpiffWorkflow crashes on a
-    timer expression that evaluates to a ``datetime``.
+    ``now()`` and ``add_working_days`` return ISO 8601 UTC strings (``2026-06-10T02:00:00Z``): case data
+    stays JSON, and SpiffWorkflow crashes on a timer expression that evaluates to a ``datetime``.
+    ``now()`` is the service's clock (the controlled clock in tests and scenarios), never the machine's.
     """
+
+    def current_time() -> str:
+        return now().astimezone(UTC).isoformat().replace("+00:00", "Z")
 
     def add_working_days(n: int, start: datetime | str | None = None) -> str:
         return calendar().add_working_days(n, start, now=now())
@@ -274,6 +278,7 @@ def script_functions(calendar: Callable[[], WorkCalendar], now: Callable[[], dat
         return calendar().is_working_day(day)
 
     return {
+        "now": current_time,
         "add_working_days": add_working_days,
         "working_days_between": working_days_between,
         "is_working_day": is_working_day,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 from jsonschema import ValidationError
@@ -25,9 +27,40 @@ __all__ = [
 ]
 
 
-def validate_form(definition: ProcessDefinition, name: str, data: Any) -> None:
-    """Raise InvalidData where ``data`` breaks the form ``name`` of this version (its own validator)."""
+def validate_form(definition: ProcessDefinition, name: str, data: Any, now: datetime | None = None) -> None:
+    """Raise InvalidData where ``data`` breaks the form ``name`` of this version (its own validator).
+
+    With ``now`` (the service's clock), a field marked ``"ui:notInFuture": true`` must not be later.
+    """
     validate_data(name, definition.form_validator(name), data)
+    if now is not None:
+        form = definition.forms[name]
+        problems = list(_future_values(form, form, data, now, ""))
+        if problems:
+            errors = [{"field": field, "message": message} for field, message in problems]
+            detailed = [{**error, "keyword": "ui:notInFuture", "params": {}} for error in errors]
+            raise InvalidData(f"data does not match the form {name}", errors, detailed)
+
+
+def _future_values(
+    schema: dict[str, Any], root: dict[str, Any], value: Any, now: datetime, path: str
+) -> Iterator[tuple[str, str]]:
+    """(field, message) for each value of a ``ui:notInFuture`` field later than ``now``."""
+    node = resolved(schema, root)
+    if node.get("ui:notInFuture") is True and isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return
+        # a date is in the future when it starts after today anywhere on earth (UTC+14 at most)
+        today = (now + timedelta(hours=14)).date()
+        if moment.date() > today if moment.tzinfo is None else moment > now:
+            yield path, f"{path} must not be in the future (it is {value}; now is {now.isoformat()})"
+    properties = node.get("properties")
+    if isinstance(properties, dict) and isinstance(value, dict):
+        for key, sub in properties.items():
+            if key in value:
+                yield from _future_values(sub, root, value[key], now, _join(path, key))
 
 
 def validate_data(name: str, validator: Validator, data: Any) -> None:

@@ -48,7 +48,7 @@ def start_instance(
         definition = services.definitions.get(row.id)
         staged: list[int] = []
         if definition.start_form:
-            validate_form(definition, definition.start_form, data)
+            validate_form(definition, definition.start_form, data, now)
             staged = attachments.staged_for_start(uow, definition, definition.start_form, data, actor)
         prepared = take_first_step(services, row.id, data)  # before any write: no lock while it runs
         uow.begin_writing()

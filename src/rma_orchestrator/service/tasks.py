@@ -180,7 +180,7 @@ def complete_task(services: Services, task_id: str, data: dict[str, Any] | None,
         definition = services.definitions.get(instance.definition_id)
         files: list[int] = []
         if task.form:
-            validate_form(definition, task.form, data)
+            validate_form(definition, task.form, data, now)
             files = attachments.files_of_task(uow, definition, task.form, data, instance.id)
         elif not isinstance(data, dict):
             raise InvalidData(
