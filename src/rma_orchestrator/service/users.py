@@ -192,4 +192,3 @@ def _actor(user: AnyRow, groups: list[str]) -> Actor:
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-

@@ -72,4 +72,3 @@ def init_app(app: Flask, services: Services) -> None:
         if request.path.startswith("/api/") and "_user_id" not in session:
             return  # no cookie identity: the API answers 401 itself
         csrf.protect()
-
