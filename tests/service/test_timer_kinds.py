@@ -50,7 +50,9 @@ def test_cycle_timer_fires_each_cycle_then_stops(timers: Services) -> None:
     assert _due(timers, started.id) == [now + timedelta(hours=1)]
     assert move_clock(timers, ADMIN, add="PT5H").fired == 3
     fired = [e for e in list_events(timers, started.id, AGENT).items if e.kind == "timer_fired"]
-    assert [e.details["due_at"] for e in fired] == [(now + timedelta(hours=h)).isoformat() for h in (1, 2, 3)]
+    assert [e.details["due_at"] for e in fired] == [
+        (now + timedelta(hours=h)).isoformat() for h in (1, 2, 3)
+    ]
     instance = get_instance(timers, started.id, AGENT)
     assert instance.timers == [] and instance.status == "running"
     complete_task(timers, instance.tasks[0].id, {}, MANAGER)
@@ -115,7 +117,9 @@ def test_moving_the_clock_steps_through_chained_timers(timers: Services) -> None
     started = start_instance(timers, "wait_twice", {}, AGENT)
     assert move_clock(timers, ADMIN, add="P15D").fired == 2
     fired = [
-        e.details["due_at"] for e in list_events(timers, started.id, AGENT).items if e.kind == "timer_fired"
+        e.details["due_at"]
+        for e in list_events(timers, started.id, AGENT).items
+        if e.kind == "timer_fired"
     ]
     first = now + timedelta(days=7)
     assert [datetime.fromisoformat(d) for d in fired] == [first, first + timedelta(days=7, microseconds=1)]

@@ -129,7 +129,8 @@ def _check_reachable(
         if not incoming[key]:
             checker.add(
                 node,
-                f"{local(node)} has no incoming sequence flow, so it can never run; connect it or remove it.",
+                f"{local(node)} has no incoming sequence flow, so it can never run; connect "
+                "it or remove it.",
             )
         else:
             checker.add(node, f"{local(node)} cannot be reached from any start event.")

@@ -152,8 +152,9 @@ class StepWorkers:
             except _Overran:
                 place = worker.place()
                 worker.stop()
-                message = f"the step ran longer than its limit of {request.limits.time:g} s" + (
-                    f" at {place[0]} and was stopped" if place else " and was stopped"
+                message = (
+                    f"the step ran longer than its limit of {request.limits.time:g} s"
+                    + (f" at {place[0]} and was stopped" if place else " and was stopped")
                 )
                 self._fail_at(place, message, poison)
                 continue

@@ -192,3 +192,4 @@ def _actor(user: AnyRow, groups: list[str]) -> Actor:
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+

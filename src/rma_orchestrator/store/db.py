@@ -63,14 +63,9 @@ def _configure_sqlite(engine: Engine) -> None:
         """An optimistic transaction whose first write finds another writer came first: a conflict."""
         connection = context.connection
         code = getattr(context.original_exception, "sqlite_errorcode", None)
-        if (
-            connection is not None
-            and connection.get_execution_options().get("optimistic")
-            and code
-            in (
-                sqlite3.SQLITE_BUSY,
-                SQLITE_BUSY_SNAPSHOT,
-            )
+        if connection is not None and connection.get_execution_options().get("optimistic") and code in (
+            sqlite3.SQLITE_BUSY,
+            SQLITE_BUSY_SNAPSHOT,
         ):
             raise WriteConflict("another command changed the database since this one read it") from None
 

@@ -83,7 +83,6 @@ class UserRepository:
         """False when there is no user ``name``."""
         return self._connection.execute(_SET_LOCALE, {"b_name": name, "locale": locale}).rowcount == 1
 
-
 _LABELS = select(_group.c.name, _group.c.label_zh, _group.c.label_en)
 
 

@@ -56,7 +56,7 @@ def local_time(moment: datetime | None, style: str = "medium") -> str:
 
 
 def relative_due(due: datetime | None, now: datetime) -> str:
-    """ "还剩 3 小时" / "3 h left", "已超时 2 小时" / "overdue by 2 h"; empty when nothing is due."""
+    """"还剩 3 小时" / "3 h left", "已超时 2 小时" / "overdue by 2 h"; empty when nothing is due."""
     if due is None:
         return ""
     left = due - now

@@ -72,3 +72,4 @@ def init_app(app: Flask, services: Services) -> None:
         if request.path.startswith("/api/") and "_user_id" not in session:
             return  # no cookie identity: the API answers 401 itself
         csrf.protect()
+

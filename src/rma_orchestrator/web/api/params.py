@@ -22,7 +22,6 @@ PAGING: dict[str, dict[str, Any]] = {
 def one_of(values: tuple[str, ...], empty: str) -> dict[str, Any]:
     return {"type": "string", "enum": [*values, ""], "description": f"empty: {empty}"}
 
-
 TASK_ERRORS = (403, 404, 409)
 INBOX_QUERY: dict[str, dict[str, Any]] = {
     "view": one_of(tasks.INBOX_VIEWS, "every task the caller may see"),

@@ -73,4 +73,6 @@ def case_view(instance: InstanceDetail, task_data: dict[str, Any]) -> CaseView:
 
 
 def _deadlines(timers: list[TimerInfo]) -> list[Deadline]:
-    return sorted((Deadline(t.element_id, t.due_at, t.status) for t in timers), key=lambda d: d.due_at)
+    return sorted(
+        (Deadline(t.element_id, t.due_at, t.status) for t in timers), key=lambda d: d.due_at
+    )
