@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -14,7 +15,9 @@ from .case_records import serial_of
 from .context import SYSTEM, Actor, Services
 from .product_entries import (
     EntryProblem,
+    Exchange,
     Origin,
+    Repair,
     apply_exchange,
     apply_repair,
     iso_date,
@@ -72,6 +75,50 @@ def set_warranty(services: Services, serial_no: str, values: dict[str, Any], act
     return get_product(services, serial_no, actor)
 
 
+@dataclass(frozen=True)
+class ProductSeed:
+    """A checked seed: the serial number, the record's values, and its repairs and exchanges."""
+
+    serial_no: str
+    values: dict[str, Any]
+    facts: list[Repair | Exchange]
+
+
+def check_product_seed(seed: Any) -> ProductSeed:
+    """Check a seed (see ``seed_product``); InvalidData with one ``{field, message}`` per problem."""
+    if not isinstance(seed, dict):
+        raise InvalidData("a product seed is a mapping", [{"field": "", "message": "must be a mapping"}])
+    problems: list[dict[str, Any]] = []
+    serial = _field(problems, "serial_no", lambda: serial_number(seed.get("serial_no")))
+    plain = {"warranty_start_on", "warranty_months", *_PRODUCT_FIELDS}
+    problems += [
+        {
+            "field": key,
+            "message": "unknown key; allowed: serial_no, repairs, exchanges, " + ", ".join(sorted(plain)),
+        }
+        for key in seed
+        if key not in {"serial_no", "repairs", "exchanges", *plain}
+    ]
+    given = {key: value for key, value in seed.items() if key in plain}
+    values = _field(problems, "", lambda: _warranty_changes(given, required=False))
+    facts: list[Repair | Exchange] = []
+    for key, parse in (("repairs", parse_repair), ("exchanges", parse_exchange)):
+        listed = seed.get(key, [])
+        if not isinstance(listed, list):
+            problems.append({"field": key, "message": "must be a list"})
+            continue
+        for number, item in enumerate(listed):
+            if not isinstance(item, dict):
+                problems.append({"field": f"{key}.{number}", "message": "must be a mapping"})
+                continue
+            entry = {**item, "serial_no": serial}
+            facts.append(_field(problems, f"{key}.{number}", lambda entry=entry, parse=parse: parse(entry)))
+    if problems:
+        raise InvalidData("the product seed does not fit", problems)
+    assert serial is not None
+    return ProductSeed(serial, values or {}, facts)
+
+
 def seed_product(services: Services, seed: dict[str, Any], actor: Actor = SYSTEM) -> ProductInfo:
     """A unit's record with earlier repairs and exchanges (scenarios: "a product with two repairs").
 
@@ -82,40 +129,23 @@ def seed_product(services: Services, seed: dict[str, Any], actor: Actor = SYSTEM
     warranty). Managers and admins.
     """
     permissions.require_may_import_products(actor)
-    problems: list[dict[str, Any]] = []
-    serial = _field(problems, "serial_no", lambda: serial_number(seed.get("serial_no")))
-    plain = {"warranty_start_on", "warranty_months", *_PRODUCT_FIELDS}
-    problems += [
-        {"field": key, "message": "unknown key"}
-        for key in seed
-        if key not in {"serial_no", "repairs", "exchanges", *plain}
-    ]
-    given = {key: value for key, value in seed.items() if key in plain}
-    changes = _field(problems, "", lambda: _warranty_changes(given, required=False))
-    facts: list[Any] = []
-    for key, parse in (("repairs", parse_repair), ("exchanges", parse_exchange)):
-        listed = seed.get(key, [])
-        if not isinstance(listed, list):
-            problems.append({"field": key, "message": "must be a list"})
-            continue
-        for number, item in enumerate(listed):
-            item = {**item, "serial_no": serial} if isinstance(item, dict) else item
-            facts.append(_field(problems, f"{key}.{number}", lambda item=item, parse=parse: parse(item)))
-    if problems:
-        raise InvalidData("the product seed does not fit", problems)
-    assert serial is not None
+    checked = check_product_seed(seed)
     with services.clock.pinned() as now, services.uow() as uow:
-        record, _ = uow.products.ensure(serial, now)
-        if changes:
-            uow.products.update(record.id, now, **changes)
-        for fact in sorted(facts, key=lambda f: getattr(f, "started_on", None) or f.exchanged_on):
-            if hasattr(fact, "started_on"):
+        record, _ = uow.products.ensure(checked.serial_no, now)
+        if checked.values:
+            uow.products.update(record.id, now, **checked.values)
+        for fact in sorted(checked.facts, key=_fact_day):
+            if isinstance(fact, Repair):
                 apply_repair(uow.products, fact, Origin(), now)
             else:
                 apply_exchange(uow.products, fact, Origin(), now)
-        uow.events.record(None, "product_seeded", now, actor.name, None, serial_no=serial)
+        uow.events.record(None, "product_seeded", now, actor.name, None, serial_no=checked.serial_no)
         uow.commit()
-    return get_product(services, serial, actor)
+    return get_product(services, checked.serial_no, actor)
+
+
+def _fact_day(fact: Repair | Exchange) -> date:
+    return fact.started_on if isinstance(fact, Repair) else fact.exchanged_on
 
 
 def csat_figure(services: Services) -> CsatFigure:
