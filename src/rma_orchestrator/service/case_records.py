@@ -48,18 +48,20 @@ def with_product_history(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any
 
 
 def link_started_case(uow: UnitOfWork, instance: InstanceRecord, data: dict[str, Any], now: datetime) -> None:
-    """Link a new case to its unit's record, creating the record from the start data when there is none."""
+    """Link a new case to its unit's record, created (or its missing sku, name, category filled) from it."""
     serial = serial_of(data)
     if serial is None:
         return
     product: dict[str, Any] = data["product"]
-    record, _ = uow.products.ensure(
-        serial,
-        now,
-        sku=_text(product.get("sku"), 64),
-        name=_text(product.get("name"), 255),
-        category=_text(product.get("category"), 40),
-    )
+    fields = {
+        "sku": _text(product.get("sku"), 64),
+        "name": _text(product.get("name"), 255),
+        "category": _text(product.get("category"), 40),
+    }
+    record, created = uow.products.ensure(serial, now, **fields)
+    missing = {key: value for key, value in fields.items() if value and getattr(record, key) is None}
+    if not created and missing:
+        uow.products.update(record.id, now, **missing)
     kind = data.get("kind")
     uow.products.link_case(
         record.id, instance.id, instance.business_key, kind if isinstance(kind, str) else None, now

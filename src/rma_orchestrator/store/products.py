@@ -59,14 +59,21 @@ _CSAT = select(
 
 @functools.cache
 def _inserts(dialect: str) -> dict[str, Any]:
-    """The dialect's inserts that leave an existing row alone (by serial, by case, by entry)."""
+    """The dialect's inserts that leave an existing row alone (by serial, by case, by entry).
+
+    Each returns the new row's id, so "nothing inserted" is no row (a rowcount is not reliable here).
+    """
     make = sqlite_insert if dialect == "sqlite" else pg_insert
+    keys = {
+        "product": (_product, ["serial_no"]),
+        "case": (_case, ["product_id", "instance_id"]),
+        "repair": (_repair, ["instance_id", "entry_no"]),
+        "exchange": (_exchange, ["instance_id", "entry_no"]),
+        "score": (_score, ["instance_id", "entry_no"]),
+    }
     return {
-        "product": make(_product).on_conflict_do_nothing(index_elements=["serial_no"]),
-        "case": make(_case).on_conflict_do_nothing(index_elements=["product_id", "instance_id"]),
-        "repair": make(_repair).on_conflict_do_nothing(index_elements=["instance_id", "entry_no"]),
-        "exchange": make(_exchange).on_conflict_do_nothing(index_elements=["instance_id", "entry_no"]),
-        "score": make(_score).on_conflict_do_nothing(index_elements=["instance_id", "entry_no"]),
+        kind: make(table).on_conflict_do_nothing(index_elements=columns).returning(table.c.id)
+        for kind, (table, columns) in keys.items()
     }
 
 
@@ -99,7 +106,7 @@ class ProductRepository:
     def _insert(self, kind: str, values: dict[str, Any]) -> bool:
         """True when a row was inserted, False when one was there already."""
         statement = _inserts(self._connection.dialect.name)[kind]
-        return bool(self._connection.execute(statement, values).rowcount)
+        return self._connection.execute(statement, values).scalar_one_or_none() is not None
 
     def get(self, serial_no: str) -> ProductRecord | None:
         row = self._connection.execute(_BY_SERIAL, {"serial": serial_no}).one_or_none()

@@ -20,12 +20,12 @@ def _when() -> sa.Column[object]:
     return sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False)
 
 
-def _from_case(entry_required: bool = False) -> list[sa.Column[object]]:
-    """The case an entry came from and its position in the case's ``case_records``."""
+def _from_case(required: bool = False) -> list[sa.Column[object]]:
+    """The case an entry came from and its position in the case's ``case_records`` (null for seeds)."""
     return [
-        sa.Column("instance_id", sa.Integer(), sa.ForeignKey("process_instance.id"), nullable=entry_required),
-        sa.Column("business_key", sa.String(length=120), nullable=entry_required),
-        sa.Column("entry_no", sa.Integer(), nullable=entry_required),
+        sa.Column("instance_id", sa.Integer(), sa.ForeignKey("process_instance.id"), nullable=not required),
+        sa.Column("business_key", sa.String(length=120), nullable=not required),
+        sa.Column("entry_no", sa.Integer(), nullable=not required),
     ]
 
 
@@ -83,7 +83,7 @@ def upgrade() -> None:
     op.create_table(
         "satisfaction_score",
         sa.Column("id", sa.Integer(), primary_key=True),
-        *_from_case(entry_required=True),
+        *_from_case(required=True),
         sa.Column("score", sa.Integer(), nullable=True),
         sa.Column("source", sa.String(length=40), nullable=False),
         sa.Column("reached", sa.Boolean(), nullable=False),
