@@ -20,6 +20,7 @@ from ..service.instances import (
     suspend_instance,
 )
 from ..service.messages import deliver_message
+from ..service.products import seed_product
 from ..service.results import InstanceDetail
 from ..service.tasks import complete_task
 from .compare import describe, error_mismatch, ids, lookup, same, show
@@ -79,6 +80,10 @@ class ScenarioDriver:
             )
         move_clock(self.services, ADMIN, set_to=start.isoformat())  # fires what falls due
         return None
+
+    def seed_product(self, seed: dict[str, Any]) -> None:
+        """A product record the scenario starts from (top-level ``products``)."""
+        seed_product(self.services, seed, ADMIN)
 
     def _start(self, step: Step) -> str | None:
         actor = self._actor(step, Actor(USER, "staff"))

@@ -7,6 +7,10 @@ A file holds one scenario, or several separated by ``---``::
     clock: 2025-09-30T10:00:00+08:00      # optional: the time the scenario starts at
     start: {order_no: SO-1, amount: 500, category: other}   # start data (or a `start` step)
     as: customer_service                  # who starts (optional)
+    products:                             # optional: product records to seed before the start
+      - {serial_no: AP300X0001, warranty_start_on: 2025-08-31, warranty_months: 12,
+         repairs: [{started_on: 2025-11-02, ended_on: 2025-11-22, in_warranty: true, fixed: false}],
+         exchanges: [{exchanged_on: 2026-01-05, new_serial_no: null}]}
     steps:                                # in order; the first failing step ends the scenario
       - expect: {status: running, tasks: [review_order], timers: [review_reminder, review_timeout]}
       - complete: review_order            # element id of an open task of this instance
@@ -24,6 +28,12 @@ a fixed date (a 7-day window, the National Day holidays) rather than from today.
 an offset is refused. The controlled clock never moves backwards: an earlier time than the
 database's clock is allowed only on a database of the scenario's own (``rma test-processes``
 gives each scenario one); on a database shared with other scenarios it fails the scenario.
+Top-level ``products`` seeds product records (by serial number) before the start: each has
+``serial_no`` and optionally ``sku``, ``name``, ``category``, ``warranty_start_on`` (a date),
+``warranty_months``, ``repairs`` (``started_on``, ``ended_on``, ``days`` (default: the days between),
+``in_warranty``, ``fixed``) and ``exchanges`` (``exchanged_on``, ``new_serial_no``); they are applied
+in date order as a case's ``case_records`` are (an exchange restarts the warranty), so a case started
+with that ``product.serial_no`` finds them in its ``product_history``.
 Steps, one action key each:
   ``start: DATA`` starts the instance (instead of the top-level ``start``, e.g. after a rejected
   start); ``complete: ELEMENT`` with ``data``; ``message: NAME`` with ``payload``, ``delivered``,
@@ -64,6 +74,7 @@ import yaml
 
 from .. import errors
 from ..errors import InvalidDefinition, RmaError
+from .product_seeds import SeedProblem, read_products
 
 ROLES = ("staff", "manager", "analyst", "admin")
 STEP_OPTIONS = {
@@ -78,7 +89,7 @@ STEP_OPTIONS = {
     "expect": set(),
 }
 ACTIONS = tuple(STEP_OPTIONS)
-SCENARIO_KEYS = ("name", "process", "clock", "start", "as", "steps")
+SCENARIO_KEYS = ("name", "process", "clock", "products", "start", "as", "steps")
 EXPECT_KEYS = ("status", "outcome", "tasks", "timers", "incidents", "data", "events", "elements")
 ERROR_TYPES = {
     name: cls for name, cls in vars(errors).items() if isinstance(cls, type) and issubclass(cls, RmaError)
@@ -132,6 +143,7 @@ class Scenario:
     process: str
     steps: tuple[Step, ...]
     clock: datetime | None = None  # the start time (top-level ``clock``), with its UTC offset
+    products: tuple[dict[str, Any], ...] = ()  # product records seeded before the start
 
 
 def problem_item(
@@ -271,6 +283,12 @@ def _scenario(path: Path, document: Any) -> Scenario:
         if not isinstance(document.get(key), str) or not document[key].strip():
             raise _Problem(document.lines.get(key, document.line), f"give the scenario a {key} (text)")
     clock = _start_time(document)
+    try:
+        seeds = (
+            read_products(document["products"], document.lines["products"]) if "products" in document else ()
+        )
+    except SeedProblem as problem:
+        raise _Problem(problem.line, problem.message) from None
     raw_steps = document.get("steps", [])
     if not isinstance(raw_steps, list):
         raise _Problem(document.lines["steps"], "steps must be a list")
@@ -291,7 +309,9 @@ def _scenario(path: Path, document: Any) -> Scenario:
         if not isinstance(raw, _Map):
             raise _Problem(line, f"step {number} must be a mapping such as '- complete: review_order'")
         steps.append(_step(number, line, raw))
-    return Scenario(str(path), document.line, document["name"], document["process"], tuple(steps), clock)
+    return Scenario(
+        str(path), document.line, document["name"], document["process"], tuple(steps), clock, seeds
+    )
 
 
 def _start_time(document: _Map) -> datetime | None:

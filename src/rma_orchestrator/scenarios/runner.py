@@ -7,11 +7,11 @@ message naming the step and what differs.
 
 ``run_directory`` deploys the process files and runs each scenario on services from a factory;
 ``throwaway_services`` builds each on a fresh SQLite file with a controlled clock. A scenario's
-top-level ``clock`` is applied before anything else. On a database that holds no instance or
-message yet (a throwaway one) the controlled clock is simply set to it, earlier or later; on one
-that does (scenarios sharing a database) it may only move forward, firing what falls due as a
-``clock`` step does, and an earlier time fails the scenario with a message to run it on a
-database of its own.
+top-level ``clock`` is applied before anything else, then its ``products`` are seeded. On a
+database that holds no instance or message yet (a throwaway one) the controlled clock is simply
+set to it, earlier or later; on one that does (scenarios sharing a database) it may only move
+forward, firing what falls due as a ``clock`` step does, and an earlier time fails the scenario
+with a message to run it on a database of its own.
 """
 
 from __future__ import annotations
@@ -55,6 +55,10 @@ def run_scenario(services: Services, scenario: Scenario) -> ScenarioResult:
             if problem is not None:
                 message = f"clock {scenario.clock.isoformat()}: {problem}"
                 return ScenarioResult(scenario.file, scenario.name, False, message, 0)
+        for number, seed in enumerate(scenario.products):
+            problem = run.attempt(lambda seed=seed: run.seed_product(seed), None)
+            if problem is not None:
+                return ScenarioResult(scenario.file, scenario.name, False, f"products.{number}: {problem}", 0)
         for step in scenario.steps:
             problem = run.step(step)
             if problem is not None:

@@ -23,6 +23,7 @@ from ..errors import StaleRevision
 from ..store.instances import InstanceRecord, InstanceWrite
 from ..store.messages import KeptMessage
 from ..store.uow import UnitOfWork
+from .case_records import store_case_records
 from .context import Services
 from .projection import Projection, TimerChanges, sync_projection
 from .step_workers import StepRequest, Ticket
@@ -163,6 +164,7 @@ def write_step(
         uow.projection, uow.events, instance, previous, snap, now, completed
     )
     current.kept = len(kept) - len(result.delivered_kept) if previous.kept > 0 else 0
+    current.records = store_case_records(uow, instance, snap.data, previous.records, now)
     new_status, outcome, ended_at = _status_after(instance, result, status, now)
     error = result.error
     if error is not None:

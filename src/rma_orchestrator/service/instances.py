@@ -10,7 +10,7 @@ from ..errors import Conflict, InvalidData, NotFound
 from ..store import definitions as stored_definitions
 from ..store import limits, queries
 from ..store.instances import InstanceRecord, InstanceWrite, NewInstance
-from . import attachments, permissions
+from . import attachments, case_records, permissions, products
 from .context import Actor, Services
 from .forms import validate_form
 from .inputs import check_data, check_id, check_text, check_texts
@@ -50,6 +50,7 @@ def start_instance(
         if definition.start_form:
             validate_form(definition, definition.start_form, data, now)
             staged = attachments.staged_for_start(uow, definition, definition.start_form, data, actor)
+        data = case_records.with_product_history(uow, data)  # after the form: the service adds it
         prepared = take_first_step(services, row.id, data)  # before any write: no lock while it runs
         uow.begin_writing()
         first = InstanceWrite(
@@ -81,6 +82,7 @@ def start_instance(
             version=row.version,
         )
         attachments.link_staged(uow, staged, instance.id, actor, now)
+        case_records.link_started_case(uow, instance, data, now)
         write_step(services, uow, instance, prepared, actor.name, "start")
         uow.commit()
         return instance_info(instance)
@@ -100,6 +102,7 @@ def get_instance(services: Services, instance_id: int, actor: Actor) -> Instance
             tasks=[task_info(t) for t in queries.open_tasks(connection, instance_id)],
             timers=[timer_info(t) for t in queries.pending_timers(connection, instance_id)],
             incidents=[incident_info(i, details) for i in queries.incidents_of(connection, instance_id)],
+            product=products.product_of_case(connection, row.data),
         )
 
 

@@ -62,6 +62,11 @@ def require_may_read_cases(actor: Actor) -> None:
     require_role(actor, *READ_ROLES)
 
 
+def require_may_import_products(actor: Actor) -> None:
+    """A product record's warranty comes from the ERP or the cases: managers set it by hand."""
+    require_role(actor, "manager")
+
+
 def require_may_stage_uploads(actor: Actor) -> None:
     """Files uploaded before their case exists are for starting it: whoever may start cases."""
     require_may_start(actor)

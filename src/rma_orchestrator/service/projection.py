@@ -28,6 +28,7 @@ class Projection:
     timers: dict[str, int] = field(default_factory=dict)
     waits: dict[str, str] = field(default_factory=dict)  # "task_id|name" -> message name
     kept: int = 0
+    records: dict[str, Any] = field(default_factory=dict)  # case_records taken (``case_records``)
 
     @classmethod
     def load(cls, value: dict[str, Any] | None) -> Projection:
@@ -37,10 +38,17 @@ class Projection:
             dict(value.get("timers", {})),
             dict(value.get("waits", {})),
             int(value.get("kept", 0)),
+            dict(value.get("records", {})),
         )
 
     def dump(self) -> dict[str, Any]:
-        return {"tasks": self.tasks, "timers": self.timers, "waits": self.waits, "kept": self.kept}
+        return {
+            "tasks": self.tasks,
+            "timers": self.timers,
+            "waits": self.waits,
+            "kept": self.kept,
+            "records": self.records,
+        }
 
     def waits_for(self, name: str) -> bool:
         return name in self.waits.values()
@@ -71,7 +79,7 @@ def sync_projection(
 
     ``completed_task`` is the task this command completed (its row is already written).
     """
-    current = Projection(kept=previous.kept)
+    current = Projection(kept=previous.kept, records=previous.records)
     step = _ProjectionStep(rows, events, instance, previous, current, snap, now, completed_task)
     step.sync_tasks()
     changes = step.sync_timers()

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
+from .product_results import ProductInfo
+
 T = TypeVar("T")
 
 InstanceStatus = Literal["running", "completed", "cancelled", "suspended", "error"]
@@ -130,13 +132,17 @@ class IncidentInfo:
 
 @dataclass(frozen=True)
 class InstanceDetail(InstanceInfo):
-    """An instance with its case data, open tasks, pending timers, incidents and element states."""
+    """An instance with its case data, open tasks, pending timers, incidents and element states.
+
+    ``product``: the record of the unit the case names (``product.serial_no``), null without one.
+    """
 
     data: dict[str, Any]
     tasks: list[TaskInfo]
     timers: list[TimerInfo]
     incidents: list[IncidentInfo]
     element_states: dict[str, dict[str, dict[str, Any]]]
+    product: ProductInfo | None = None
 
 
 @dataclass(frozen=True)

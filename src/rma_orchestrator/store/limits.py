@@ -49,6 +49,8 @@ FILTER_QUERY = _length("saved_filter", "query")
 KIND = _length("process_instance", "kind")
 PRODUCT_CATEGORY = _length("process_instance", "product_category")
 ATTACHMENT_NAME = _length("attachment", "filename")
+SERIAL_NO = _length("product", "serial_no")
+SKU = _length("product", "sku")
 
 # Texts of a deployed diagram that running it records; deploy checks them (PostgreSQL would refuse
 # a longer one only when a case reaches the element).

@@ -361,4 +361,8 @@ class Setting(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+# The product records live in a module of their own on this Base; importing it here registers
+# their tables wherever the metadata is read.
+from . import product_models  # noqa: E402, F401
+
 TABLES = Base.metadata.tables

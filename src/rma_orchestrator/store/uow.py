@@ -17,6 +17,7 @@ from .events import EventLog
 from .incidents import IncidentRepository
 from .instances import InstanceRepository
 from .messages import InboxRepository
+from .products import ProductRepository
 from .projection import ProjectionRepository
 from .saved_filters import SavedFilterRepository
 from .settings import SettingRepository
@@ -138,3 +139,7 @@ class UnitOfWork:
     @cached_property
     def attachments(self) -> AttachmentRepository:
         return AttachmentRepository(self.connection)
+
+    @cached_property
+    def products(self) -> ProductRepository:
+        return ProductRepository(self.connection)

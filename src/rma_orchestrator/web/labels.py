@@ -37,6 +37,8 @@ EVENT_LABELS = {
     "instance_suspended": lazy_gettext("Case suspended"),
     "instance_resumed": lazy_gettext("Case resumed"),
     "attachment_added": lazy_gettext("Attachment added"),
+    "case_record_stored": lazy_gettext("Product record updated"),
+    "case_record_skipped": lazy_gettext("Case record skipped (malformed)"),
 }
 
 

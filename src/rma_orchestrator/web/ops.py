@@ -14,6 +14,7 @@ from ..errors import Unauthorized
 from ..service.calendar import calendar_status
 from ..service.context import Services
 from ..service.metrics import health_check, service_statistics
+from ..service.products import csat_figure
 from .auth import services
 
 bp = Blueprint("ops", __name__)
@@ -82,3 +83,20 @@ class _ServiceCollector:
         for status, count in sorted(stats.instances_by_status.items()):
             instances.add_metric([status], count)
         yield instances
+        yield from _csat(self.services)
+
+
+def _csat(services: Services) -> Iterator[Metric]:
+    """Customer satisfaction from the follow-ups' stored scores (1..5)."""
+    figure = csat_figure(services)
+    for name, text, value in (
+        ("rma_csat_followups", "Satisfaction follow-ups recorded, reached or not", figure.entries),
+        ("rma_csat_reached", "Satisfaction follow-ups that reached the customer", figure.reached),
+        ("rma_csat_scores", "Satisfaction scores given (1 to 5)", figure.scored),
+    ):
+        counter = CounterMetricFamily(name, text)
+        counter.add_metric([], value)
+        yield counter
+    average = GaugeMetricFamily("rma_csat_score_average", "Average satisfaction score (NaN with none)")
+    average.add_metric([], figure.average if figure.average is not None else float("nan"))
+    yield average

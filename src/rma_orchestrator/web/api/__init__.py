@@ -29,6 +29,7 @@ from . import instance_routes  # noqa: E402
 from . import task_routes  # noqa: E402
 from . import incident_routes  # noqa: E402
 from . import attachment_routes  # noqa: E402
+from . import product_routes  # noqa: E402
 
 # isort: on
 
@@ -38,5 +39,6 @@ __all__ = [
     "definition_routes",
     "incident_routes",
     "instance_routes",
+    "product_routes",
     "task_routes",
 ]

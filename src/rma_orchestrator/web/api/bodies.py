@@ -56,3 +56,17 @@ class SavedFilterBody:
     """An inbox URL's query string, such as ``view=groups&kind=repair&overdue=1``."""
 
     query: str
+
+
+@dataclass(frozen=True)
+class ProductBody:
+    """A product record's warranty, e.g. imported from the ERP: send what changes; null clears a value.
+
+    ``warranty_start_on`` is a date (YYYY-MM-DD), ``warranty_months`` 1 to 600.
+    """
+
+    warranty_start_on: str | None = None
+    warranty_months: int | None = None
+    sku: str | None = None
+    name: str | None = None
+    category: str | None = None

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ...service.product_results import ProductInfo
 from ...service.results import InstanceDetail, TimerInfo
 
 
@@ -36,6 +37,7 @@ class CaseView:
     reason_en: str | None
     shipping_paid_by: str | None
     deadlines: list[Deadline] = field(default_factory=list)
+    product_record: ProductInfo | None = None  # the unit's history by serial number
 
 
 def _text(value: Any) -> str | None:
@@ -69,6 +71,7 @@ def case_view(instance: InstanceDetail, task_data: dict[str, Any]) -> CaseView:
         reason_en=_text(data.get("reason_en")),
         shipping_paid_by=_text(data.get("shipping_paid_by")),
         deadlines=_deadlines(instance.timers),
+        product_record=instance.product,
     )
 
 
