@@ -76,6 +76,8 @@ PLAN = {
     "GET /saved-filters": (10, 0),
     "PUT /saved-filters/{name}": (40, 20),
     "DELETE /saved-filters/{name}": (20, 0),
+    "PUT /products/{serial_no}": (30, 15),
+    "GET /products/{serial_no}": (25, 0),
     "POST /tasks/{task_id}/complete": (100, 40),
     "POST /incidents/{incident_id}/retry": (40, 20),
     "POST /process-instances/{instance_id}/suspend": (25, 10),
@@ -102,6 +104,7 @@ PRIVILEGED = {
     "POST /process-instances/{instance_id}/resume": ("manager",),
     "POST /process-instances/{instance_id}/cancel": ("manager",),
     "POST /deployments": ("analyst",),
+    "PUT /products/{serial_no}": ("manager", "admin"),
     "GET /clock": ("admin",),
     "POST /clock": ("admin",),
 }
@@ -223,6 +226,10 @@ def aim(sweep: Sweep, label: str, case: Any, rng: random.Random, positive: bool)
         if rows:  # generated path parameters come percent-encoded; so must these
             value, aimed.caller = rng.choice(rows)
             params[column] = quote(value, safe="")
+    if "serial_no" in params and often(rng):
+        serials = world.rows("product", "serial_no")
+        if serials:  # a unit the world knows (percent-encoded, as generated path parameters are)
+            params["serial_no"] = quote(rng.choice(serials)[0], safe="")
     if "key" in params and isinstance(params.get("version"), int) and often(rng):
         key, version = rng.choice(world.rows("process_definition", "process_key", "version"))
         params.update(key=key, version=version)
