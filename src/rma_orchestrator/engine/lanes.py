@@ -73,7 +73,7 @@ def check_lanes(checker: Checker, root: Element, groups: GroupLabels) -> None:
             )
             continue
         group = lane_group(lane)
-        if group not in groups:
+        if group is None or group not in groups:
             known = ", ".join(sorted(groups))
             checker.add(
                 lane,

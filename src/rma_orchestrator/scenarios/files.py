@@ -28,12 +28,7 @@ a fixed date (a 7-day window, the National Day holidays) rather than from today.
 an offset is refused. The controlled clock never moves backwards: an earlier time than the
 database's clock is allowed only on a database of the scenario's own (``rma test-processes``
 gives each scenario one); on a database shared with other scenarios it fails the scenario.
-Top-level ``products`` seeds product records (by serial number) before the start: each has
-``serial_no`` and optionally ``sku``, ``name``, ``category``, ``warranty_start_on`` (a date),
-``warranty_months``, ``repairs`` (``started_on``, ``ended_on``, ``days`` (default: the days between),
-``in_warranty``, ``fixed``) and ``exchanges`` (``exchanged_on``, ``new_serial_no``); they are applied
-in date order as a case's ``case_records`` are (an exchange restarts the warranty), so a case started
-with that ``product.serial_no`` finds them in its ``product_history``.
+Top-level ``products`` seeds product records (by serial number) before the start (``product_seeds``).
 Steps, one action key each:
   ``start: DATA`` starts the instance (instead of the top-level ``start``, e.g. after a rejected
   start); ``complete: ELEMENT`` with ``data``; ``message: NAME`` with ``payload``, ``delivered``,

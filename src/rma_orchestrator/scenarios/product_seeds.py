@@ -1,4 +1,11 @@
-"""The top-level ``products:`` of a scenario file: product records seeded before the scenario starts."""
+"""The top-level ``products:`` of a scenario file: product records seeded before the scenario starts.
+
+Each record has ``serial_no`` and optionally ``sku``, ``name``, ``category``, ``warranty_start_on`` (a
+date), ``warranty_months``, ``repairs`` (``started_on``, ``ended_on``, ``days`` (default: the days
+between), ``in_warranty``, ``fixed``) and ``exchanges`` (``exchanged_on``, ``new_serial_no``); they are
+applied in date order as a case's ``case_records`` are (an exchange restarts the warranty), so a case
+started with that ``product.serial_no`` finds them in its ``product_history``.
+"""
 
 from __future__ import annotations
 

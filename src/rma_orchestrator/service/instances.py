@@ -10,6 +10,7 @@ from ..errors import Conflict, InvalidData, NotFound
 from ..store import definitions as stored_definitions
 from ..store import limits, queries
 from ..store.instances import InstanceRecord, InstanceWrite, NewInstance
+from ..store.products import ProductRepository
 from . import attachments, case_records, permissions, products
 from .context import Actor, Services
 from .forms import validate_form
@@ -102,7 +103,7 @@ def get_instance(services: Services, instance_id: int, actor: Actor) -> Instance
             tasks=[task_info(t) for t in queries.open_tasks(connection, instance_id)],
             timers=[timer_info(t) for t in queries.pending_timers(connection, instance_id)],
             incidents=[incident_info(i, details) for i in queries.incidents_of(connection, instance_id)],
-            product=products.product_of_case(connection, row.data),
+            product=products.product_of_case(ProductRepository(connection), row.data),
         )
 
 

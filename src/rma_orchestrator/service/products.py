@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection
-
 from ..errors import InvalidData, NotFound
 from ..store.products import ProductRepository
 from . import permissions
@@ -39,22 +37,21 @@ def get_product(services: Services, serial_no: str, actor: Actor) -> ProductInfo
     permissions.require_may_read_cases(actor)
     _check_serial(serial_no)
     with services.database.reading() as connection:
-        info = product_of(connection, serial_no)
+        info = product_of(ProductRepository(connection), serial_no)
     if info is None:
         raise NotFound(f"no product record for serial number {serial_no}")
     return info
 
 
-def product_of(connection: Connection, serial_no: str) -> ProductInfo | None:
-    rows = ProductRepository(connection)
+def product_of(rows: ProductRepository, serial_no: str) -> ProductInfo | None:
     record = rows.get(serial_no)
     return product_info(rows, record) if record is not None else None
 
 
-def product_of_case(connection: Connection, data: dict[str, Any]) -> ProductInfo | None:
+def product_of_case(rows: ProductRepository, data: dict[str, Any]) -> ProductInfo | None:
     """The record of the unit a case's data names (``product.serial_no``), if there is one."""
     serial = serial_of(data)
-    return product_of(connection, serial) if serial is not None else None
+    return product_of(rows, serial) if serial is not None else None
 
 
 def set_warranty(services: Services, serial_no: str, values: dict[str, Any], actor: Actor) -> ProductInfo:
