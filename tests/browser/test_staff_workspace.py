@@ -200,7 +200,8 @@ def test_a_draft_survives_a_reload(workspace: Workspace, context: Any) -> None:
     workspace.sign_in(page, "agent")
     page.goto(f"{workspace.base}/tasks/{task}")
     _fill_review(page, address="北京市朝阳区 8 号")
-    page.click("button[value=draft]")
+    with page.expect_navigation():  # the draft is saved by a form post: reload only after its answer
+        page.click("button[value=draft]")
     page.reload()
     assert page.locator("[name=return_address]").input_value() == "北京市朝阳区 8 号"
     screenshot(page, "draft-restored")
