@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 from workspace import Workspace, screenshot, serving_workspace
 
+from rma_orchestrator.service.attachments import list_attachments
 from rma_orchestrator.service.clock import move_clock
 from rma_orchestrator.service.context import SYSTEM, Actor
 from rma_orchestrator.service.instances import list_instances
@@ -161,12 +162,17 @@ def test_a_new_case_with_a_photo_shows_its_decision(
     page.goto(f"{workspace.base}/cases/new")
     _fill_start_form(page, workspace)
     page.set_input_files("[name=photos]", str(_png(tmp_path / "kettle.png")))
+    page.set_input_files("[name=proof_of_purchase]", str(_png(tmp_path / "receipt.png")))
     page.click("button[value=start]")
     page.wait_for_url(re.compile(r".*/cases/\d+$"))
     text = page.inner_text("main")
     assert "registered" in text and "Eligibility decision" in text
-    assert "eligible:" in text and "not eligible" not in text  # unused, within 7 days: accepted
+    # unused, within 7 days, with a proof of purchase: accepted
+    assert "eligible:" in text and "not eligible" not in text
     assert page.locator("img[alt='kettle.png']").count() == 1
+    (case,) = list_instances(workspace.services, MANAGER).items
+    kinds = {a.filename: a.kind for a in list_attachments(workspace.services, MANAGER, case.id)}
+    assert kinds == {"kettle.png": "photo", "receipt.png": "proof_of_purchase"}
     screenshot(page, "new-case-decision")
 
 

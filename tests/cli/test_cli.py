@@ -141,11 +141,11 @@ def test_demo_prints_users_once_and_reset_starts_over(
     controlled = {"RMA_CONTROLLED_CLOCK": "1"}
     first = rma("demo", "--no-serve", extra_env=controlled)
     assert first.exit_code == 0, first.output
-    assert "12 demo cases added" in first.stdout and "admin_demo" in first.stdout
+    assert "13 demo cases added" in first.stdout and "admin_demo" in first.stdout
     token = first.stdout.strip().splitlines()[-1].removeprefix("API token of admin_demo: ")
     assert actor_for_token(services, token).role == "admin"
     again = rma("demo", "--no-serve", extra_env=controlled)
     assert again.exit_code == 0 and "demo data not added" in again.stdout
     assert "API token" not in again.stdout
     reset = rma("demo", "--reset", "--no-serve", extra_env=controlled)
-    assert reset.exit_code == 0 and "12 demo cases added" in reset.stdout
+    assert reset.exit_code == 0 and "13 demo cases added" in reset.stdout

@@ -13,8 +13,10 @@ from rma_orchestrator.bootstrap import bootstrap
 from rma_orchestrator.config import Settings
 from rma_orchestrator.scenarios.files import InvalidScenario, load_scenarios
 from rma_orchestrator.scenarios.runner import ScenarioResult, run_directory, run_scenario, throwaway_services
+from rma_orchestrator.service.attachments import list_attachments
 from rma_orchestrator.service.context import Services
-from rma_orchestrator.service.instances import list_events, list_instances
+from rma_orchestrator.service.definitions import deploy
+from rma_orchestrator.service.instances import get_instance, list_events, list_instances
 
 SCENARIOS = LIFECYCLE / "scenarios"
 FAILING = LIFECYCLE / "scenarios_failing"
@@ -301,3 +303,73 @@ def test_a_shared_database_clock_moves_forward_only(
     assert result.passed, result.message
     started = list_instances(deployed, ANALYST, status="cancelled").items
     assert max(i.started_at for i in started) == later
+
+
+# ---- attach: real uploads in scenarios --------------------------------------------------------------
+
+
+@pytest.fixture
+def claims(services: Services) -> Services:
+    """The photo claim process: file fields of each kind in its start form and its task's form."""
+    files = {p.name: p.read_bytes() for p in sorted((DATA / "attachments").iterdir())}
+    deploy(services, files, ANALYST)
+    return services
+
+
+def test_attachments_staged_before_the_start_and_added_on_a_task_are_named_by_ref(
+    claims: Services, tmp_path: Path
+) -> None:
+    text = (
+        "name: uploads\nprocess: photo_claim\nsteps:\n"
+        "  - attach: photo\n    ref: front\n"
+        "  - attach: proof_of_purchase\n"
+        "  - start: {order_no: SO-A, photos: [{attachment: front}],\n"
+        "      purchase: {receipt: [{attachment: proof_of_purchase}]}}\n"
+        "  - attach: evidence\n    ref: dent\n    task: inspect\n"
+        "  - complete: inspect\n    data: {passed: true, evidence: [{attachment: dent}]}\n"
+        "  - expect: {status: completed}\n"
+    )
+    result = _run_one(claims, _write(tmp_path / "u", text))
+    assert result.passed, result.message
+    (instance,) = list_instances(claims, ANALYST).items
+    files = list_attachments(claims, ANALYST, instance.id)
+    assert [(a.kind, a.filename, a.task_id is not None) for a in files] == [
+        ("photo", "front.png", False),
+        ("proof_of_purchase", "proof_of_purchase.png", False),
+        ("evidence", "dent.png", True),
+    ]
+    data = get_instance(claims, instance.id, ANALYST).data
+    assert data["photos"] == [files[0].id] and data["evidence"] == [files[2].id]
+
+
+@pytest.mark.parametrize(
+    ("steps", "message"),
+    [
+        (
+            "  - start: {order_no: SO-B, photos: [{attachment: nope}]}\n",
+            "step 1 (start): UnknownAttachment: no attachment 'nope': attach it first"
+            " (attachments so far: none yet)",
+        ),
+        ("  - attach: receipt\n", "step 1 (attach receipt): InvalidData: unknown kind"),
+        (
+            "  - attach: evidence\n  - start: {order_no: SO-C, photos: [{attachment: evidence}]}\n",
+            "step 2 (start): InvalidData: an attachment is of another kind than its field",
+        ),
+        (
+            "  - start: {order_no: SO-D}\n  - attach: photo\n    task: nowhere\n",
+            "step 2 (attach photo): no open task nowhere to attach to",
+        ),
+    ],
+)
+def test_attach_failures_say_what_went_wrong(
+    claims: Services, tmp_path: Path, steps: str, message: str
+) -> None:
+    result = _run_one(claims, _write(tmp_path / "f", f"name: f\nprocess: photo_claim\nsteps:\n{steps}"))
+    assert not result.passed
+    assert result.message is not None and result.message.startswith(message), result.message
+
+
+def test_attach_takes_a_kind(tmp_path: Path) -> None:
+    _write(tmp_path, "name: x\nprocess: p\nsteps:\n  - attach: [photo]\n")
+    with pytest.raises(InvalidScenario, match="attach takes an attachment kind"):
+        load_scenarios(tmp_path)

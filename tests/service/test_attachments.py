@@ -273,7 +273,7 @@ def test_the_form_walk_finds_ids_in_nested_and_referenced_file_fields() -> None:
         "$defs": {"files": {"type": "array", "items": {"type": "integer"}, "ui:widget": "file"}},
     }
     data = {"photos": [3, 4], "note": "7", "lines": [{"proof": [5]}, {}], "purchase": {"receipt": 6}}
-    assert file_references(form, data) == [
+    assert [(r.path, r.id) for r in file_references(form, data)] == [
         ("photos.0", 3),
         ("photos.1", 4),
         ("lines.0.proof.0", 5),
@@ -320,6 +320,23 @@ def test_a_start_naming_another_users_upload_is_refused_and_starts_nothing(claim
         )
     assert get_attachment(claims, AGENT, mine.id).instance_id is None
     assert get_attachment(claims, OTHER_AGENT, theirs.id).instance_id is None
+
+
+def test_a_file_field_takes_only_attachments_of_its_kind(claims: Services) -> None:
+    """A photo named in the proof-of-purchase field would count as a proof: refused, nothing starts."""
+    photo = add_attachment(claims, AGENT, None, "photo", "front.jpg", image_bytes("JPEG"))
+    with pytest.raises(InvalidData) as refused:
+        start_claim(claims, purchase={"shop": "A", "receipt": [photo.id]})
+    assert refused.value.items == [
+        {
+            "field": "purchase.receipt.0",
+            "message": f"attachment {photo.id} is a photo, this field takes proof_of_purchase",
+        }
+    ]
+    assert get_attachment(claims, AGENT, photo.id).instance_id is None
+    receipt = add_attachment(claims, AGENT, None, "proof_of_purchase", "r.pdf", PDF)
+    case = start_claim(claims, purchase={"shop": "A", "receipt": [receipt.id]})
+    assert [a.id for a in list_attachments(claims, AGENT, case)] == [receipt.id]
 
 
 def test_a_start_naming_an_attachment_of_a_case_is_refused(claims: Services) -> None:

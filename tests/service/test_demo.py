@@ -32,13 +32,14 @@ def test_demo_seeds_users_and_cases_once(services: Services) -> None:
     name, _, password = seed.users[0]
     assert actor_for_password(services, name, password).groups == {"customer_service"}
     cases = list_instances(services, ADMIN, per_page=50).items
-    assert len(cases) == len(seed.cases) == 12
-    assert Counter(c.status for c in cases) == {"running": 11, "completed": 1}
+    assert len(cases) == len(seed.cases) == 13
+    assert Counter(c.status for c in cases) == {"running": 12, "completed": 1}
     open_elements = Counter(t.element_id for t in list_tasks(services, ADMIN, per_page=100).items)
-    assert open_elements["review_case"] == 4 and open_elements["inspect_goods"] == 2
+    assert open_elements["review_case"] == 3 and open_elements["inspect_goods"] == 2
+    assert open_elements["request_documents"] == 2  # no evidence; no proof of purchase
     assert {"prepare_quote", "book_appointment", "investigate", "escalate_refund"} <= set(open_elements)
     assert all(not get_instance(services, c.id, ADMIN).incidents for c in cases)
     assert [t.element_id for t in list_tasks(services, ADMIN, overdue=True).items] == ["pay_refund"]
     again = seed_demo(services)
     assert again.skipped and not again.cases
-    assert list_instances(services, ADMIN).total == 12
+    assert list_instances(services, ADMIN).total == 13

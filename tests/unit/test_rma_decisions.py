@@ -132,6 +132,7 @@ ALTERNATIVES = "repair, spare parts, technical support"  # POLICY.md 2: offered 
 EXCLUSIONS = ["custom_made", "perishable", "digital_unsealed", "periodical"]
 COMPANY_FAULTS = ["quality_on_receipt", "quality_in_use", "wrong_item", "misleading_sales"]
 BASE = {
+    "kind": "return",
     "reason": "no_reason",
     "exclusion": "none",
     "days_since_receipt": 0,
@@ -139,6 +140,8 @@ BASE = {
     "in_warranty": True,
     "working_days_since_discovery": None,
     "unused_and_complete": True,
+    "has_proof_of_purchase": True,
+    "has_evidence": True,
 }
 
 
@@ -151,6 +154,7 @@ def eligibility(**changes: Any) -> dict[str, Any]:
         "reason_en",
         "shipping_paid_by",
         "alternatives",
+        "missing_documents",
     }
     assert CJK.search(result["reason_zh"]) and not CJK.search(result["reason_en"])  # told in both languages
     assert len(result["reason_en"]) > 30
@@ -163,6 +167,11 @@ def accepted(name: str, code: str, paid_by: str, **changes: Any) -> Any:
 
 def rejected(name: str, code: str, **changes: Any) -> Any:
     return pytest.param(changes, (False, code, "none", ALTERNATIVES), id=name)
+
+
+def missing(name: str, code: str, documents: str, **changes: Any) -> Any:
+    """Neither accepted nor refused: the table names the documents customer service asks for."""
+    return pytest.param(changes, (False, code, "none", "", documents), id=name)
 
 
 ELIGIBILITY_RULES = [
@@ -347,18 +356,86 @@ ELIGIBILITY_RULES = [
     # anything outside these rows is rejected, with the alternatives
     rejected("outside the policy: other reason", "not_covered_by_policy", reason="other"),
     rejected("outside the policy: unknown reason", "not_covered_by_policy", reason="changed_my_mind"),
+    # repairs and complaints are decided here too (kind): accepted, a repair outside the warranty quoted
+    accepted(
+        "repair inside the warranty: free",
+        "repair_in_warranty",
+        "company",
+        kind="repair",
+        reason="quality_in_use",
+    ),
+    accepted(
+        "repair outside the warranty: quoted, not refused",
+        "repair_out_of_warranty_quote",
+        "customer",
+        kind="repair",
+        reason="quality_in_use",
+        in_warranty=False,
+        days_since_receipt=800,
+    ),
+    accepted(
+        "repair whatever the reason's return window",
+        "repair_in_warranty",
+        "company",
+        kind="repair",
+        reason="quality_on_receipt",
+        hours_since_receipt=500.0,
+    ),
+    accepted("complaint: registered", "complaint_registered", "none", kind="complaint", reason="other"),
+    accepted("exchange: the return windows apply", "no_reason_within_7_days", "customer", kind="exchange"),
+    # documents: a proof of purchase for every kind, evidence for misleading sales
+    missing(
+        "repair without proof of purchase",
+        "service_request_proof_of_purchase_missing",
+        "proof_of_purchase",
+        kind="repair",
+        has_proof_of_purchase=False,
+    ),
+    missing(
+        "complaint without proof of purchase",
+        "service_request_proof_of_purchase_missing",
+        "proof_of_purchase",
+        kind="complaint",
+        reason="other",
+        has_proof_of_purchase=False,
+    ),
+    missing(
+        "return without proof of purchase",
+        "proof_of_purchase_missing",
+        "proof_of_purchase",
+        has_proof_of_purchase=False,
+    ),
+    missing(
+        "misleading sales without evidence",
+        "evidence_missing",
+        "evidence",
+        reason="misleading_sales",
+        working_days_since_discovery=3,
+        has_evidence=False,
+    ),
+    missing(
+        "misleading sales without evidence nor proof",
+        "proof_and_evidence_missing",
+        "proof_of_purchase, evidence",
+        reason="misleading_sales",
+        working_days_since_discovery=3,
+        has_evidence=False,
+        has_proof_of_purchase=False,
+    ),
 ]
 
 
 @pytest.mark.parametrize(("changes", "expected"), ELIGIBILITY_RULES)
-def test_eligibility_rule(changes: dict[str, Any], expected: tuple[bool, str, str, str]) -> None:
+def test_eligibility_rule(changes: dict[str, Any], expected: tuple[Any, ...]) -> None:
     result = eligibility(**changes)
+    documents = expected[4] if len(expected) > 4 else ""
     assert (
         result["eligible"],
         result["decision_code"],
         result["shipping_paid_by"],
         result["alternatives"],
-    ) == expected
+        result["missing_documents"],
+    ) == (*expected[:4], documents)
 
 
 @pytest.mark.parametrize(
@@ -451,6 +528,46 @@ def test_the_customer_pays_shipping_only_for_a_no_reason_return(reason: str) -> 
     assert result["eligible"] and result["shipping_paid_by"] == (
         "customer" if reason == "no_reason" else "company"
     )
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"days_since_receipt": 8}, "no_reason_too_late"),
+        ({"exclusion": "custom_made"}, "excluded_custom_made"),
+        (
+            {"reason": "misleading_sales", "working_days_since_discovery": 16, "has_evidence": False},
+            "misleading_sales_too_late",
+        ),
+        ({"reason": "quality_on_receipt", "hours_since_receipt": 49.0}, "quality_on_receipt_over_48_hours"),
+        ({"reason": "other"}, "not_covered_by_policy"),
+    ],
+    ids=[
+        "7-day window passed",
+        "excluded goods",
+        "15-working-day window passed",
+        "48 hours passed",
+        "outside the policy",
+    ],
+)
+def test_a_request_a_rule_refuses_is_refused_without_asking_for_documents(
+    changes: dict[str, Any], code: str
+) -> None:
+    """Documents are asked for only where they can change the answer."""
+    result = eligibility(**{"has_proof_of_purchase": False, **changes})
+    assert (result["eligible"], result["decision_code"], result["missing_documents"]) == (False, code, "")
+
+
+@pytest.mark.parametrize("reason", ["no_reason", "quality_on_receipt", "quality_in_use", "wrong_item"])
+def test_evidence_is_needed_for_misleading_sales_only(reason: str) -> None:
+    result = eligibility(reason=reason, has_evidence=False)
+    assert result["eligible"] and result["missing_documents"] == ""
+
+
+@pytest.mark.parametrize("kind", ["return", "exchange", "repair", "complaint"])
+def test_every_kind_needs_a_proof_of_purchase(kind: str) -> None:
+    result = eligibility(kind=kind, reason="quality_in_use", has_proof_of_purchase=False)
+    assert not result["eligible"] and result["missing_documents"] == "proof_of_purchase"
 
 
 def test_every_eligibility_row_is_some_rule_and_has_its_own_code_and_sentences() -> None:

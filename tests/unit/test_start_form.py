@@ -45,6 +45,8 @@ VALID: dict[str, Any] = {
     "channel": "chat",
     "photos": [17, 18],  # attachment ids (the service checks they are the registering user's uploads)
     "proof_of_purchase": [19],
+    "order_verified": False,
+    "evidence": [20],
 }
 
 
@@ -98,6 +100,8 @@ def test_only_the_required_fields_pass() -> None:
         "reported_at",
         "photos",
         "proof_of_purchase",
+        "order_verified",
+        "evidence",
     }
     data = changed(dict.fromkeys(optional, DELETE))
     assert set(data) == set(SCHEMA["required"])  # the test's optional fields are exactly the form's

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from PIL import Image
+
 from ..clock import iso
 from ..errors import RmaError
+from ..service.attachments import add_attachment
 from ..service.clock import move_clock, set_clock_while_unused
 from ..service.context import Actor, Services
 from ..service.incidents import retry_incident
@@ -38,12 +42,13 @@ class ScenarioDriver:
         self.services, self.scenario = services, scenario
         self.instance_id: int | None = None
         self.business_key = ""
+        self.attachments: dict[str, int] = {}  # ref -> id, for {attachment: ref} in later data
 
     def step(self, step: Step) -> str | None:
         """None when the step passed, else what went wrong."""
         if step.action == "start" and self.instance_id is not None:
             return f"this scenario already started {self.business_key}; a scenario drives one instance"
-        if step.action != "start" and self.instance_id is None:
+        if step.action not in ("start", "attach") and self.instance_id is None:
             return "no instance yet: give start data (top-level 'start') or a start step first"
         expected: ExpectedError | None = step.options.get("expect_error")
         return self.attempt(lambda: getattr(self, f"_{step.action}")(step), expected)
@@ -87,7 +92,7 @@ class ScenarioDriver:
 
     def _start(self, step: Step) -> str | None:
         actor = self._actor(step, Actor(USER, "staff"))
-        started = start_instance(self.services, self.scenario.process, step.arg, actor)
+        started = start_instance(self.services, self.scenario.process, self._with_ids(step.arg), actor)
         self.instance_id, self.business_key = started.id, started.business_key
         return None
 
@@ -98,8 +103,38 @@ class ScenarioDriver:
             shown = ids(t.element_id for t in tasks)
             return f"no open task {step.arg}; open tasks: {shown}{self._context()}"
         actor = self._actor(step, Actor(USER, "staff", frozenset({task.group} if task.group else ())))
-        complete_task(self.services, task.id, step.options.get("data", {}), actor)
+        complete_task(self.services, task.id, self._with_ids(step.options.get("data", {})), actor)
         return None
+
+    def _attach(self, step: Step) -> str | None:
+        """A sample image as an attachment of kind ``step.arg``: on the case, or staged before it."""
+        task_id = None
+        if "task" in step.options:
+            tasks = self._instance().tasks if self.instance_id is not None else []
+            task = next((t for t in tasks if t.element_id == step.options["task"]), None)
+            if task is None:
+                return f"no open task {step.options['task']} to attach to{self._context()}"
+            task_id = task.id
+        ref = step.options.get("ref", step.arg)
+        actor = self._actor(step, Actor(USER, "staff"))
+        info = add_attachment(
+            self.services, actor, self.instance_id, step.arg, f"{ref}.png", sample_image(), task_id
+        )
+        self.attachments[ref] = info.id
+        return None
+
+    def _with_ids(self, value: Any) -> Any:
+        """``value`` with every ``{attachment: ref}`` replaced by that attachment's id."""
+        if isinstance(value, dict):
+            if set(value) == {"attachment"} and isinstance(value["attachment"], str):
+                ref = value["attachment"]
+                if ref not in self.attachments:
+                    raise UnknownAttachment(ref, sorted(self.attachments))
+                return self.attachments[ref]
+            return {key: self._with_ids(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self._with_ids(item) for item in value]
+        return value
 
     def _message(self, step: Step) -> str | None:
         actor = self._actor(step, Actor(USER, "staff"))
@@ -107,7 +142,7 @@ class ScenarioDriver:
             self.services,
             step.arg,
             self.business_key,
-            step.options.get("payload", {}),
+            self._with_ids(step.options.get("payload", {})),
             actor,
             idempotency_key=step.options.get("idempotency_key"),
         )
@@ -129,7 +164,9 @@ class ScenarioDriver:
         if incident is None:
             shown = ids(i.element_id for i in incidents)
             return f"no open incident on {step.arg}; open incidents: {shown}{self._context()}"
-        retry_incident(self.services, incident.id, self._manager(step), step.options.get("data"))
+        retry_incident(
+            self.services, incident.id, self._manager(step), self._with_ids(step.options.get("data"))
+        )
         return None
 
     def _cancel(self, step: Step) -> None:
@@ -218,3 +255,19 @@ class ScenarioDriver:
 
     def _manager(self, step: Step) -> Actor:
         return self._actor(step, Actor(USER, "manager"))
+
+
+class UnknownAttachment(RmaError):
+    """Data names ``{attachment: ref}`` that no earlier ``attach`` step made."""
+
+    def __init__(self, ref: str, known: list[str]) -> None:
+        shown = ", ".join(known) or "none yet"
+        super().__init__(f"no attachment {ref!r}: attach it first (attachments so far: {shown})")
+
+
+def sample_image() -> bytes:
+    """A small PNG, a real image the upload checks accept (thumbnail included)."""
+    picture = Image.new("RGB", (8, 8), (200, 40, 40))
+    out = io.BytesIO()
+    picture.save(out, format="PNG")
+    return out.getvalue()

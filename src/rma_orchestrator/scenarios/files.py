@@ -81,6 +81,7 @@ STEP_OPTIONS = {
     "cancel": {"as", "expect_error"},
     "suspend": {"as", "expect_error"},
     "resume": {"as", "expect_error"},
+    "attach": {"as", "ref", "task", "expect_error"},
     "expect": set(),
 }
 ACTIONS = tuple(STEP_OPTIONS)
@@ -124,7 +125,7 @@ class Step:
     def label(self) -> str:
         if self.number == 0:
             return "start"
-        shown = f" {self.arg}" if self.action in ("complete", "message", "retry") else ""
+        shown = f" {self.arg}" if self.action in ("complete", "message", "retry", "attach") else ""
         if self.action == "clock":
             shown = f" {self.arg}" if isinstance(self.arg, str) else f" set {self.arg['set']}"
         return f"step {self.number} ({self.action}{shown})"
@@ -346,6 +347,16 @@ def _step(number: int, line: int, raw: _Map) -> Step:
     options = {key: _plain(value, raw.lines[key]) for key, value in raw.items() if key != action}
     if action in ("complete", "message", "retry") and (not isinstance(arg, str) or not arg):
         raise _Problem(at, f"{where}: {action} takes an element id or name (text)")
+    if action == "attach" and not isinstance(arg, str):
+        raise _Problem(
+            at, f"{where}: attach takes an attachment kind (photo, proof_of_purchase, evidence, other)"
+        )
+    if (
+        action == "attach"
+        and "ref" in options
+        and (not isinstance(options["ref"], str) or not options["ref"])
+    ):
+        raise _Problem(raw.lines["ref"], f"{where}: ref takes a name for the attachment (text)")
     if action == "start" and not isinstance(arg, dict):
         raise _Problem(at, f"{where}: start takes the start data (a mapping)")
     if action == "clock" and not (

@@ -228,15 +228,24 @@ def _referenced(
     """The distinct attachment ids of the form's file fields in ``data``; InvalidData at each field
     naming one that does not exist or is not ``allowed``."""
     references = file_references(schema, data)
-    rows = uow.attachments.by_ids([i for _, i in references])
+    rows = uow.attachments.by_ids([r.id for r in references])
     errors = [
-        {"field": path, "message": f"attachment {i} {why_not}"}
-        for path, i in references
-        if (row := rows.get(i)) is None or not allowed(row)
+        {"field": r.path, "message": f"attachment {r.id} {why_not}"}
+        for r in references
+        if (row := rows.get(r.id)) is None or not allowed(row)
     ]
     if errors:
         raise InvalidData(summary, errors)
-    return sorted({i for _, i in references})
+    # A field of one kind takes only attachments of that kind: an evidence field counts as
+    # evidence for the eligibility table, so a photo named there is refused.
+    wrong_kind = [
+        {"field": r.path, "message": f"attachment {r.id} is a {rows[r.id].kind}, this field takes {r.kind}"}
+        for r in references
+        if r.kind is not None and rows[r.id].kind != r.kind
+    ]
+    if wrong_kind:
+        raise InvalidData("an attachment is of another kind than its field", wrong_kind)
+    return sorted({r.id for r in references})
 
 
 # ---- helpers ------------------------------------------------------------------------------------------

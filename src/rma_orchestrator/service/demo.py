@@ -84,6 +84,7 @@ def case_data(
         "description": "演示案件。 A demo case.",
         "condition": {"unused": True, "packaging_complete": True, "accessories_complete": True},
         "channel": "portal",
+        "order_verified": True,
     }
     data.update(changes)
     return data
@@ -209,5 +210,7 @@ def _recipes(now: datetime) -> list[Recipe]:
             **electronics,
         ),
         service_request("complaint", "other"),
+        # no evidence, and no proof of purchase: both wait for documents (request_documents)
         awaiting_review("misleading_sales", 5, discovered_on=(now - timedelta(days=3)).date().isoformat()),
+        awaiting_review("quality_on_receipt", 1, kind="exchange", order_verified=False),
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from jsonschema import ValidationError
 from jsonschema.protocols import Validator
@@ -144,7 +144,16 @@ FILE_WIDGET = "file"
 _MAX_SCHEMA_DEPTH = 64  # levels of a form walked for file fields ($refs included)
 
 
-def file_references(schema: dict[str, Any], data: Any) -> list[tuple[str, int]]:
+class FileReference(NamedTuple):
+    """An attachment id a form's file field holds: where, which, and the kind the field takes
+    (its ``ui:kind``, None when it names none)."""
+
+    path: str
+    id: int
+    kind: str | None
+
+
+def file_references(schema: dict[str, Any], data: Any) -> list[FileReference]:
     """The attachment ids ``data`` holds in the form's file fields, each with its dotted field path.
 
     A file field is a property with ``"ui:widget": "file"``; its value is a list of attachment ids
@@ -152,34 +161,42 @@ def file_references(schema: dict[str, Any], data: Any) -> list[tuple[str, int]]:
     (``#/$defs/...``) are followed. Validate ``data`` against the form first: what is not an id
     is skipped here.
     """
-    found: list[tuple[str, int]] = []
-    _walk(schema, schema, data, "", found, 0)
+    found: list[FileReference] = []
+    _walk(schema, schema, data, "", found, 0, None)
     return found
 
 
 def _walk(
-    root: dict[str, Any], node: Any, value: Any, path: str, found: list[tuple[str, int]], depth: int
+    root: dict[str, Any],
+    node: Any,
+    value: Any,
+    path: str,
+    found: list[FileReference],
+    depth: int,
+    kind: str | None,
 ) -> None:
     if depth > _MAX_SCHEMA_DEPTH or not isinstance(node, dict):
         return
+    own_kind = node.get("ui:kind")
+    kind = own_kind if isinstance(own_kind, str) else kind  # a $ref'd field keeps the referrer's kind
     ref = node.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/$defs/"):
         target = root.get("$defs", {}).get(ref.removeprefix("#/$defs/"))
-        _walk(root, target, value, path, found, depth + 1)
+        _walk(root, target, value, path, found, depth + 1, kind)
     if node.get("ui:widget") == FILE_WIDGET:
         if isinstance(value, list):
-            found.extend((_join(path, i), v) for i, v in enumerate(value) if _is_id(v))
+            found.extend(FileReference(_join(path, i), v, kind) for i, v in enumerate(value) if _is_id(v))
         elif _is_id(value):
-            found.append((path, value))
+            found.append(FileReference(path, value, kind))
         return
     properties = node.get("properties")
     if isinstance(value, dict) and isinstance(properties, dict):
         for key, inner in properties.items():
             if key in value:
-                _walk(root, inner, value[key], _join(path, key), found, depth + 1)
+                _walk(root, inner, value[key], _join(path, key), found, depth + 1, None)
     elif isinstance(value, list) and isinstance(node.get("items"), dict):
         for index, item in enumerate(value):
-            _walk(root, node["items"], item, _join(path, index), found, depth + 1)
+            _walk(root, node["items"], item, _join(path, index), found, depth + 1, None)
 
 
 def _join(path: str, key: object) -> str:
