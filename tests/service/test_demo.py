@@ -9,7 +9,7 @@ from support import ANALYST
 
 from rma_orchestrator.service.context import Actor, Services
 from rma_orchestrator.service.definitions import deploy
-from rma_orchestrator.service.demo import DEMO_USERS, seed_demo
+from rma_orchestrator.service.demo import DEMO_SERIAL, DEMO_USERS, seed_demo
 from rma_orchestrator.service.instances import get_instance, list_instances
 from rma_orchestrator.service.tasks import list_tasks
 from rma_orchestrator.service.users import actor_for_password
@@ -39,6 +39,13 @@ def test_demo_seeds_users_and_cases_once(services: Services) -> None:
     assert open_elements["request_documents"] == 2  # no evidence; no proof of purchase
     assert {"prepare_quote", "book_appointment", "investigate", "escalate_refund"} <= set(open_elements)
     assert all(not get_instance(services, c.id, ADMIN).incidents for c in cases)
+    (phone,) = [
+        detail
+        for c in cases
+        if (detail := get_instance(services, c.id, ADMIN)).data["product"].get("serial_no") == DEMO_SERIAL
+    ]
+    assert phone.data["prior_repairs_in_warranty"] == 1 and phone.product is not None
+    assert [r.fixed for r in phone.product.repairs] == [False]
     assert [t.element_id for t in list_tasks(services, ADMIN, overdue=True).items] == ["pay_refund"]
     again = seed_demo(services)
     assert again.skipped and not again.cases

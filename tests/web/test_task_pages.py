@@ -92,6 +92,19 @@ def test_the_task_page_shows_the_case_and_its_decision(
     assert 'name="return_method"' in page
 
 
+def test_a_case_waiting_for_documents_says_which_not_that_it_is_refused(
+    rma: Services, start_case: Callable[..., InstanceInfo], signed_in: Callable[..., FlaskClient]
+) -> None:
+    instance = start_case(order_verified=False)
+    task = review_task(rma, instance)
+    client = signed_in("staff")
+    page = client.get(f"/tasks/{task}").get_data(as_text=True)
+    assert "documents missing</strong>:" in page and "Proof of purchase" in page
+    assert "not eligible" not in page and 'name="documents_request_channel"' in page
+    chinese = client.get(f"/tasks/{task}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "缺少资料</strong>:" in chinese and "请补充购买凭证" in chinese
+
+
 def _review_form(client: FlaskClient, task: str, **fields: str) -> dict[str, str]:
     data = {"csrf_token": csrf_token(client, f"/tasks/{task}"), "eligible": "true", "approved": "true"}
     data.update(fields)

@@ -18,6 +18,7 @@ from ..store import statistics
 from .context import Actor, Services
 from .instances import get_instance, list_instances, start_instance
 from .messages import deliver_message
+from .products import seed_product
 from .tasks import complete_task
 from .users import add_user
 
@@ -54,6 +55,7 @@ def seed_demo(
         add_user(services, name, list(groups), role, password)
         seed.users.append((name, role, password))
     now = services.clock.now().astimezone(ZoneInfo(services.settings.business_tz))
+    seed_product(services, _demo_phone(now), MANAGER)
     for recipe in _recipes(now):
         key = recipe(services, now)
         seed.cases.append(key)
@@ -88,6 +90,32 @@ def case_data(
     }
     data.update(changes)
     return data
+
+
+DEMO_SERIAL = "SN-DEMO-PHONE-0001"
+
+
+def _demo_phone(now: datetime) -> dict[str, Any]:
+    """The record of the phone the in-warranty repair case is about: one earlier repair that
+    did not fix it, so that its case starts with one repair inside the warranty (two open the
+    exchange or return)."""
+    started = (now - timedelta(days=120)).date()
+    return {
+        "serial_no": DEMO_SERIAL,
+        "sku": "PHONE-9",
+        "name": "手机 Phone",
+        "category": "electronics",
+        "warranty_start_on": (now - timedelta(days=198)).date().isoformat(),
+        "warranty_months": 12,
+        "repairs": [
+            {
+                "started_on": started.isoformat(),
+                "ended_on": (started + timedelta(days=12)).isoformat(),
+                "in_warranty": True,
+                "fixed": False,
+            }
+        ],
+    }
 
 
 def _open(services: Services, key: str, element_id: str) -> str:
@@ -201,7 +229,9 @@ def _recipes(now: datetime) -> list[Recipe]:
         inspection("return"),
         inspection("exchange"),
         refund_overdue,
-        service_request("repair", "quality_in_use", **electronics),
+        service_request(
+            "repair", "quality_in_use", product={**electronics["product"], "serial_no": DEMO_SERIAL}
+        ),
         service_request(
             "repair",
             "quality_in_use",

@@ -36,6 +36,7 @@ class CaseView:
     reason_zh: str | None
     reason_en: str | None
     shipping_paid_by: str | None
+    missing_documents: tuple[str, ...] = ()  # attachment kinds the table asks for before it decides
     deadlines: list[Deadline] = field(default_factory=list)
     product_record: ProductInfo | None = None  # the unit's history by serial number
 
@@ -70,9 +71,16 @@ def case_view(instance: InstanceDetail, task_data: dict[str, Any]) -> CaseView:
         reason_zh=_text(data.get("reason_zh")),
         reason_en=_text(data.get("reason_en")),
         shipping_paid_by=_text(data.get("shipping_paid_by")),
+        missing_documents=_kinds(data.get("missing_documents")),
         deadlines=_deadlines(instance.timers),
         product_record=instance.product,
     )
+
+
+def _kinds(value: Any) -> tuple[str, ...]:
+    """The eligibility table's ``missing_documents`` ("proof_of_purchase, evidence") as kinds."""
+    text = _text(value) or ""
+    return tuple(item.strip() for item in text.split(",") if item.strip())
 
 
 def _deadlines(timers: list[TimerInfo]) -> list[Deadline]:
