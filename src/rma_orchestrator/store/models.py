@@ -99,6 +99,8 @@ class ProcessInstance(Base):
             "customer_phone",
             "id",  # implied on SQLite; PostgreSQL answers from the index alone only with it
         ),
+        # The managers' instance list (/monitor/instances): newest first, with what it filters on.
+        Index("ix_process_instance_monitor", "started_at", "id", "status", "process_key", "version", "kind"),
     )
     # Every UPDATE says WHERE revision = <the one read> and bumps it: a write based on a stale
     # read fails (StaleDataError) instead of overwriting, whatever locking did or did not happen.
@@ -145,6 +147,7 @@ class HumanTask(Base):
         ),
         Index("ix_human_task_status_group", "status", "group_name"),
         Index("ix_human_task_assignee_status", "assignee", "status"),
+        Index("ix_human_task_step", "status", "element_id", "instance_id"),  # cases waiting at a step
     )
 
 
@@ -177,6 +180,7 @@ class Timer(Base):
     __table_args__ = (
         UniqueConstraint("instance_id", "task_id", "due_at"),
         Index("ix_timer_status_due", "status", "due_at"),
+        Index("ix_timer_sla_breach", "status", "sla", "instance_id"),  # cases whose SLA was breached
     )
 
 
