@@ -6,13 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask import Flask
+from flask import Flask, Response
 from flask.testing import FlaskClient
 from rma_cases import ROOT, case_data, deploy_rma
 from support import ADMIN, AGENT, ANALYST, MANAGER
@@ -180,6 +180,10 @@ def test_sort_paging_and_filters_kept_in_every_link(
         "sort": ["customer"],
         "per_page": ["2"],
     }
+    form_fields = "q=+Zhao+&status=&kind=return&version=&per_page=25&sort=-started"
+    submitted = manager.get(f"/monitor/instances?{form_fields}")
+    assert submitted.status_code == 302  # the form's empty fields and defaults left out of the link
+    assert submitted.headers["Location"] == "/monitor/instances?kind=return&q=Zhao"
     form = manager.get("/monitor/instances?kind=return&q=Zhao&overdue=1").get_data(as_text=True)
     assert re.search(r'<option value="return" selected>', form) and 'value="Zhao"' in form
     assert re.search(r'name="overdue" value="1" checked', form)
@@ -191,8 +195,25 @@ def _csv(answer: object) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
+@pytest.fixture
+def responses(app: Flask) -> list[Response]:
+    """The responses the app hands to the server, as it made them (registered before any request)."""
+    seen: list[Response] = []
+
+    @app.after_request
+    def _keep(response: Response) -> Response:
+        seen.append(response)
+        return response
+
+    return seen
+
+
 def test_the_csv_export_streams_every_match_in_order_defused_and_named_by_date(
-    app: Flask, start_case: Callable[..., InstanceInfo], rma: Services, manager: FlaskClient
+    responses: list[Response],
+    app: Flask,
+    start_case: Callable[..., InstanceInfo],
+    rma: Services,
+    manager: FlaskClient,
 ) -> None:
     app.config["MONITOR_EXPORT_CHUNK"] = 2  # five cases in three chunks
     hostile = ['=HYPERLINK("http://evil")', "-1+2", "@SUM(A1)", 'Quote "me", please', "Plain"]
@@ -203,7 +224,12 @@ def test_the_csv_export_streams_every_match_in_order_defused_and_named_by_date(
     start_case(kind="exchange")
     answer = manager.get("/monitor/instances.csv?kind=repair&sort=started&per_page=2&page=2")
     assert answer.status_code == 200
-    assert answer.is_streamed
+    manager.get("/monitor/instances")
+    # the app's own responses (the test client wraps every answer as streamed): a generator for the CSV
+    assert [(r.mimetype, r.is_streamed, isinstance(r.response, Iterator)) for r in responses[-2:]] == [
+        ("text/csv", True, True),
+        ("text/html", False, False),
+    ]
     assert answer.mimetype == "text/csv"
     today = rma.clock.now().astimezone(ZoneInfo(rma.settings.business_tz)).date().isoformat()
     assert f'filename="rma-cases-{today}.csv"' in answer.headers["Content-Disposition"]

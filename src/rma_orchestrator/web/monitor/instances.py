@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext
 
 from ...errors import InvalidData
 from ...service import instance_list
+from ...service.context import Actor
 from ...service.instance_list import EXPORT_CHUNK, InstanceRow
 from ...service.instance_search import InstanceSearch, parse_search
 from ..auth import services
@@ -51,13 +52,15 @@ def home() -> ResponseReturnValue:
 @bp.get("/instances")
 def instances() -> ResponseReturnValue:
     actor = require_page_actor()
-    choices = instance_list.filter_choices(services(), actor)
-    context: dict[str, Any] = {"choices": choices, "per_page_choices": PER_PAGE_CHOICES}
     try:
         search = parse_search(request.args)
+        canonical = search.params(page=search.page)
+        if request.args.to_dict() != canonical:  # a submitted form's empty fields: the short, shareable URL
+            return redirect(_url("monitor.instances", search, page=search.page))
         found = instance_list.search_instances(services(), actor, search)
     except InvalidData as error:  # the page says what is wrong and keeps what was typed
         typed = {name: request.args.get(name, "") for name in FIELD_LABELS}
+        context = _choices(actor)
         page = render_template(
             "monitor/instances.html",
             **context,
@@ -68,9 +71,9 @@ def instances() -> ResponseReturnValue:
         return page, 400
     return render_template(
         "monitor/instances.html",
-        **context,
+        **_choices(actor),
         search=search,
-        values=search.params(page=search.page),
+        values=canonical,
         problems=[],
         found=found,
         last_page=max(1, -(-found.total // search.per_page)),
@@ -93,6 +96,11 @@ def export() -> ResponseReturnValue:
     response.headers["Content-Disposition"] = content_disposition(f"rma-cases-{today.isoformat()}.csv", False)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _choices(actor: Actor) -> dict[str, Any]:
+    """What the filter form offers: the deployed processes, the steps where cases wait, page sizes."""
+    return {"choices": instance_list.filter_choices(services(), actor), "per_page_choices": PER_PAGE_CHOICES}
 
 
 def _url(endpoint: str, search: InstanceSearch, **changes: Any) -> str:
