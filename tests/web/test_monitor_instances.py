@@ -117,6 +117,8 @@ def test_current_step_overdue_and_sla_breached_filters(
     assert listed(manager, "?overdue=1") == [late.id]
     assert listed(manager, "?breached=1") == [late.id]
     assert listed(manager, "?breached=1&step=review_case&overdue=1") == [late.id]
+    assert listed(manager, "?sort=due") == [late.id, fresh.id]  # the next deadline first
+    assert listed(manager, "?sort=-due") == [fresh.id, late.id]
     page = manager.get("/monitor/instances").get_data(as_text=True)
     assert re.search(rf'<tr data-instance="{late.id}" class="overdue">', page)
     assert re.search(rf'<tr data-instance="{fresh.id}" class="">', page)
