@@ -9,7 +9,9 @@ from rma_orchestrator.store.migrate import current_revision, downgrade, upgrade
 
 MONITOR_INDEXES = {
     ("process_instance", "ix_process_instance_monitor"),
+    ("process_instance", "ix_process_instance_started"),
     ("human_task", "ix_human_task_step"),
+    ("human_task", "ix_human_task_instance_open"),
     ("timer", "ix_timer_sla_breach"),
 }
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, Subquery, and_, func, or_, select
 
 from .db import AnyRow
 from .models import TABLES
@@ -27,11 +27,15 @@ LIST_COLUMNS = (
     _instance.c.product_name,
     _instance.c.kind,
 )
+# Each case's next deadline, once per statement: as a correlated subquery it ran per case, and an
+# export's every chunk (which sorts what is left) ran it again for every case still to come.
 _NEXT_DUE = (
-    select(func.min(_task.c.due_at))
-    .where(_task.c.instance_id == _instance.c.id, _task.c.status == "open")
-    .scalar_subquery()
+    select(_task.c.instance_id, func.min(_task.c.due_at).label("due_at"))
+    .where(_task.c.status == "open")
+    .group_by(_task.c.instance_id)
+    .subquery("next_due")
 )
+_WITH_NEXT_DUE = _instance.outerjoin(_NEXT_DUE, _NEXT_DUE.c.instance_id == _instance.c.id)
 # Sort key -> (the value sorted by, whether it may be null). Nulls always come last, whatever the
 # direction (the two databases disagree on where they go); the id breaks ties, so the order is total
 # and a chunk can start after the last row of the one before.
@@ -41,7 +45,7 @@ _SORTS: dict[str, tuple[ColumnElement[Any], bool]] = {
     "rma": (_instance.c.business_key, False),
     "customer": (_instance.c.customer_name, True),
     "status": (_instance.c.status, False),
-    "due": (_NEXT_DUE, True),
+    "due": (_NEXT_DUE.c.due_at, True),
 }
 SORT_KEYS = tuple(_SORTS)
 
@@ -76,26 +80,11 @@ class Order:
 def search_instances(
     connection: Connection, where: InstanceFilter, order: Order, page: int, per_page: int
 ) -> tuple[list[AnyRow], int]:
-    """One page of ``LIST_COLUMNS`` rows and the number of every match.
-
-    The page's ids and the total are found first, without the listed columns (on SQLite they sit past
-    a case's state, in overflow pages); only the page's rows are read whole.
-    """
+    """One page of ``LIST_COLUMNS`` rows and the number of every match."""
     conditions = _conditions(where)
-    picked = (
-        select(_instance.c.id, func.count().over().label("total_matches"))
-        .where(*conditions)
-        .order_by(*_order_by(order))
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-        .subquery("page")
-    )
-    query = (
-        select(*LIST_COLUMNS, picked.c.total_matches)
-        .select_from(picked.join(_instance, _instance.c.id == picked.c.id))
-        .order_by(*_order_by(order))
-    )
-    rows = list(connection.execute(query).all())
+    counted = _picked(order, conditions, func.count().over().label("total_matches"))
+    picked = counted.offset((page - 1) * per_page).limit(per_page).subquery("page")
+    rows = list(connection.execute(_listed(order, picked, picked.c.total_matches)).all())
     if rows:
         return rows, int(rows[0].total_matches)
     if page == 1:
@@ -115,17 +104,34 @@ def instance_chunk(
 
     Each row carries its ``sort_value``, to ask for the next chunk from the last one.
     """
-    value, _nullable = _SORTS[order.key]
     conditions = _conditions(where)
     if after is not None:
         conditions.append(_after(order, *after))
-    query = (
-        select(*LIST_COLUMNS, value.label("sort_value"))
-        .where(*conditions)
-        .order_by(*_order_by(order))
-        .limit(limit)
+    picked = _picked(order, conditions).limit(limit).subquery("chunk")
+    return list(connection.execute(_listed(order, picked)).all())
+
+
+def _picked(order: Order, conditions: list[ColumnElement[bool]], *extra: Any) -> Select[Any]:
+    """The ids (and sort values) of the matches in ``order``, found without reading the case rows
+    (on SQLite their listed columns sit past the case's state, in overflow pages)."""
+    value, _nullable = _SORTS[order.key]
+    query = select(_instance.c.id, value.label("sort_value"), *extra).where(*conditions)
+    if order.key == "due":
+        query = query.select_from(_WITH_NEXT_DUE)
+    return query.order_by(*_order_by(order))
+
+
+def _listed(order: Order, picked: Subquery, *extra: Any) -> Select[Any]:
+    """The ``LIST_COLUMNS`` of the picked rows only, in their order."""
+    _value, nullable = _SORTS[order.key]
+    value, row_id = picked.c.sort_value, picked.c.id
+    terms: list[ColumnElement[Any]] = [value.is_(None)] if nullable else []
+    terms += [value.desc(), row_id.desc()] if order.descending else [value.asc(), row_id.asc()]
+    return (
+        select(*LIST_COLUMNS, picked.c.sort_value, *extra)
+        .select_from(picked.join(_instance, _instance.c.id == picked.c.id))
+        .order_by(*terms)
     )
-    return list(connection.execute(query).all())
 
 
 def open_steps(connection: Connection, instance_ids: Sequence[int]) -> list[AnyRow]:

@@ -1,6 +1,8 @@
-"""monitor indexes: the managers' instance list, newest case first with the filters it reads on the
-instances (status, process and version, kind), the cases waiting at a step (open tasks by element),
-and the cases whose SLA was breached (fired SLA timers)
+"""monitor indexes: the managers' instance list read from indexes, not from the case rows (on SQLite
+their listed columns sit past the state, in overflow pages): the instances by status and start with
+the other columns it filters on, by start alone (an export's next chunk starts where the last ended), the cases waiting at a step (open tasks by element), each case's
+open tasks and their deadlines (the next-deadline column and sort: without it SQLite searched every
+open task once per case), and the cases whose SLA was breached (fired SLA timers)
 
 Revision ID: 0010
 Revises: 0009
@@ -17,8 +19,10 @@ branch_labels = None
 depends_on = None
 
 INDEXES = (
-    ("ix_process_instance_monitor", "process_instance", ["started_at", "id", "status", "process_key", "version", "kind"]),
+    ("ix_process_instance_monitor", "process_instance", ["status", "started_at", "id", "process_key", "version", "kind"]),
+    ("ix_process_instance_started", "process_instance", ["started_at", "id"]),
     ("ix_human_task_step", "human_task", ["status", "element_id", "instance_id"]),
+    ("ix_human_task_instance_open", "human_task", ["instance_id", "status", "due_at"]),
     ("ix_timer_sla_breach", "timer", ["status", "sla", "instance_id"]),
 )
 
