@@ -124,13 +124,10 @@ def _picked(order: Order, conditions: list[ColumnElement[bool]], *extra: Any) ->
 def _listed(order: Order, picked: Subquery, *extra: Any) -> Select[Any]:
     """The ``LIST_COLUMNS`` of the picked rows only, in their order."""
     _value, nullable = _SORTS[order.key]
-    value, row_id = picked.c.sort_value, picked.c.id
-    terms: list[ColumnElement[Any]] = [value.is_(None)] if nullable else []
-    terms += [value.desc(), row_id.desc()] if order.descending else [value.asc(), row_id.asc()]
     return (
         select(*LIST_COLUMNS, picked.c.sort_value, *extra)
         .select_from(picked.join(_instance, _instance.c.id == picked.c.id))
-        .order_by(*terms)
+        .order_by(*_terms(picked.c.sort_value, picked.c.id, nullable, order.descending))
     )
 
 
@@ -210,10 +207,16 @@ def _conditions(where: InstanceFilter) -> list[ColumnElement[bool]]:
 
 def _order_by(order: Order) -> list[ColumnElement[Any]]:
     value, nullable = _SORTS[order.key]
+    return _terms(value, _instance.c.id, nullable, order.descending)
+
+
+def _terms(
+    value: ColumnElement[Any], row_id: ColumnElement[Any], nullable: bool, descending: bool
+) -> list[ColumnElement[Any]]:
     terms: list[ColumnElement[Any]] = [value.is_(None)] if nullable else []  # false first: nulls last
-    if order.descending:
-        return [*terms, value.desc(), _instance.c.id.desc()]
-    return [*terms, value.asc(), _instance.c.id.asc()]
+    if descending:
+        return [*terms, value.desc(), row_id.desc()]
+    return [*terms, value.asc(), row_id.asc()]
 
 
 def _after(order: Order, value: Any, last_id: int) -> ColumnElement[bool]:

@@ -1,8 +1,9 @@
-"""monitor indexes: the managers' instance list read from indexes, not from the case rows (on SQLite
-their listed columns sit past the state, in overflow pages): the instances by status and start with
-the other columns it filters on, by start alone (an export's next chunk starts where the last ended), the cases waiting at a step (open tasks by element), each case's
-open tasks and their deadlines (the next-deadline column and sort: without it SQLite searched every
-open task once per case), and the cases whose SLA was breached (fired SLA timers)
+"""monitor indexes: the managers' case list (/monitor/instances) read from indexes, not from the
+case rows (on SQLite their listed columns sit past the state, in overflow pages): instances by
+status and start with the other columns it filters on; by start alone (an export's next chunk
+starts where the last one ended); open tasks by element (cases waiting at a step); each case's open
+tasks with their deadlines (the next-deadline column and sort; without it SQLite searched every
+open task once per case); fired SLA timers (cases whose SLA was breached)
 
 Revision ID: 0010
 Revises: 0009
