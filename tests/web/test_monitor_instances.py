@@ -315,7 +315,7 @@ def test_the_page_speaks_chinese(rma: Services, signed_in: Callable[..., FlaskCl
     page = client.get("/monitor/instances").get_data(as_text=True)
     assert "全部案件" in page and "下载 CSV" in page
     bad = client.get("/monitor/instances?started_from=x").get_data(as_text=True)
-    assert "登记起始日: 请按 YYYY-MM-DD 填写日期" in bad
+    assert "登记起始日：请按 YYYY-MM-DD 填写日期" in bad
     header = _csv(client.get("/monitor/instances.csv"))[0]
     assert header[0] == "售后单号"
 

@@ -93,7 +93,9 @@ def export_instances(
 
     The permission and the filters are checked here, before the first row is asked for. Each chunk
     is its own short read, so a slow download holds no connection between chunks; it starts after
-    the last row of the one before (keyset), so no chunk costs more than the first.
+    the last row of the one before (keyset), so no chunk costs more than the first. As each chunk is
+    its own read, a case whose sort value changes while the export runs (a deadline, a status) may
+    be left out or listed twice; sorted by registration time, every case is listed once.
     """
     permissions.require_may_monitor(actor)
     if chunk_size < 1:
