@@ -22,6 +22,9 @@ DEFAULT_SORT = "-started"  # the newest case first
 PER_PAGE = 25
 _TRUE, _FALSE = ("1", "true", "on"), ("", "0", "false")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Days whose bounds every zone and both databases can hold (date.min in UTC+8 starts the day before
+# year 1, and the day after date.max does not exist).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 _NUMBER = re.compile(r"[0-9]{1,10}")
 
 
@@ -124,11 +127,11 @@ def parse_search(args: Mapping[str, str]) -> InstanceSearch:
         if not value:
             return None
         try:
-            if _DATE.fullmatch(value):
-                return date.fromisoformat(value)
+            if _DATE.fullmatch(value) and FIRST_DAY <= (found := date.fromisoformat(value)) <= LAST_DAY:
+                return found
         except ValueError:
             pass
-        refuse(field, "must be a date written YYYY-MM-DD")
+        refuse(field, f"must be a date written YYYY-MM-DD, from {FIRST_DAY} to {LAST_DAY}")
         return None
 
     def number(field: str, largest: int, default: int | None) -> int | None:
