@@ -30,6 +30,7 @@ PEOPLE = {
     "agent": ("agent_li", "staff", ["customer_service"]),
     "agent2": ("agent_wang", "staff", ["customer_service"]),
     "warehouse": ("wh_zhang", "staff", ["warehouse"]),
+    "manager": ("mgr_zhou", "manager", ["after_sales_manager"]),
 }
 
 

@@ -144,22 +144,29 @@ def list_events(services: Services, instance_id: int, actor: Actor) -> Page[Even
 
 
 @retried_on_conflict
-def cancel_instance(services: Services, instance_id: int, actor: Actor) -> InstanceInfo:
+def cancel_instance(
+    services: Services, instance_id: int, actor: Actor, reason: str | None = None
+) -> InstanceInfo:
+    """Cancel a case; ``reason`` (the monitor asks for one) goes into the audit trail."""
     permissions.require_may_manage_instances(actor)
     _check_instance_id(instance_id)
+    check_text("reason", reason, limits.ACTION_REASON, required=False)
     with services.clock.pinned() as now, services.uow(optimistic=True) as uow:
         instance = uow.instances.lock(instance_id)
         if instance.ended:
             raise Conflict(f"instance {instance_id} has already ended ({instance.status})")
         run_step(services, uow, instance, Cancel(), actor.name, "cancel", status="cancelled")
-        uow.events.record(instance.id, "instance_cancelled", now, actor.name)
+        uow.events.record(instance.id, "instance_cancelled", now, actor.name, **_because(reason))
         uow.commit()
         return instance_info(instance)
 
 
-def suspend_instance(services: Services, instance_id: int, actor: Actor) -> InstanceInfo:
+def suspend_instance(
+    services: Services, instance_id: int, actor: Actor, reason: str | None = None
+) -> InstanceInfo:
     permissions.require_may_manage_instances(actor)
     _check_instance_id(instance_id)
+    check_text("reason", reason, limits.ACTION_REASON, required=False)
     with services.clock.pinned() as now, services.uow() as uow:
         instance = uow.instances.lock(instance_id)
         if instance.status not in ("running", "error"):
@@ -168,15 +175,18 @@ def suspend_instance(services: Services, instance_id: int, actor: Actor) -> Inst
             )
         carry_cached_workflow(services, uow, instance)
         uow.instances.set_status(instance, "suspended")
-        uow.events.record(instance.id, "instance_suspended", now, actor.name)
+        uow.events.record(instance.id, "instance_suspended", now, actor.name, **_because(reason))
         uow.commit()
         return instance_info(instance)
 
 
-def resume_instance(services: Services, instance_id: int, actor: Actor) -> InstanceInfo:
+def resume_instance(
+    services: Services, instance_id: int, actor: Actor, reason: str | None = None
+) -> InstanceInfo:
     """Resume and catch up: timers that fell due meanwhile fire in due order, kept messages arrive."""
     permissions.require_may_manage_instances(actor)
     _check_instance_id(instance_id)
+    check_text("reason", reason, limits.ACTION_REASON, required=False)
     with services.clock.pinned() as now:
         with services.uow() as uow:
             instance = uow.instances.lock(instance_id)
@@ -186,12 +196,17 @@ def resume_instance(services: Services, instance_id: int, actor: Actor) -> Insta
             uow.instances.set_status(
                 instance, "error" if uow.incidents.open_count(instance_id) else "running"
             )
-            uow.events.record(instance.id, "instance_resumed", now, actor.name)
+            uow.events.record(instance.id, "instance_resumed", now, actor.name, **_because(reason))
             uow.commit()
         if instance.status == "running":
             fire_due_timers(services, now, instance_id=instance_id)
             instance = _run_on(services, instance_id, actor)
         return instance_info(instance)
+
+
+def _because(reason: str | None) -> dict[str, str]:
+    """The audit detail of a manager's action: its reason, when one was given."""
+    return {"reason": reason} if reason else {}
 
 
 @retried_on_conflict

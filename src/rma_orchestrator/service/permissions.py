@@ -44,6 +44,15 @@ def require_may_manage_instances(actor: Actor) -> None:
     require_role(actor, "manager")
 
 
+def may_monitor(actor: Actor) -> bool:
+    """The ``/monitor`` pages (every case, its deadlines and breaches, exports): managers and admins."""
+    return has_role(actor, "manager")
+
+
+def require_may_monitor(actor: Actor) -> None:
+    require_role(actor, "manager")
+
+
 def require_may_deploy(actor: Actor) -> None:
     require_role(actor, "analyst")
 

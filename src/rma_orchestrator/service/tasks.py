@@ -138,10 +138,14 @@ def unclaim_task(services: Services, task_id: str, actor: Actor) -> TaskInfo:
         return _with(task, assignee=None)
 
 
-def assign_task(services: Services, task_id: str, user: str, actor: Actor) -> TaskInfo:
-    """Assign to ``user``, who must be able to work the task (its group, or a manager)."""
+def assign_task(
+    services: Services, task_id: str, user: str, actor: Actor, reason: str | None = None
+) -> TaskInfo:
+    """Assign to ``user``, who must be able to work the task (its group, or a manager); ``reason``
+    (the monitor asks for one) goes into the audit trail."""
     permissions.require_may_manage_instances(actor)
     check_text("user", user, limits.USER_NAME)
+    check_text("reason", reason, limits.ACTION_REASON, required=False)
     with services.clock.pinned() as now, services.uow() as uow:
         task, instance = _lock_open(uow, task_id)
         row = stored_users.user_by_name(uow.connection, user)
@@ -158,8 +162,16 @@ def assign_task(services: Services, task_id: str, user: str, actor: Actor) -> Ta
             )
         if not uow.tasks.set_assignee(task, user):
             raise _changed_meanwhile(uow, task_id)
+        because = {"reason": reason} if reason else {}
         uow.events.record(
-            instance.id, "task_assigned", now, actor.name, task.element_id, task_id=task_id, assignee=user
+            instance.id,
+            "task_assigned",
+            now,
+            actor.name,
+            task.element_id,
+            task_id=task_id,
+            assignee=user,
+            **because,
         )
         uow.commit()
         return _with(task, assignee=user)

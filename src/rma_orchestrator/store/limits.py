@@ -51,6 +51,7 @@ PRODUCT_CATEGORY = _length("process_instance", "product_category")
 ATTACHMENT_NAME = _length("attachment", "filename")
 SERIAL_NO = _length("product", "serial_no")
 SKU = _length("product", "sku")
+ACTION_REASON = 500  # a manager's reason for an action, kept in the event's JSON details
 
 # Texts of a deployed diagram that running it records; deploy checks them (PostgreSQL would refuse
 # a longer one only when a case reaches the element).

@@ -99,6 +99,9 @@ class ProcessInstance(Base):
             "customer_phone",
             "id",  # implied on SQLite; PostgreSQL answers from the index alone only with it
         ),
+        # The managers' instance list (/monitor/instances): newest first, with what it filters on.
+        Index("ix_process_instance_monitor", "status", "started_at", "id", "process_key", "version", "kind"),
+        Index("ix_process_instance_started", "started_at", "id"),  # an export's chunks, newest first
     )
     # Every UPDATE says WHERE revision = <the one read> and bumps it: a write based on a stale
     # read fails (StaleDataError) instead of overwriting, whatever locking did or did not happen.
@@ -145,6 +148,8 @@ class HumanTask(Base):
         ),
         Index("ix_human_task_status_group", "status", "group_name"),
         Index("ix_human_task_assignee_status", "assignee", "status"),
+        Index("ix_human_task_step", "status", "element_id", "instance_id"),  # cases waiting at a step
+        Index("ix_human_task_instance_open", "instance_id", "status", "due_at"),  # a case's next deadline
     )
 
 
@@ -177,6 +182,7 @@ class Timer(Base):
     __table_args__ = (
         UniqueConstraint("instance_id", "task_id", "due_at"),
         Index("ix_timer_status_due", "status", "due_at"),
+        Index("ix_timer_sla_breach", "status", "sla", "instance_id"),  # cases whose SLA was breached
     )
 
 

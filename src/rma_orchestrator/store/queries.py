@@ -224,11 +224,19 @@ def _task_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
     if where.kind:
         cases.append(_instance.c.kind == where.kind)
     if where.text:
-        pattern = f"%{_escape_like(where.text)}%"
-        cases.append(or_(*(column.ilike(pattern, escape="\\") for column in _SEARCHED)))
+        cases.append(case_text_matches(where.text))
     if cases:
         conditions.append(_task.c.instance_id.in_(select(_instance.c.id).where(*cases)))
     return conditions
+
+
+def case_text_matches(text: str) -> ColumnElement[bool]:
+    """A case whose RMA number, order number, customer name or phone holds ``text``, in any case.
+
+    Asked as ``instance.id IN (SELECT id ... WHERE this)``, it reads the instances' search index alone.
+    """
+    pattern = f"%{_escape_like(text)}%"
+    return or_(*(column.ilike(pattern, escape="\\") for column in _SEARCHED))
 
 
 def _escape_like(text: str) -> str:

@@ -18,7 +18,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["rma"] = services
 
-    from . import cases, errors, i18n, labels, ops, session, shell, tasks
+    from . import cases, errors, i18n, labels, monitor, ops, session, shell, tasks
     from .api import bp as api_bp
 
     errors.init_app(app)
@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     labels.init_app(app)
     app.register_blueprint(tasks.bp)
     app.register_blueprint(cases.bp)
+    app.register_blueprint(monitor.bp)
     app.register_blueprint(ops.bp)
     app.register_blueprint(api_bp)
     return app

@@ -17,6 +17,14 @@ KIND_LABELS = {
     "complaint": lazy_gettext("Complaint"),
 }
 
+STATUS_LABELS = {
+    "running": lazy_gettext("Running"),
+    "completed": lazy_gettext("Completed"),
+    "cancelled": lazy_gettext("Cancelled"),
+    "suspended": lazy_gettext("Suspended"),
+    "error": lazy_gettext("Stopped at an error"),
+}
+
 
 EVENT_LABELS = {
     "instance_started": lazy_gettext("Case registered"),
@@ -62,6 +70,11 @@ def kind_label(kind: str | None) -> str:
     return str(KIND_LABELS.get(kind or "", kind or ""))
 
 
+def status_label(status: str) -> str:
+    """A case's status in the user's language."""
+    return str(STATUS_LABELS.get(status, status))
+
+
 def group_label(group: str | None) -> str:
     """The group's name in the user's language, its code when it has no label."""
     if not group:
@@ -82,6 +95,7 @@ def pick(text: str | None) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         kind_label=kind_label,
+        status_label=status_label,
         event_label=event_label,
         attachment_kind_label=attachment_kind_label,
         group_label=group_label,

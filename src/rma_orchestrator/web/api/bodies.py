@@ -24,6 +24,14 @@ class MessageBody:
 @dataclass(frozen=True)
 class AssignBody:
     user: str
+    reason: str | None = None  # kept in the audit trail
+
+
+@dataclass(frozen=True)
+class ActionBody:
+    """The optional body of cancel, suspend and resume: why, for the audit trail."""
+
+    reason: str | None = None
 
 
 @dataclass(frozen=True)

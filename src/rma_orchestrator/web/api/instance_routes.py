@@ -20,6 +20,7 @@ from ...service.results import (
 from ..auth import current_actor, services
 from . import bp
 from .bodies import (
+    ActionBody,
     MessageBody,
     StartBody,
 )
@@ -96,7 +97,8 @@ def instance_events(instance_id: int) -> Page[EventInfo]:
 
 def _instance_action(name: str, command: Any) -> None:
     def view(instance_id: int) -> InstanceInfo:
-        result: InstanceInfo = command(services(), instance_id, current_actor())
+        body = parse_body(ActionBody, required=False)
+        result: InstanceInfo = command(services(), instance_id, current_actor(), body.reason)
         return result
 
     view.__name__ = f"{name}_instance"
@@ -106,7 +108,8 @@ def _instance_action(name: str, command: Any) -> None:
         f"/process-instances/<int:instance_id>/{name}",
         summary=f"{name.title()} an instance (managers)",
         returns=InstanceInfo,
-        errors=(403, 404, 409),
+        errors=(400, 403, 404, 409),
+        body=ActionBody,
     )(view)
 
 

@@ -85,7 +85,7 @@ def unclaim_task(task_id: str) -> TaskInfo:
 )
 def assign_task(task_id: str) -> TaskInfo:
     body = parse_body(AssignBody)
-    return tasks.assign_task(services(), task_id, body.user, current_actor())
+    return tasks.assign_task(services(), task_id, body.user, current_actor(), body.reason)
 
 
 @operation(

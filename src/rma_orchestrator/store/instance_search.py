@@ -1,0 +1,230 @@
+"""The managers' instance list: instances filtered by their state, steps, deadlines and text, read
+as pages (with their total) or as keyset chunks (an export of any size)."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Select, Subquery, and_, func, or_, select
+
+from .db import AnyRow
+from .models import TABLES
+from .queries import INSTANCE_COLUMNS, case_text_matches
+
+_instance = TABLES["process_instance"]
+_task = TABLES["human_task"]
+_timer = TABLES["timer"]
+
+LIST_COLUMNS = (
+    *INSTANCE_COLUMNS,
+    _instance.c.order_no,
+    _instance.c.customer_name,
+    _instance.c.customer_phone,
+    _instance.c.product_name,
+    _instance.c.kind,
+)
+# Each case's next deadline, once per statement: as a correlated subquery it ran per case, and an
+# export's every chunk (which sorts what is left) ran it again for every case still to come.
+_NEXT_DUE = (
+    select(_task.c.instance_id, func.min(_task.c.due_at).label("due_at"))
+    .where(_task.c.status == "open")
+    .group_by(_task.c.instance_id)
+    .subquery("next_due")
+)
+_WITH_NEXT_DUE = _instance.outerjoin(_NEXT_DUE, _NEXT_DUE.c.instance_id == _instance.c.id)
+# Sort key -> (the value sorted by, whether it may be null). Nulls always come last, whatever the
+# direction (the two databases disagree on where they go); the id breaks ties, so the order is total
+# and a chunk can start after the last row of the one before.
+_SORTS: dict[str, tuple[ColumnElement[Any], bool]] = {
+    "started": (_instance.c.started_at, False),
+    "ended": (_instance.c.ended_at, True),
+    "rma": (_instance.c.business_key, False),
+    "customer": (_instance.c.customer_name, True),
+    "status": (_instance.c.status, False),
+    "due": (_NEXT_DUE.c.due_at, True),
+}
+SORT_KEYS = tuple(_SORTS)
+
+
+@dataclass(frozen=True)
+class InstanceFilter:
+    """Which instances the list shows; every field left empty matches all.
+
+    ``step``: an open task at that element; ``overdue_at``: an open task due before that time;
+    ``breached``: an SLA timer that fired; ``text``: part of an RMA number, order number, customer
+    name or phone; ``started_from`` inclusive, ``started_before`` exclusive.
+    """
+
+    status: str | None = None
+    kind: str | None = None
+    process_key: str | None = None
+    version: int | None = None
+    step: str | None = None
+    overdue_at: datetime | None = None
+    breached: bool = False
+    started_from: datetime | None = None
+    started_before: datetime | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Order:
+    key: str  # one of SORT_KEYS
+    descending: bool = False
+
+
+def search_instances(
+    connection: Connection, where: InstanceFilter, order: Order, page: int, per_page: int
+) -> tuple[list[AnyRow], int]:
+    """One page of ``LIST_COLUMNS`` rows and the number of every match."""
+    conditions = _conditions(where)
+    counted = _picked(order, conditions, func.count().over().label("total_matches"))
+    picked = counted.offset((page - 1) * per_page).limit(per_page).subquery("page")
+    rows = list(connection.execute(_listed(order, picked, picked.c.total_matches)).all())
+    if rows:
+        return rows, int(rows[0].total_matches)
+    if page == 1:
+        return [], 0
+    total = connection.execute(select(func.count()).select_from(_instance).where(*conditions)).scalar_one()
+    return [], int(total)
+
+
+def instance_chunk(
+    connection: Connection,
+    where: InstanceFilter,
+    order: Order,
+    after: tuple[Any, int] | None,
+    limit: int,
+) -> list[AnyRow]:
+    """Up to ``limit`` rows in ``order`` following the row whose (``sort_value``, id) is ``after``.
+
+    Each row carries its ``sort_value``, to ask for the next chunk from the last one.
+    """
+    conditions = _conditions(where)
+    if after is not None:
+        conditions.append(_after(order, *after))
+    picked = _picked(order, conditions).limit(limit).subquery("chunk")
+    return list(connection.execute(_listed(order, picked)).all())
+
+
+def _picked(order: Order, conditions: list[ColumnElement[bool]], *extra: Any) -> Select[Any]:
+    """The ids (and sort values) of the matches in ``order``, found without reading the case rows
+    (on SQLite their listed columns sit past the case's state, in overflow pages)."""
+    value, _nullable = _SORTS[order.key]
+    query = select(_instance.c.id, value.label("sort_value"), *extra).where(*conditions)
+    if order.key == "due":
+        query = query.select_from(_WITH_NEXT_DUE)
+    return query.order_by(*_order_by(order))
+
+
+def _listed(order: Order, picked: Subquery, *extra: Any) -> Select[Any]:
+    """The ``LIST_COLUMNS`` of the picked rows only, in their order."""
+    _value, nullable = _SORTS[order.key]
+    return (
+        select(*LIST_COLUMNS, picked.c.sort_value, *extra)
+        .select_from(picked.join(_instance, _instance.c.id == picked.c.id))
+        .order_by(*_terms(picked.c.sort_value, picked.c.id, nullable, order.descending))
+    )
+
+
+def open_steps(connection: Connection, instance_ids: Sequence[int]) -> list[AnyRow]:
+    """The open tasks of these instances (instance_id, element_id, name, group_name, assignee, due_at)."""
+    if not instance_ids:
+        return []
+    query = (
+        select(
+            _task.c.instance_id,
+            _task.c.element_id,
+            _task.c.name,
+            _task.c.group_name,
+            _task.c.assignee,
+            _task.c.due_at,
+        )
+        .where(_task.c.instance_id.in_(list(instance_ids)), _task.c.status == "open")
+        .order_by(_task.c.instance_id, _task.c.created_at, _task.c.id)
+    )
+    return list(connection.execute(query).all())
+
+
+def breached_instances(connection: Connection, instance_ids: Sequence[int]) -> set[int]:
+    """Those of ``instance_ids`` with an SLA timer that fired."""
+    if not instance_ids:
+        return set()
+    listed = _timer.c.instance_id.in_(list(instance_ids))
+    query = select(_timer.c.instance_id).distinct().where(_breach(), listed)
+    return set(connection.execute(query).scalars())
+
+
+def current_steps(connection: Connection) -> list[AnyRow]:
+    """(element_id, name) of every element that has an open task now, by element id."""
+    query = (
+        select(_task.c.element_id, _task.c.name)
+        .distinct()
+        .where(_task.c.status == "open")
+        .order_by(_task.c.element_id, _task.c.name)
+    )
+    return list(connection.execute(query).all())
+
+
+def _breach() -> ColumnElement[bool]:
+    return and_(_timer.c.status == "fired", _timer.c.sla.is_not(None))
+
+
+def _conditions(where: InstanceFilter) -> list[ColumnElement[bool]]:
+    """``where`` on the instance table; what it asks of tasks and timers is an ``IN`` of their instances."""
+    conditions: list[ColumnElement[bool]] = []
+    for column, wanted in (
+        (_instance.c.status, where.status),
+        (_instance.c.kind, where.kind),
+        (_instance.c.process_key, where.process_key),
+        (_instance.c.version, where.version),
+    ):
+        if wanted is not None:
+            conditions.append(column == wanted)
+    if where.started_from is not None:
+        conditions.append(_instance.c.started_at >= where.started_from)
+    if where.started_before is not None:
+        conditions.append(_instance.c.started_at < where.started_before)
+    if where.text:
+        conditions.append(_instance.c.id.in_(select(_instance.c.id).where(case_text_matches(where.text))))
+    open_task = _task.c.status == "open"
+    if where.step:
+        steps = select(_task.c.instance_id).where(open_task, _task.c.element_id == where.step)
+        conditions.append(_instance.c.id.in_(steps))
+    if where.overdue_at is not None:
+        late = select(_task.c.instance_id).where(
+            open_task, _task.c.due_at.is_not(None), _task.c.due_at < where.overdue_at
+        )
+        conditions.append(_instance.c.id.in_(late))
+    if where.breached:
+        conditions.append(_instance.c.id.in_(select(_timer.c.instance_id).where(_breach())))
+    return conditions
+
+
+def _order_by(order: Order) -> list[ColumnElement[Any]]:
+    value, nullable = _SORTS[order.key]
+    return _terms(value, _instance.c.id, nullable, order.descending)
+
+
+def _terms(
+    value: ColumnElement[Any], row_id: ColumnElement[Any], nullable: bool, descending: bool
+) -> list[ColumnElement[Any]]:
+    terms: list[ColumnElement[Any]] = [value.is_(None)] if nullable else []  # false first: nulls last
+    if descending:
+        return [*terms, value.desc(), row_id.desc()]
+    return [*terms, value.asc(), row_id.asc()]
+
+
+def _after(order: Order, value: Any, last_id: int) -> ColumnElement[bool]:
+    """The rows that ``_order_by(order)`` puts after the row (``value``, ``last_id``)."""
+    column, nullable = _SORTS[order.key]
+    beyond = operator.lt if order.descending else operator.gt
+    later_id: ColumnElement[bool] = beyond(_instance.c.id, last_id)
+    if value is None:  # already in the nulls at the end
+        return and_(column.is_(None), later_id)
+    later: ColumnElement[bool] = or_(beyond(column, value), and_(column == value, later_id))
+    return or_(later, column.is_(None)) if nullable else later
