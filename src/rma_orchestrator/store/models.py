@@ -87,6 +87,7 @@ class ProcessInstance(Base):
     kind: Mapped[str | None] = mapped_column(String(40))
     product_category: Mapped[str | None] = mapped_column(String(40))
     product_name: Mapped[str | None] = mapped_column(String(255))
+    reason: Mapped[str | None] = mapped_column(String(40))  # the case's reason (the dashboard's rates)
     # The inbox's kind filter and text search read this index, never the rows: a row's later
     # columns sit past its state, which SQLite keeps in overflow pages.
     __table_args__ = (
@@ -102,6 +103,11 @@ class ProcessInstance(Base):
         # The managers' instance list (/monitor/instances): newest first, with what it filters on.
         Index("ix_process_instance_monitor", "status", "started_at", "id", "process_key", "version", "kind"),
         Index("ix_process_instance_started", "started_at", "id"),  # an export's chunks, newest first
+        # The managers' dashboard (/monitor/dashboard): the cases of a period with what it groups by.
+        Index(
+            "ix_process_instance_dashboard",
+            *("started_at", "kind", "reason", "product_category", "status", "outcome"),
+        ),
     )
     # Every UPDATE says WHERE revision = <the one read> and bumps it: a write based on a stale
     # read fails (StaleDataError) instead of overwriting, whatever locking did or did not happen.
