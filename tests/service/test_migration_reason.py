@@ -1,5 +1,5 @@
 """Migration 0012: the case's reason gets a column of its own (filled from the data of the cases
-already there) and the dashboard's index; a downgrade takes both away."""
+already there) and the dashboard's indexes; a downgrade takes them away."""
 
 from __future__ import annotations
 
@@ -11,12 +11,22 @@ from rma_orchestrator.service.context import Services
 from rma_orchestrator.service.instances import start_instance
 from rma_orchestrator.store.migrate import current_revision, downgrade, upgrade
 
+DASHBOARD_INDEXES = {
+    ("process_instance", "ix_process_instance_dashboard"),
+    ("human_task", "ix_human_task_instance_element"),
+    ("timer", "ix_timer_instance_sla"),
+}
+
 
 def _reason_column_and_index(services: Services) -> tuple[bool, bool]:
+    """Whether the reason column is there, and whether all of the dashboard's indexes are."""
     inspector = inspect(services.database.engine)
     columns = {column["name"] for column in inspector.get_columns("process_instance")}
-    indexes = {index["name"] for index in inspector.get_indexes("process_instance")}
-    return "reason" in columns, "ix_process_instance_dashboard" in indexes
+    tables = {table for table, _name in DASHBOARD_INDEXES}
+    indexes = {(table, index["name"]) for table in tables for index in inspector.get_indexes(table)}
+    present = DASHBOARD_INDEXES & indexes
+    assert present in (set(), DASHBOARD_INDEXES), present
+    return "reason" in columns, present == DASHBOARD_INDEXES
 
 
 def test_the_reason_column_is_filled_from_the_cases_data(services: Services) -> None:

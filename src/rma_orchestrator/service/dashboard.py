@@ -193,7 +193,7 @@ def get_dashboard(services: Services, actor: Actor, period: DashboardPeriod) -> 
         by_category = [
             RefundRate(r.key, r.cases, r.hits) for r in figures.refund_rates(connection, window, "category")
         ]
-        repair_days, repair_average = figures.repair_days(connection, window)
+        repair_days = figures.repair_days(connection, window)
         repaired, first_time = figures.first_time_fixes(connection, window)
         entries, scored, total, reached = figures.csat(connection, window)
     average = round(total / scored, 3) if scored else None
@@ -210,7 +210,7 @@ def get_dashboard(services: Services, actor: Actor, period: DashboardPeriod) -> 
         by_reason=by_reason,
         by_category=by_category,
         repair_days=repair_days,
-        repair_days_average=round(repair_average, 2) if repair_average is not None else None,
+        repair_days_average=round(repair_days.average, 2) if repair_days.average is not None else None,
         first_time_fix=FixRate(repaired, first_time),
         csat=CsatFigure(entries, scored, reached, average),
         calendar=calendar_status(services),

@@ -106,7 +106,7 @@ class ProcessInstance(Base):
         # The managers' dashboard (/monitor/dashboard): the cases of a period with what it groups by.
         Index(
             "ix_process_instance_dashboard",
-            *("started_at", "kind", "reason", "product_category", "status", "outcome"),
+            *("started_at", "kind", "reason", "product_category", "status", "outcome", "ended_at"),
         ),
     )
     # Every UPDATE says WHERE revision = <the one read> and bumps it: a write based on a stale
@@ -156,6 +156,8 @@ class HumanTask(Base):
         Index("ix_human_task_assignee_status", "assignee", "status"),
         Index("ix_human_task_step", "status", "element_id", "instance_id"),  # cases waiting at a step
         Index("ix_human_task_instance_open", "instance_id", "status", "due_at"),  # a case's next deadline
+        # The dashboard's first response: a case's tasks at an element with their completion.
+        Index("ix_human_task_instance_element", "instance_id", "element_id", "completed_at"),
     )
 
 
@@ -189,6 +191,7 @@ class Timer(Base):
         UniqueConstraint("instance_id", "task_id", "due_at"),
         Index("ix_timer_status_due", "status", "due_at"),
         Index("ix_timer_sla_breach", "status", "sla", "instance_id"),  # cases whose SLA was breached
+        Index("ix_timer_instance_sla", "instance_id", "sla", "status"),  # the dashboard's breach rates
     )
 
 
