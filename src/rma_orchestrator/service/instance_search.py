@@ -42,6 +42,10 @@ class InstanceSearch:
     started_from: date | None = None
     started_to: date | None = None  # inclusive: the whole day
     q: str = ""
+    reason: str = ""  # the case's reason (no_reason, wrong_item, ...)
+    category: str = ""  # the product category
+    sla: str = ""  # an SLA timer of this name fired
+    outcome: str = ""  # the end event that finished the case
     sort: str = DEFAULT_SORT
     page: int = 1
     per_page: int = PER_PAGE
@@ -78,12 +82,17 @@ class InstanceSearch:
             started_from=start_of(self.started_from),
             started_before=start_of(self.started_to + timedelta(days=1) if self.started_to else None),
             text=self.q or None,
+            reason=self.reason or None,
+            category=self.category or None,
+            sla=self.sla or None,
+            outcome=self.outcome or None,
         )
 
 
 _FILTERS = (
     *("status", "kind", "process", "version", "step"),
     *("overdue", "breached", "started_from", "started_to", "q"),
+    *("reason", "category", "sla", "outcome"),
 )
 SORTS = tuple(option for key in SORT_KEYS for option in (key, f"-{key}"))
 
@@ -154,6 +163,10 @@ def parse_search(args: Mapping[str, str]) -> InstanceSearch:
         started_from=day("started_from"),
         started_to=day("started_to"),
         q=text("q", MAX_SEARCH),
+        reason=text("reason", limits.REASON),
+        category=text("category", limits.PRODUCT_CATEGORY),
+        sla=text("sla", limits.SLA_NAME),
+        outcome=text("outcome", limits.ELEMENT_ID),
         sort=one_of("sort", SORTS, DEFAULT_SORT),
         page=number("page", MAX_PAGE, 1) or 1,
         per_page=number("per_page", MAX_PER_PAGE, PER_PAGE) or PER_PAGE,

@@ -235,6 +235,7 @@ def _business_fields(data: dict[str, Any]) -> dict[str, str | None]:
         "kind": _short(data.get("kind"), limits.KIND),
         "product_category": _short(product.get("category"), limits.PRODUCT_CATEGORY),
         "product_name": _short(product.get("name"), limits.PRODUCT_NAME),
+        "reason": _short(data.get("reason"), limits.REASON),
     }
 
 

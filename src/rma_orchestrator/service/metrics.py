@@ -19,6 +19,10 @@ class ServiceStatistics:
     sla_breaches: dict[str, int]
     legal_breaches: int  # missed legal deadlines (timers with breach = legal)
     instances_by_status: dict[str, int]
+    instances_by_process: list[tuple[str, str, int]]  # (process key, status, instances)
+    open_tasks_by_group: dict[str, int]
+    open_incidents: int
+    sla_breaches_by_timer: list[tuple[str, str, str, int]]  # (sla, process key, element id, fired)
 
 
 def service_statistics(services: Services) -> ServiceStatistics:
@@ -28,6 +32,10 @@ def service_statistics(services: Services) -> ServiceStatistics:
         breaches = statistics.sla_breaches(connection)
         legal = statistics.legal_breaches(connection)
         instances = statistics.instances_by_status(connection)
+        by_process = statistics.instances_by_process(connection)
+        tasks = statistics.open_tasks_by_group(connection)
+        incidents = statistics.open_incidents(connection)
+        by_timer = statistics.sla_breaches_by_timer(connection)
     timers["pending"] = timers.get("pending", 0) + timers.pop("claimed", 0)
     return ServiceStatistics(
         timers_by_status=timers,
@@ -37,6 +45,10 @@ def service_statistics(services: Services) -> ServiceStatistics:
         sla_breaches=breaches,
         legal_breaches=legal,
         instances_by_status=instances,
+        instances_by_process=by_process,
+        open_tasks_by_group=tasks,
+        open_incidents=incidents,
+        sla_breaches_by_timer=by_timer,
     )
 
 

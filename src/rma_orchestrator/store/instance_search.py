@@ -69,6 +69,10 @@ class InstanceFilter:
     started_from: datetime | None = None
     started_before: datetime | None = None
     text: str | None = None
+    reason: str | None = None
+    category: str | None = None
+    sla: str | None = None  # an SLA timer of this name fired
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +186,9 @@ def _conditions(where: InstanceFilter) -> list[ColumnElement[bool]]:
         (_instance.c.kind, where.kind),
         (_instance.c.process_key, where.process_key),
         (_instance.c.version, where.version),
+        (_instance.c.reason, where.reason),
+        (_instance.c.product_category, where.category),
+        (_instance.c.outcome, where.outcome),
     ):
         if wanted is not None:
             conditions.append(column == wanted)
@@ -202,6 +209,9 @@ def _conditions(where: InstanceFilter) -> list[ColumnElement[bool]]:
         conditions.append(_instance.c.id.in_(late))
     if where.breached:
         conditions.append(_instance.c.id.in_(select(_timer.c.instance_id).where(_breach())))
+    if where.sla:
+        fired = select(_timer.c.instance_id).where(_breach(), _timer.c.sla == where.sla)
+        conditions.append(_instance.c.id.in_(fired))
     return conditions
 
 

@@ -87,6 +87,7 @@ class ProcessInstance(Base):
     kind: Mapped[str | None] = mapped_column(String(40))
     product_category: Mapped[str | None] = mapped_column(String(40))
     product_name: Mapped[str | None] = mapped_column(String(255))
+    reason: Mapped[str | None] = mapped_column(String(40))  # the case's reason (the dashboard's rates)
     # The inbox's kind filter and text search read this index, never the rows: a row's later
     # columns sit past its state, which SQLite keeps in overflow pages.
     __table_args__ = (
@@ -102,6 +103,11 @@ class ProcessInstance(Base):
         # The managers' instance list (/monitor/instances): newest first, with what it filters on.
         Index("ix_process_instance_monitor", "status", "started_at", "id", "process_key", "version", "kind"),
         Index("ix_process_instance_started", "started_at", "id"),  # an export's chunks, newest first
+        # The managers' dashboard (/monitor/dashboard): the cases of a period with what it groups by.
+        Index(
+            "ix_process_instance_dashboard",
+            *("started_at", "kind", "reason", "product_category", "status", "outcome", "ended_at"),
+        ),
     )
     # Every UPDATE says WHERE revision = <the one read> and bumps it: a write based on a stale
     # read fails (StaleDataError) instead of overwriting, whatever locking did or did not happen.
@@ -150,6 +156,8 @@ class HumanTask(Base):
         Index("ix_human_task_assignee_status", "assignee", "status"),
         Index("ix_human_task_step", "status", "element_id", "instance_id"),  # cases waiting at a step
         Index("ix_human_task_instance_open", "instance_id", "status", "due_at"),  # a case's next deadline
+        # The dashboard's first response: a case's tasks at an element with their completion.
+        Index("ix_human_task_instance_element", "instance_id", "element_id", "completed_at"),
     )
 
 
@@ -183,6 +191,7 @@ class Timer(Base):
         UniqueConstraint("instance_id", "task_id", "due_at"),
         Index("ix_timer_status_due", "status", "due_at"),
         Index("ix_timer_sla_breach", "status", "sla", "instance_id"),  # cases whose SLA was breached
+        Index("ix_timer_instance_sla", "instance_id", "sla", "status"),  # the dashboard's breach rates
     )
 
 

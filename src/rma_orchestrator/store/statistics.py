@@ -51,6 +51,37 @@ def instances_by_status(connection: Connection) -> dict[str, int]:
     return {status: count for status, count in rows}
 
 
+def instances_by_process(connection: Connection) -> list[tuple[str, str, int]]:
+    """(process key, status, instances): every instance started, by what became of it."""
+    query = select(_instance.c.process_key, _instance.c.status, func.count()).group_by(
+        _instance.c.process_key, _instance.c.status
+    )
+    return [(str(key), str(status), int(count)) for key, status, count in connection.execute(query)]
+
+
+def open_tasks_by_group(connection: Connection) -> dict[str, int]:
+    """Open human tasks by candidate group ("" for a task without one)."""
+    task = TABLES["human_task"]
+    query = select(task.c.group_name, func.count()).where(task.c.status == "open").group_by(task.c.group_name)
+    return {group or "": int(count) for group, count in connection.execute(query)}
+
+
+def open_incidents(connection: Connection) -> int:
+    incident = TABLES["incident"]
+    query = select(func.count()).select_from(incident).where(incident.c.resolved_at.is_(None))
+    return int(connection.execute(query).scalar_one())
+
+
+def sla_breaches_by_timer(connection: Connection) -> list[tuple[str, str, str, int]]:
+    """(sla, process key, timer element id, fired timers): the breaches of each SLA timer of each diagram."""
+    query = (
+        select(_timer.c.sla, _timer.c.process_key, _timer.c.element_id, func.count())
+        .where(_timer.c.sla.is_not(None), _timer.c.status == "fired")
+        .group_by(_timer.c.sla, _timer.c.process_key, _timer.c.element_id)
+    )
+    return [(str(s), str(p), str(e), int(n)) for s, p, e, n in connection.execute(query)]
+
+
 def users_and_instances(connection: Connection) -> tuple[int, int]:
     """How many users and instances the database holds (an empty one gets demo data)."""
     users = connection.execute(select(func.count()).select_from(TABLES["app_user"])).scalar_one()

@@ -18,10 +18,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["rma"] = services
 
-    from . import cases, errors, i18n, labels, monitor, ops, session, shell, tasks
+    from . import cases, errors, i18n, labels, monitor, ops, request_metrics, session, shell, tasks
     from .api import bp as api_bp
 
     errors.init_app(app)
+    request_metrics.init_app(app)
     session.init_app(app, services)
     i18n.init_app(app, services.settings.business_tz)
     shell.init_app(app)

@@ -13,9 +13,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from ..errors import Unauthorized
 from ..service.calendar import calendar_status
 from ..service.context import Services
-from ..service.metrics import health_check, service_statistics
+from ..service.metrics import ServiceStatistics, health_check, service_statistics
 from ..service.products import csat_figure
 from .auth import services
+from .request_metrics import request_registry
 
 bp = Blueprint("ops", __name__)
 log = logging.getLogger(__name__)
@@ -34,7 +35,11 @@ def metrics() -> ResponseReturnValue:
         raise Unauthorized("metrics need the RMA_METRICS_TOKEN bearer token")
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_ServiceCollector(services()))
-    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    body = generate_latest(registry)
+    requests = request_registry()
+    if requests is not None:  # this process's request latencies (the rest is the database's)
+        body += generate_latest(requests)
+    return Response(body, content_type=CONTENT_TYPE_LATEST)
 
 
 class _ServiceCollector:
@@ -83,7 +88,41 @@ class _ServiceCollector:
         for status, count in sorted(stats.instances_by_status.items()):
             instances.add_metric([status], count)
         yield instances
+        yield from _work(stats)
         yield from _csat(self.services)
+
+
+def _work(stats: ServiceStatistics) -> Iterator[Metric]:
+    """Instances by process and outcome, open tasks and incidents, SLA breaches per timer element."""
+    for status, text in (
+        (None, "Process instances started, by process key"),
+        ("completed", "Process instances completed, by process key"),
+        ("cancelled", "Process instances cancelled, by process key"),
+    ):
+        name = f"rma_instances_{status or 'started'}"
+        counter = CounterMetricFamily(name, text, labels=["process"])
+        totals: dict[str, int] = {}
+        for key, row_status, count in stats.instances_by_process:
+            if status is None or row_status == status:
+                totals[key] = totals.get(key, 0) + count
+        for key, count in sorted(totals.items()):
+            counter.add_metric([key], count)
+        yield counter
+    tasks = GaugeMetricFamily("rma_open_tasks", "Open human tasks by candidate group", labels=["group"])
+    for group, count in sorted(stats.open_tasks_by_group.items()):
+        tasks.add_metric([group], count)
+    yield tasks
+    incidents = GaugeMetricFamily("rma_open_incidents", "Incidents not yet resolved")
+    incidents.add_metric([], stats.open_incidents)
+    yield incidents
+    breaches = CounterMetricFamily(
+        "rma_sla_timer_breaches",
+        "SLA timers that fired, by SLA name, process key and timer element",
+        labels=["sla", "process", "element"],
+    )
+    for sla, key, element, count in sorted(stats.sla_breaches_by_timer):
+        breaches.add_metric([sla, key, element], count)
+    yield breaches
 
 
 def _csat(services: Services) -> Iterator[Metric]:
