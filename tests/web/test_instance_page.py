@@ -18,6 +18,7 @@ from support import AGENT, ANALYST, DIVIDE_FILE, MANAGER, database_state, lifecy
 from rma_orchestrator.service.context import Services
 from rma_orchestrator.service.definitions import deploy
 from rma_orchestrator.service.instances import get_instance, list_events, start_instance
+from rma_orchestrator.service.messages import deliver_message
 from rma_orchestrator.service.results import InstanceInfo
 
 REASON = "客户来电要求 Customer phoned"
@@ -125,6 +126,32 @@ def test_the_diagram_is_the_instance_s_own_version_with_its_states_timers_and_ca
     assert called["top_process_key"] == "order_review" and called["states"] == {}
     assert manager.get(f"/monitor/instances/{instance.id}/diagram.json?process=divide").status_code == 404
     assert manager.get("/monitor/instances/999999/diagram.json").status_code == 404
+
+
+def test_the_diagram_marks_a_message_wait_a_failed_step_and_a_called_process_s_own_states(
+    start_order: Callable[..., InstanceInfo], divided: InstanceInfo, services: Services, manager: FlaskClient
+) -> None:
+    paid = start_order(amount=50)  # the auto route: waits for the payment message
+    diagram = manager.get(f"/monitor/instances/{paid.id}/diagram.json").json
+    assert diagram["states"]["wait_payment"] == "waiting" and "review_order" not in diagram["states"]
+    assert deliver_message(services, "payment_received", paid.business_key, {"ref": "P-1"}, AGENT).delivered
+    top = manager.get(f"/monitor/instances/{paid.id}/diagram.json").json
+    assert top["states"]["fix_order"] == "completed" and top["states"]["end_done"] == "completed"
+    called = manager.get(f"/monitor/instances/{paid.id}/diagram.json?process=order_fix").json
+    assert called["states"] and set(called["states"].values()) == {"completed"}
+    assert not set(called["states"]) & set(top["states"])  # each diagram its own elements
+    failed = manager.get(f"/monitor/instances/{divided.id}/diagram.json").json
+    assert failed["states"] == {"start": "completed", "compute": "error"}
+
+
+def test_an_action_without_the_csrf_token_is_refused(
+    start_order: Callable[..., InstanceInfo], services: Services, manager: FlaskClient
+) -> None:
+    instance = start_order(amount=500)
+    before = database_state(services)
+    answer = manager.post(f"/monitor/instances/{instance.id}/cancel", data={"reason": REASON})
+    assert answer.status_code == 400
+    assert database_state(services) == before
 
 
 @pytest.mark.parametrize(
