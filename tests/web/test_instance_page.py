@@ -13,12 +13,14 @@ import pytest
 from flask.testing import FlaskClient
 from markupsafe import escape
 from page_client import csrf_token
+from rma_cases import case_data, deploy_rma
 from support import AGENT, ANALYST, DIVIDE_FILE, MANAGER, database_state, lifecycle_files
 
 from rma_orchestrator.service.context import Services
 from rma_orchestrator.service.definitions import deploy
 from rma_orchestrator.service.instances import get_instance, list_events, start_instance
 from rma_orchestrator.service.messages import deliver_message
+from rma_orchestrator.service.products import seed_product
 from rma_orchestrator.service.results import InstanceInfo
 
 REASON = "客户来电要求 Customer phoned"
@@ -260,3 +262,24 @@ def test_a_retry_of_another_case_s_incident_is_not_found(
     answer = post(manager, f"/monitor/instances/{other.id}/incidents/{incident.id}/retry", reason=REASON)
     assert answer.status_code == 404
     assert get_instance(services, divided.id, MANAGER).status == "error"
+
+
+def test_the_page_shows_the_product_s_history(services: Services, manager: FlaskClient) -> None:
+    deploy_rma(services)
+    seed_product(
+        services,
+        {
+            "serial_no": "SN-PAGE-1",
+            "warranty_start_on": "2025-08-31",
+            "warranty_months": 12,
+            "repairs": [
+                {"started_on": "2025-11-02", "ended_on": "2025-11-22", "in_warranty": True, "fixed": False}
+            ],
+        },
+    )
+    data = case_data(services)
+    data["product"] = {**data["product"], "serial_no": "SN-PAGE-1"}
+    instance = start_instance(services, "rma_case", data, AGENT)
+    page = manager.get(f"/monitor/instances/{instance.id}").get_data(as_text=True)
+    assert "Product history" in page and "SN-PAGE-1" in page
+    assert "<td>2025-11-02</td><td>2025-11-22</td><td>20</td>" in page
