@@ -99,3 +99,13 @@
   topButton.addEventListener("click", () => open(null));
   open(null);
 })();
+
+// After a refused action the page comes back with the problem at its form: bring that form into view.
+(function () {
+  "use strict";
+  const refused = document.querySelector("[data-refused]");
+  if (!refused) return;
+  refused.scrollIntoView({ block: "center" });
+  const field = refused.parentElement && refused.parentElement.querySelector("input:not([type=hidden]), textarea");
+  if (field) field.focus({ preventScroll: true });
+})();
