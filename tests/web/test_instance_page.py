@@ -279,7 +279,9 @@ def test_the_page_shows_the_product_s_history(services: Services, manager: Flask
     )
     data = case_data(services)
     data["product"] = {**data["product"], "serial_no": "SN-PAGE-1"}
-    instance = start_instance(services, "rma_case", data, AGENT)
+    earlier = start_instance(services, "rma_case", data, AGENT)
+    instance = start_instance(services, "rma_case", {**data, "order_no": "SO-PAGE-2"}, AGENT)
     page = manager.get(f"/monitor/instances/{instance.id}").get_data(as_text=True)
     assert "Product history" in page and "SN-PAGE-1" in page
     assert "<td>2025-11-02</td><td>2025-11-22</td><td>20</td>" in page
+    assert f'<a href="/monitor/instances/{earlier.id}">{earlier.business_key}</a>' in page  # its other case

@@ -86,6 +86,7 @@ def render_instance(
         resolved_incidents=[i for i in detail.incidents if i.resolved_at is not None],
         case_data=json.dumps(detail.data, ensure_ascii=False, indent=2, sort_keys=True, default=str),
         problem=problem,
+        case_endpoint="monitor.instance_page",  # the product history's other cases open here too
         now=services().clock.now(),
     )
     return page, status
