@@ -285,3 +285,27 @@ def test_the_page_shows_the_product_s_history(services: Services, manager: Flask
     assert "Product history" in page and "SN-PAGE-1" in page
     assert "<td>2025-11-02</td><td>2025-11-22</td><td>20</td>" in page
     assert f'<a href="/monitor/instances/{earlier.id}">{earlier.business_key}</a>' in page  # its other case
+
+
+def test_an_action_on_a_case_that_changed_meanwhile_says_so(
+    start_order: Callable[..., InstanceInfo], services: Services, manager: FlaskClient
+) -> None:
+    instance = start_order(amount=500)
+    assert post(manager, f"/monitor/instances/{instance.id}/cancel", reason=REASON).status_code == 302
+    again = post(manager, f"/monitor/instances/{instance.id}/suspend", reason=REASON)  # from a stale page
+    assert again.status_code == 409
+    assert refusal(again.get_data(as_text=True)).startswith("The case changed meanwhile:")
+    assert get_instance(services, instance.id, MANAGER).status == "cancelled"
+
+
+def test_a_retry_that_fails_again_opens_a_new_incident_and_says_so(
+    divided: InstanceInfo, services: Services, manager: FlaskClient
+) -> None:
+    (incident,) = get_instance(services, divided.id, MANAGER).incidents
+    path = f"/monitor/instances/{divided.id}/incidents/{incident.id}/retry"
+    answer = post(manager, path, data='{"parts": 0}', reason=REASON)
+    assert answer.status_code == 302
+    page = manager.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "The step failed again: see the new incident." in page
+    detail = get_instance(services, divided.id, MANAGER)
+    assert detail.status == "error" and [i.resolved_at is None for i in detail.incidents] == [False, True]

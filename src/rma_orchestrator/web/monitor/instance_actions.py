@@ -107,15 +107,14 @@ def _run(
         return _refused(instance_id, form, _problem_text(error), typed)
     except Conflict as error:
         message = _("The case changed meanwhile: %(reason)s", reason=error.message)
-        return _refused(instance_id, form, message, typed, status=409)
+        problem = ActionProblem(form, message, typed, at_form=False)
+        return render_instance(require_page_actor(), instance_id, problem, 409)
     flash(done, "info")
     return redirect(url_for("monitor.instance_page", instance_id=instance_id))
 
 
-def _refused(
-    instance_id: int, form: str, message: str, typed: dict[str, str], status: int = 400
-) -> ResponseReturnValue:
-    return render_instance(require_page_actor(), instance_id, ActionProblem(form, message, typed), status)
+def _refused(instance_id: int, form: str, message: str, typed: dict[str, str]) -> ResponseReturnValue:
+    return render_instance(require_page_actor(), instance_id, ActionProblem(form, message, typed), 400)
 
 
 def _task_of(instance_id: int, task_id: str) -> None:

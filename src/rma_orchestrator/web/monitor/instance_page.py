@@ -29,6 +29,7 @@ class ActionProblem:
     form: str  # "cancel", "suspend", "resume", "assign:<task id>", "retry:<incident id>"
     message: str
     typed: dict[str, str] = field(default_factory=dict)
+    at_form: bool = True  # False: shown above the page (a conflict: the form may be gone by now)
 
 
 @bp.get("/instances/<int:instance_id>")

@@ -106,6 +106,7 @@
   const refused = document.querySelector("[data-refused]");
   if (!refused) return;
   refused.scrollIntoView({ block: "center" });
-  const field = refused.parentElement && refused.parentElement.querySelector("input:not([type=hidden]), textarea");
+  const form = refused.closest("form");  // a conflict is shown above the page, outside any form
+  const field = form && form.querySelector("input:not([type=hidden]), textarea");
   if (field) field.focus({ preventScroll: true });
 })();
