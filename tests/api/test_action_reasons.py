@@ -7,10 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 from flask.testing import FlaskClient
-from support import MANAGER
+from support import AGENT, ANALYST, DIVIDE_FILE, MANAGER
 
 from rma_orchestrator.service.context import Services
-from rma_orchestrator.service.instances import get_instance, list_events
+from rma_orchestrator.service.definitions import deploy
+from rma_orchestrator.service.instances import get_instance, list_events, start_instance
 from rma_orchestrator.service.results import InstanceInfo
 
 Auth = Callable[[str], dict[str, str]]
@@ -60,3 +61,19 @@ def test_a_bad_reason_is_refused_and_changes_nothing(
         assert answer.get_json()["errors"][0]["field"] == "reason"
     assert get_instance(deployed, instance.id, MANAGER).status == "running"
     assert _events(deployed, instance.id, "instance_cancelled") == []
+
+
+def test_a_retry_records_its_reason_and_a_bad_one_changes_nothing(
+    services: Services, client: FlaskClient, auth: Auth
+) -> None:
+    deploy(services, {"divide.bpmn": DIVIDE_FILE.read_bytes()}, ANALYST)
+    started = start_instance(services, "divide", {"total": 1, "parts": 0}, AGENT)
+    (incident,) = get_instance(services, started.id, MANAGER).incidents
+    path = f"/api/v1/incidents/{incident.id}/retry"
+    bad = client.post(path, json={"data": {"parts": 2}, "reason": "x" * 501}, headers=auth("manager"))
+    assert bad.status_code == 400 and bad.get_json()["errors"][0]["field"] == "reason"
+    assert get_instance(services, started.id, MANAGER).status == "error"
+    body = {"data": {"parts": 2}, "reason": "参数已更正 Parts corrected"}
+    assert client.post(path, json=body, headers=auth("manager")).status_code == 200
+    (resolved,) = _events(services, started.id, "incident_resolved")
+    assert resolved == {"incident_id": incident.id, "reason": body["reason"]}

@@ -44,8 +44,8 @@ def test_a_manager_filters_the_case_list_by_an_order_number_and_opens_the_case(
         )
         assert page.locator("h1").inner_text() == "全部案件"
         screenshot(page, "monitor_filtered_by_order_number")
-        rows.first.locator(f"a[href='/cases/{wanted.id}']").click()
-        page.wait_for_url(f"{workspace.base}/cases/{wanted.id}")
+        rows.first.locator(f"a[href='/monitor/instances/{wanted.id}']").click()
+        page.wait_for_url(f"{workspace.base}/monitor/instances/{wanted.id}")
         assert wanted.business_key in page.locator("h1").inner_text()
     finally:
         context.close()

@@ -65,7 +65,7 @@ def test_the_text_search_finds_a_case_by_rma_number_order_number_customer_name_o
     assert listed(manager, "?q=13912345678") == [li.id]
     assert listed(manager, "?q=%25") == []  # a LIKE wildcard is a plain character
     page = manager.get("/monitor/instances?q=SO-FIND-ME-1").get_data(as_text=True)
-    assert f'href="/cases/{wang.id}"' in page  # each row links to the case's page
+    assert f'href="/monitor/instances/{wang.id}"' in page  # each row links to the case's monitor page
     assert "SO-FIND-ME-1" in page and "王伟 Wang Wei" in page and "13800001111" in page
 
 

@@ -18,7 +18,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["rma"] = services
 
-    from . import cases, errors, i18n, labels, monitor, ops, request_metrics, session, shell, tasks
+    from . import cases, errors, i18n, labels, monitor, ops, request_metrics, session, shell, tasks, vendor
     from .api import bp as api_bp
 
     errors.init_app(app)
@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     i18n.init_app(app, services.settings.business_tz)
     shell.init_app(app)
     labels.init_app(app)
+    vendor.init_app(app)
     app.register_blueprint(tasks.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(monitor.bp)

@@ -42,6 +42,7 @@ class CompleteBody:
 @dataclass(frozen=True)
 class RetryBody:
     data: dict[str, Any] | None = None
+    reason: str | None = None  # kept in the audit trail (the incident_resolved event)
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def list_incidents() -> Page[IncidentInfo]:
 )
 def retry_incident(incident_id: int) -> RetryResult:
     body = parse_body(RetryBody, required=False)
-    return incidents.retry_incident(services(), incident_id, current_actor(), body.data)
+    return incidents.retry_incident(services(), incident_id, current_actor(), body.data, reason=body.reason)
 
 
 @operation(
