@@ -48,6 +48,15 @@ def test_staff_without_the_manager_role_get_403(signed_in: Callable[..., FlaskCl
         assert signed_in(who).get("/monitor/dashboard?days=7").status_code == 403, who
 
 
+def test_monitor_is_the_dashboard_with_its_period_kept(
+    manager: FlaskClient, signed_in: Callable[..., FlaskClient]
+) -> None:
+    answer = manager.get("/monitor/?days=7")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/monitor/dashboard?days=7")
+    assert manager.get("/monitor", follow_redirects=True).request.path == "/monitor/dashboard"
+    assert signed_in("staff").get("/monitor/").status_code == 403
+
+
 def test_the_menu_offers_the_dashboard_to_managers(manager: FlaskClient) -> None:
     assert 'href="/monitor/dashboard"' in page(manager, "?days=7")
 

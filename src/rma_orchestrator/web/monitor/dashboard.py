@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
@@ -48,6 +48,13 @@ SLA_LABELS = {
     "complaint_response": lazy_gettext("Complaint answer"),
 }
 PERIOD_FIELDS = {"days": lazy_gettext("Period"), "from": lazy_gettext("From"), "to": lazy_gettext("To")}
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    """``/monitor`` is the dashboard, at its own address (the period in the query string kept)."""
+    query = request.query_string.decode()
+    return redirect(url_for("monitor.dashboard") + (f"?{query}" if query else ""))
 
 
 @bp.get("/dashboard")

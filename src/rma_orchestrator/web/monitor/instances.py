@@ -48,11 +48,6 @@ FIELD_LABELS = {
 }
 
 
-@bp.get("/")
-def home() -> ResponseReturnValue:
-    return redirect(url_for("monitor.instances"))
-
-
 @bp.get("/instances")
 def instances() -> ResponseReturnValue:
     actor = require_page_actor()
