@@ -226,7 +226,7 @@ def monitor_pages(manager: Any, filled: Filled) -> list[Page]:
         Page("cases, sorted by deadline", "list", manager, lambda rng: "/monitor/instances?sort=due"),
     ]
     for label, goal, url in (
-        ("dashboard, 30 days", "dashboard", "/monitor"),
+        ("dashboard, 30 days", "dashboard", "/monitor/dashboard"),
         ("heatmap", "heatmap", "/monitor/heatmap"),
     ):
         if manager.get(url).status_code == 200:
