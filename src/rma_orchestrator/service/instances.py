@@ -204,7 +204,7 @@ def resume_instance(
         return instance_info(instance)
 
 
-def _because(reason: str | None) -> dict[str, str]:
+def _because(reason: str | None) -> dict[str, Any]:
     """The audit detail of a manager's action: its reason, when one was given."""
     return {"reason": reason} if reason else {}
 

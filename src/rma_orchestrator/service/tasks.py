@@ -162,7 +162,7 @@ def assign_task(
             )
         if not uow.tasks.set_assignee(task, user):
             raise _changed_meanwhile(uow, task_id)
-        because = {"reason": reason} if reason else {}
+        because: dict[str, Any] = {"reason": reason} if reason else {}
         uow.events.record(
             instance.id,
             "task_assigned",
