@@ -48,7 +48,7 @@ def _day(day: str) -> date:
             return date.fromisoformat(day)
     except ValueError:
         pass
-    message = f"{day!r} is not a date written YYYY-MM-DD between 2000 and 2200"
+    message = f"{day!r} is not YYYY-MM-DD (a date from 2000 to 2200)"
     raise InvalidData("bad date", [{"field": "date", "message": message}])
 
 
