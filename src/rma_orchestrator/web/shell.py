@@ -33,6 +33,7 @@ NAVIGATION = (
     (NavItem("tasks.inbox", lazy_gettext("Tasks")), permissions.may_read_cases),
     (NavItem("cases.new_case", lazy_gettext("New case")), permissions.may_start),
     (NavItem("monitor.instances", lazy_gettext("All cases")), permissions.may_monitor),
+    (NavItem("monitor.calendar", lazy_gettext("Calendar")), permissions.may_monitor),
 )
 
 

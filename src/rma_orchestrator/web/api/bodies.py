@@ -78,3 +78,20 @@ class ProductBody:
     sku: str | None = None
     name: str | None = None
     category: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchBody:
+    """A batch action: either ``instance_ids`` or ``filter`` (the case list's URL parameters, e.g.
+    ``{"status": "error", "kind": "repair"}``); ``reason`` is required unless ``dry_run``."""
+
+    action: str
+    instance_ids: list[int] | None = None
+    filter: dict[str, str] | None = None
+    reason: str | None = None
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class CalendarDayBody:
+    kind: str  # workday | holiday

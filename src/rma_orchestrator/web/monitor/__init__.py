@@ -17,4 +17,4 @@ def _managers_only() -> None:
     permissions.require_may_monitor(require_page_actor())
 
 
-from . import instances  # noqa: E402,F401 - the views register themselves on bp
+from . import batches, calendar, instances  # noqa: E402,F401 - the views register themselves on bp
