@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import StrictBool, StrictInt
+
 
 @dataclass(frozen=True)
 class StartBody:
@@ -86,10 +88,10 @@ class BatchBody:
     ``{"status": "error", "kind": "repair"}``); ``reason`` is required unless ``dry_run``."""
 
     action: str
-    instance_ids: list[int] | None = None
+    instance_ids: list[StrictInt] | None = None  # strict: "5" is not an id, "true" not a flag
     filter: dict[str, str] | None = None
     reason: str | None = None
-    dry_run: bool = False
+    dry_run: StrictBool = False
 
 
 @dataclass(frozen=True)

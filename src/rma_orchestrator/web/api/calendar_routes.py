@@ -33,7 +33,7 @@ def read_calendar() -> CalendarOverview:
     "/calendar/days/<day>",
     summary="Make a date (YYYY-MM-DD) a holiday or a working day (admins)",
     returns=CalendarDay,
-    errors=(400, 403),
+    errors=(400, 403, 404),
     body=CalendarDayBody,
 )
 def set_calendar_day(day: str) -> CalendarDay:
@@ -61,7 +61,7 @@ def remove_calendar_day(day: str) -> Any:
     "/calendar/years/<int:year>/confirm",
     summary="Declare a year's holidays and make-up working days complete (admins)",
     returns=CalendarYear,
-    errors=(400, 403),
+    errors=(400, 403, 404),
 )
 def confirm_calendar_year(year: int) -> CalendarYear:
     return calendar_service.confirm_year(services(), year, current_actor())
