@@ -103,6 +103,11 @@ def test_staff_and_analysts_get_403(
         for dry_run in (True, False):
             body = {"action": "cancel", "instance_ids": [case.id], "reason": "r", "dry_run": dry_run}
             assert client.post("/api/v1/batches", json=body, headers=auth(who)).status_code == 403, who
+        for body in ({"action": "cancel", "instance_ids": [case.id]}, {"action": "cancel", "filter": {}}):
+            assert client.post("/api/v1/batches", json=body, headers=auth(who)).status_code == 403, (
+                who,
+                body,
+            )
         assert client.get(f"/api/v1/batches/{report['id']}", headers=auth(who)).status_code == 403
     assert client.get("/api/v1/batches/999999", headers=auth("manager")).status_code == 404
     assert status(deployed, case.id) == "suspended"

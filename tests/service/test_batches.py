@@ -11,7 +11,7 @@ from support import ADMIN, AGENT, ANALYST, MANAGER
 
 from rma_orchestrator.errors import Forbidden, InvalidData
 from rma_orchestrator.service import batches
-from rma_orchestrator.service.batches import get_batch, preview_batch, run_batch
+from rma_orchestrator.service.batches import get_batch, preview_batch, run_batch, run_matching_batch
 from rma_orchestrator.service.calendar import confirm_year
 from rma_orchestrator.service.context import Services
 from rma_orchestrator.service.definitions import deploy
@@ -202,3 +202,21 @@ def test_retry_incidents_retries_each_open_incident_without_changing_data(servic
     for case in stuck:
         done = get_instance(services, case.id, MANAGER)
         assert done.status == "completed" and done.data["share"] is True and done.data["parts"] == 1
+    assert reasons(services, stuck[0].id, "incident_resolved") == ["calendar still missing", "2027 entered"]
+    assert reasons(services, stuck[1].id, "incident_resolved") == ["2027 entered"]
+
+
+def test_a_run_over_a_filter_checks_the_reason_before_looking_anything_up(
+    deployed: Services, start_order: Start
+) -> None:
+    cases = [start_order() for _ in range(2)]
+    with pytest.raises(InvalidData) as refused:
+        run_matching_batch(deployed, MANAGER, "cancel", InstanceSearch(status="sleeping"), " ")
+    assert refused.value.items[0]["field"] == "reason"
+    with pytest.raises(Forbidden):
+        run_matching_batch(deployed, AGENT, "cancel", InstanceSearch(), "why")
+    report = run_matching_batch(deployed, MANAGER, "suspend", InstanceSearch(q=cases[1].business_key), "hold")
+    assert [i.instance_id for i in report.items] == [cases[1].id] and report.filter == {
+        "q": cases[1].business_key
+    }
+    assert [status(deployed, c.id) for c in cases] == ["running", "suspended"]

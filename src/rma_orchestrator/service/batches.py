@@ -132,9 +132,7 @@ def run_batch(
     """Act on each case of ``instance_ids`` in its own transaction; the report says ok or why not."""
     permissions.require_may_manage_instances(actor)
     checked = _check_action(action)
-    check_text("reason", reason, limits.ACTION_REASON)
-    if not isinstance(reason, str) or not reason.strip():
-        raise InvalidData("a reason is required", [{"field": "reason", "message": "say why"}])
+    _check_reason(reason)
     ids = _chosen(instance_ids)
     if not ids:
         problem = {"field": "instance_ids", "message": "choose at least one case"}
@@ -157,6 +155,16 @@ def run_batch(
         uow.batches.finish(batch_id, services.clock.now())
         uow.commit()
     return get_batch(services, batch_id, actor)
+
+
+def run_matching_batch(
+    services: Services, actor: Actor, action: str, search: InstanceSearch, reason: str
+) -> BatchReport:
+    """Every case ``search`` matches now (at most ``MAX_BATCH``), acted on as ``run_batch`` does."""
+    permissions.require_may_manage_instances(actor)
+    _check_reason(reason)  # before the filter is resolved: a refusal looks nothing up
+    preview = preview_batch(services, actor, action, search=search)
+    return run_batch(services, actor, action, preview.instance_ids, reason, preview.filter)
 
 
 def get_batch(services: Services, batch_id: int, actor: Actor) -> BatchReport:
@@ -224,7 +232,7 @@ def _retry_incidents(services: Services, instance_id: int, actor: Actor, reason:
         open_ids = [row.id for row in incidents if row.resolved_at is None]
     if not open_ids:
         raise Conflict(f"instance {instance_id} has no open incident")
-    again = [i for i in open_ids if retry_incident(services, i, actor, None).new_incident]
+    again = [i for i in open_ids if retry_incident(services, i, actor, None, reason).new_incident]
     if again:
         retried = ", ".join(map(str, again))
         raise Conflict(f"the step failed again (incident {retried} retried, a new one opened)")
@@ -244,6 +252,12 @@ def _check_action(action: str) -> BatchAction:
             return known
     problem = {"field": "action", "message": f"must be one of {', '.join(ACTIONS)}"}
     raise InvalidData("unknown action", [problem])
+
+
+def _check_reason(reason: str) -> None:
+    check_text("reason", reason, limits.ACTION_REASON)
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidData("a reason is required", [{"field": "reason", "message": "say why (required)"}])
 
 
 def _check_size(count: int) -> None:

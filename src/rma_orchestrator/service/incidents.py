@@ -9,7 +9,7 @@ from ..errors import Conflict, InvalidData, NotFound
 from ..store import limits, queries
 from . import permissions
 from .context import Actor, Services
-from .inputs import check_data, check_id
+from .inputs import check_data, check_id, check_text
 from .instance_step import retried_on_conflict, take_step, write_step
 from .paging import check_paging
 from .results import IncidentInfo, Page, RetryResult
@@ -29,11 +29,19 @@ def list_incidents(
 
 @retried_on_conflict
 def retry_incident(
-    services: Services, incident_id: int, actor: Actor, data: dict[str, Any] | None = None
+    services: Services,
+    incident_id: int,
+    actor: Actor,
+    data: dict[str, Any] | None = None,
+    reason: str | None = None,
 ) -> RetryResult:
-    """Merge ``data`` into the failed task and run it again; a new failure opens a new incident."""
+    """Merge ``data`` into the failed task and run it again; a new failure opens a new incident.
+
+    ``reason`` (a batch retry gives one) goes into the ``incident_resolved`` event.
+    """
     permissions.require_may_manage_instances(actor)
     check_id("incident", incident_id, limits.INCIDENT_ID)
+    check_text("reason", reason, limits.ACTION_REASON, required=False)
     if data is not None and not isinstance(data, dict):
         raise InvalidData(
             "data must be a JSON object", [{"field": "data", "message": "must be a JSON object"}]
@@ -55,8 +63,15 @@ def retry_incident(
         except KeyError:
             raise Conflict(f"the failed task of incident {incident_id} is no longer in error") from None
         uow.incidents.resolve(incident_id, now, actor.name)
+        because: dict[str, Any] = {"reason": reason} if reason else {}
         uow.events.record(
-            instance.id, "incident_resolved", now, actor.name, incident.element_id, incident_id=incident_id
+            instance.id,
+            "incident_resolved",
+            now,
+            actor.name,
+            incident.element_id,
+            incident_id=incident_id,
+            **because,
         )
         outcome = write_step(services, uow, instance, prepared, actor.name, "retry")
         uow.commit()

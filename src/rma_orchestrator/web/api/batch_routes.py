@@ -32,14 +32,13 @@ def run_batch() -> BatchPreview | BatchReport:
     ids = body.instance_ids
     if body.dry_run:
         return batches.preview_batch(services(), actor, body.action, instance_ids=ids, search=search)
-    if body.reason is None or not body.reason.strip():  # before resolving a filter: nothing is looked up
-        raise InvalidData("a reason is required", [{"field": "reason", "message": "say why (required)"}])
+    reason = body.reason or ""
     if search is not None:  # resolved now, acted on exactly
-        ids = batches.preview_batch(services(), actor, body.action, search=search).instance_ids
+        return batches.run_matching_batch(services(), actor, body.action, search, reason)
     if ids is None:
         problem = {"field": "instance_ids", "message": "give instance_ids or a filter"}
         raise InvalidData("choose the cases", [problem])
-    return batches.run_batch(services(), actor, body.action, ids, body.reason, body.filter)
+    return batches.run_batch(services(), actor, body.action, ids, reason)
 
 
 @operation(
