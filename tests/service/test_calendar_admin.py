@@ -7,14 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import ADMIN, AGENT, MANAGER
+from support import ADMIN, AGENT, MANAGER, late_in_2026
 
 from rma_orchestrator.bootstrap import bootstrap
 from rma_orchestrator.config import Settings
 from rma_orchestrator.errors import Forbidden, InvalidData, NotFound
 from rma_orchestrator.service.calendar import confirm_year, remove_override, set_override
 from rma_orchestrator.service.calendar_view import get_calendar
-from rma_orchestrator.service.clock import move_clock
 from rma_orchestrator.service.context import Services
 from rma_orchestrator.store.db import Database
 from rma_orchestrator.store.migrate import downgrade, upgrade
@@ -49,13 +48,13 @@ def test_a_change_in_one_process_is_seen_by_another_at_once(services: Services, 
 
 
 def test_the_overview_lists_official_and_confirmed_years_and_their_days(services: Services) -> None:
-    move_clock(services, ADMIN, set_to="2026-12-20T04:00:00Z")
+    days_left = late_in_2026(services)  # 11 days, until the machine's clock passes 2026-12-20
     overview = get_calendar(services, MANAGER)
     years = {year.year: year for year in overview.years}
     assert years[2026].official and years[2026].known and not years[2026].confirmed
     assert "2026-10-01" in years[2026].holidays and "2026-01-04" in years[2026].makeup_workdays
     assert not years[2027].known and years[2027].holidays == [] and years[2027].overrides == []
-    assert (overview.last_known_year, overview.days_left) == (2026, 11)
+    assert (overview.last_known_year, overview.days_left) == (2026, days_left)
     assert overview.warning is not None and "2026-12-31" in overview.warning
 
     set_override(services, "2027-02-11", "holiday", ADMIN)
