@@ -125,3 +125,18 @@ def database_state(services: Services) -> dict[str, Any]:
         "tasks": [tuple(r) for r in tasks],
         "settings": [tuple(r) for r in settings],
     }
+
+
+def late_in_2026(services: Services) -> int:
+    """Move the controlled clock to 2026-12-20 12:00 in Beijing (or leave it, if already later: it never
+    goes back) and answer the days from that day to 2026-12-31, the last day the bundled calendar knows."""
+    from datetime import UTC, date, datetime
+    from zoneinfo import ZoneInfo
+
+    from rma_orchestrator.service.clock import move_clock
+
+    target = datetime(2026, 12, 20, 4, tzinfo=UTC)
+    if services.clock.now() < target:
+        move_clock(services, ADMIN, set_to=target.isoformat())
+    today = services.clock.now().astimezone(ZoneInfo(services.settings.business_tz)).date()
+    return (date(2026, 12, 31) - today).days

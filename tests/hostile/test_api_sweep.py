@@ -24,6 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -89,6 +90,12 @@ PLAN = {
     "GET /attachments/{attachment_id}": (20, 10),
     "GET /attachments/{attachment_id}/content": (25, 10),
     "GET /attachments/{attachment_id}/thumbnail": (20, 10),
+    "POST /batches": (40, 20),
+    "GET /batches/{batch_id}": (20, 10),
+    "GET /calendar": (10, 0),
+    "PUT /calendar/days/{day}": (30, 15),
+    "DELETE /calendar/days/{day}": (20, 0),
+    "POST /calendar/years/{year}/confirm": (15, 10),
     "GET /clock": (10, 0),
     "POST /clock": (30, 20),
 }
@@ -105,6 +112,12 @@ PRIVILEGED = {
     "POST /process-instances/{instance_id}/cancel": ("manager",),
     "POST /deployments": ("analyst",),
     "PUT /products/{serial_no}": ("manager", "admin"),
+    "POST /batches": ("manager",),
+    "GET /batches/{batch_id}": ("manager",),
+    "GET /calendar": ("manager", "admin"),
+    "PUT /calendar/days/{day}": ("admin",),
+    "DELETE /calendar/days/{day}": ("admin",),
+    "POST /calendar/years/{year}/confirm": ("admin",),
     "GET /clock": ("admin",),
     "POST /clock": ("admin",),
 }
@@ -230,6 +243,20 @@ def aim(sweep: Sweep, label: str, case: Any, rng: random.Random, positive: bool)
         serials = world.rows("product", "serial_no")
         if serials:  # a unit the world knows (percent-encoded, as generated path parameters are)
             params["serial_no"] = quote(rng.choice(serials)[0], safe="")
+    if isinstance(params.get("batch_id"), int) and often(rng):
+        batches = world.rows("batch_run", "id")
+        if batches:
+            params["batch_id"] = rng.choice(batches)[0]
+    if "day" in params and often(rng):  # a real date; for a removal, one that has an override
+        overrides = world.rows("calendar_override", "day") if label.startswith("DELETE") else []
+        day = (
+            rng.choice(overrides)[0]
+            if overrides and often(rng)
+            else date(2027, 1, 1) + timedelta(rng.randint(0, 90))
+        )
+        params["day"] = day.isoformat()
+    if isinstance(params.get("year"), int) and often(rng):
+        params["year"] = rng.choice([2027, 2028])
     if "key" in params and isinstance(params.get("version"), int) and often(rng):
         key, version = rng.choice(world.rows("process_definition", "process_key", "version"))
         params.update(key=key, version=version)
@@ -297,6 +324,23 @@ def _filter_body(sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng
         body["query"] = rng.choice(SAVED_QUERIES)
 
 
+def _batch_body(sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng: random.Random) -> None:
+    if often(rng):
+        ids = [row[0] for row in sweep.world.rows("process_instance", "id")]
+        body["action"] = rng.choice(["cancel", "suspend", "resume", "retry_incidents"])
+        body.pop("filter", None)
+        body["instance_ids"] = rng.sample(ids, min(len(ids), rng.randint(1, 3)))
+        if often(rng):
+            body["reason"] = rng.choice(["sweep", "批量 batch"])
+
+
+def _calendar_day_body(
+    sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng: random.Random
+) -> None:
+    if often(rng):
+        body["kind"] = rng.choice(["workday", "holiday"])
+
+
 def _clock_body(sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng: random.Random) -> None:
     if often(rng):
         body.pop("set", None)
@@ -321,6 +365,8 @@ AIM_BODY = {
     "POST /tasks/{task_id}/assign": _assign_body,
     "POST /incidents/{incident_id}/retry": _retry_body,
     "POST /clock": _clock_body,
+    "POST /batches": _batch_body,
+    "PUT /calendar/days/{day}": _calendar_day_body,
     "PUT /tasks/{task_id}/draft": _draft_body,
     "PUT /saved-filters/{name}": _filter_body,
 }

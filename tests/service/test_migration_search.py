@@ -27,7 +27,7 @@ def test_postgresql_searches_by_trigram_indexes_and_sqlite_keeps_its_scan(servic
     expected = set() if services.database.is_sqlite else TRIGRAM_INDEXES
     assert _trigram_indexes(services) == expected
     try:
-        downgrade(services.database, "0012")
+        downgrade(services.database, "0013")
         assert _trigram_indexes(services) == set()
     finally:
         upgrade(services.database)  # the PostgreSQL database is shared by the run's other tests

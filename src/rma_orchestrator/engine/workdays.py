@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from holidays.countries.china import China
 
-__all__ = ["DEFAULT_TZ", "UnknownCalendarYear", "WorkCalendar", "official_years"]
+__all__ = ["DEFAULT_TZ", "UnknownCalendarYear", "WorkCalendar", "official_days", "official_years"]
 
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -112,6 +112,12 @@ def _year_data(year: int) -> _YearData:
         holidays=frozenset(day for day in calendar if day.year == year),
         weekend_workdays=frozenset(day for day in calendar.weekend_workdays if day.year == year),
     )
+
+
+def official_days(year: int) -> tuple[frozenset[date], frozenset[date]]:
+    """The library's public holidays and make-up working days of ``year`` (a guess outside official years)."""
+    data = _year_data(year)
+    return data.holidays, data.weekend_workdays
 
 
 def _parse_iso(value: str) -> date | datetime:

@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date
 
-from ..errors import InvalidData
+from ..errors import InvalidData, NotFound
 from . import permissions
 from .context import Actor, Services
 from .results import CalendarDay, CalendarYear
 
 log = logging.getLogger(__name__)
 WARN_DAYS = 30
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def set_override(services: Services, day: str, kind: str, actor: Actor) -> CalendarDay:
     """Make ``day`` a working day or a holiday, whatever the official calendar says."""
     permissions.require_may_administer(actor)
-    try:
-        parsed = date.fromisoformat(day)
-    except ValueError:
-        raise InvalidData("bad date", [{"field": "date", "message": f"{day!r} is not YYYY-MM-DD"}]) from None
+    parsed = _day(day)
     if kind not in ("workday", "holiday"):
         raise InvalidData("bad kind", [{"field": "kind", "message": "workday or holiday"}])
     with services.clock.pinned() as now, services.uow() as uow:
@@ -29,6 +28,28 @@ def set_override(services: Services, day: str, kind: str, actor: Actor) -> Calen
         uow.commit()
     services.calendar.invalidate()
     return CalendarDay(parsed.isoformat(), "workday" if kind == "workday" else "holiday")
+
+
+def remove_override(services: Services, day: str, actor: Actor) -> None:
+    """Give ``day`` back to the official calendar; NotFound when it had no override."""
+    permissions.require_may_administer(actor)
+    parsed = _day(day)
+    with services.uow() as uow:
+        if not uow.calendar.remove_override(parsed):
+            raise NotFound(f"{parsed.isoformat()} has no override")
+        uow.commit()
+    services.calendar.invalidate()
+
+
+def _day(day: str) -> date:
+    """A date written YYYY-MM-DD (the short ISO forms Python also reads are refused: ambiguous in forms)."""
+    try:
+        if isinstance(day, str) and _DATE.fullmatch(day) and 2000 <= int(day[:4]) <= 2200:
+            return date.fromisoformat(day)
+    except ValueError:
+        pass
+    message = f"{day!r} is not YYYY-MM-DD (a date from 2000 to 2200)"
+    raise InvalidData("bad date", [{"field": "date", "message": message}])
 
 
 def confirm_year(services: Services, year: int, actor: Actor) -> CalendarYear:

@@ -1,9 +1,15 @@
-"""The working-day calendar scripts use, re-read from the database at most every ``ttl`` seconds."""
+"""The working-day calendar scripts use, kept in memory and checked against the database's version.
+
+Timer expressions call the working-day functions often and the overrides change rarely, so the
+calendar is built once per change. Every change writes a new version row in its own transaction
+(``store.calendar.touch``); each ``get`` reads that one row (a primary-key lookup) and rebuilds the
+calendar only when it differs, so a change made by any process — another gunicorn worker, the
+scheduler, the CLI — is seen by every process at its next use, never after a delay.
+"""
 
 from __future__ import annotations
 
 import threading
-import time
 from zoneinfo import ZoneInfo
 
 from ..engine.workdays import WorkCalendar
@@ -12,32 +18,29 @@ from ..store.db import Database
 
 
 class CalendarCache:
-    """Timer expressions call the working-day functions often; the overrides change rarely.
-
-    A change made in this process is seen at once, one made by another process within ``ttl``.
-    """
-
-    def __init__(self, database: Database, tz: str, ttl: float = 30.0) -> None:
+    def __init__(self, database: Database, tz: str) -> None:
         self._database = database
         self._tz = tz
-        self._ttl = ttl
         self._lock = threading.Lock()
         self._calendar: WorkCalendar | None = None
-        self._loaded_at = 0.0
+        self._version: str | None = None
 
     def get(self) -> WorkCalendar:
-        calendar = self._calendar
-        if calendar is not None and time.monotonic() - self._loaded_at < self._ttl:
-            return calendar
-        with self._lock:
-            with self._database.reading() as connection:
+        """The current calendar; the same object while nothing changed (step workers compare by identity)."""
+        with self._database.reading() as connection:
+            version = stored.version(connection)
+            calendar = self._calendar
+            if calendar is not None and version == self._version:
+                return calendar
+            with self._lock:
+                # The version first: rows newer than it only cause one more rebuild, never a missed change.
+                version = stored.version(connection)
                 overrides = stored.overrides(connection)
                 confirmed = stored.confirmed_years(connection)
-            self._calendar = WorkCalendar(
-                tz=ZoneInfo(self._tz), overrides=overrides, confirmed_years=confirmed
-            )
-            self._loaded_at = time.monotonic()
-            return self._calendar
+                built = WorkCalendar(tz=ZoneInfo(self._tz), overrides=overrides, confirmed_years=confirmed)
+                self._calendar, self._version = built, version
+                return built
 
     def invalidate(self) -> None:
+        """Forget the calendar (the next ``get`` rebuilds it whatever the version says)."""
         self._calendar = None

@@ -37,7 +37,7 @@ def retry_incident(
 ) -> RetryResult:
     """Merge ``data`` into the failed task and run it again; a new failure opens a new incident.
 
-    ``reason`` (the monitor asks for one) goes into the ``incident_resolved`` audit event.
+    ``reason`` (the monitor and batch retries ask for one) goes into the ``incident_resolved`` audit event.
     """
     permissions.require_may_manage_instances(actor)
     check_id("incident", incident_id, limits.INCIDENT_ID)

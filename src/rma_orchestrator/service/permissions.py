@@ -62,6 +62,15 @@ def require_may_administer(actor: Actor) -> None:
     require_role(actor, "admin")
 
 
+def may_administer(actor: Actor) -> bool:
+    return has_role(actor, "admin")
+
+
+def require_may_read_calendar(actor: Actor) -> None:
+    """The working-day calendar page and API: managers read it (deadlines hang on it), admins change it."""
+    require_role(actor, "manager")
+
+
 def may_read_cases(actor: Actor) -> bool:
     """Every signed-in role reads cases, their audit trails, definitions, incidents and tasks."""
     return has_role(actor, *READ_ROLES)

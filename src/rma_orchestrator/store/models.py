@@ -353,6 +353,6 @@ class Setting(Base):
 
 # The product records live in a module of their own on the same Base; importing it here registers
 # their tables wherever the metadata is read.
-from . import product_models  # noqa: E402, F401
+from . import batch_models, product_models  # noqa: E402, F401
 
 TABLES = Base.metadata.tables

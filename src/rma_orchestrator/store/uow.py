@@ -9,6 +9,7 @@ from types import TracebackType
 from sqlalchemy import Connection
 
 from .attachments import AttachmentRepository
+from .batches import BatchRepository
 from .calendar import CalendarRepository
 from .db import Database
 from .definitions import DefinitionRepository
@@ -143,3 +144,7 @@ class UnitOfWork:
     @cached_property
     def products(self) -> ProductRepository:
         return ProductRepository(self.connection)
+
+    @cached_property
+    def batches(self) -> BatchRepository:
+        return BatchRepository(self.connection)

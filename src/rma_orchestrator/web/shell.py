@@ -34,6 +34,7 @@ NAVIGATION = (
     (NavItem("cases.new_case", lazy_gettext("New case")), permissions.may_start),
     (NavItem("monitor.instances", lazy_gettext("All cases")), permissions.may_monitor),
     (NavItem("monitor.dashboard", lazy_gettext("Dashboard")), permissions.may_monitor),
+    (NavItem("monitor.calendar", lazy_gettext("Calendar")), permissions.may_monitor),
 )
 
 

@@ -30,12 +30,16 @@ from . import task_routes  # noqa: E402
 from . import incident_routes  # noqa: E402
 from . import attachment_routes  # noqa: E402
 from . import product_routes  # noqa: E402
+from . import batch_routes  # noqa: E402
+from . import calendar_routes  # noqa: E402
 
 # isort: on
 
 __all__ = [
     "attachment_routes",
+    "batch_routes",
     "bp",
+    "calendar_routes",
     "definition_routes",
     "incident_routes",
     "instance_routes",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import StrictBool, StrictInt
+
 
 @dataclass(frozen=True)
 class StartBody:
@@ -79,3 +81,20 @@ class ProductBody:
     sku: str | None = None
     name: str | None = None
     category: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchBody:
+    """A batch action: either ``instance_ids`` or ``filter`` (the case list's URL parameters, e.g.
+    ``{"status": "error", "kind": "repair"}``); ``reason`` is required unless ``dry_run``."""
+
+    action: str
+    instance_ids: list[StrictInt] | None = None  # strict: "5" is not an id, "true" not a flag
+    filter: dict[str, str] | None = None
+    reason: str | None = None
+    dry_run: StrictBool = False
+
+
+@dataclass(frozen=True)
+class CalendarDayBody:
+    kind: str  # workday | holiday

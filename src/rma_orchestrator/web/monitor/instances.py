@@ -24,6 +24,7 @@ from ..downloads import content_disposition
 from ..labels import kind_label, pick, status_label
 from ..shell import require_page_actor
 from . import bp
+from .batches import ACTION_LABELS
 from .csv_export import csv_lines
 
 PER_PAGE_CHOICES = (25, 50, 100)
@@ -79,6 +80,8 @@ def instances() -> ResponseReturnValue:
         now=services().clock.now(),
         link=lambda **changes: _url("monitor.instances", search, **changes),
         export_url=_url("monitor.export", search),
+        batch_actions=ACTION_LABELS,
+        batch_filter=urlencode(search.params()),
     )
 
 

@@ -7,7 +7,7 @@ When the extension cannot be created (a database user without the right to), the
 out and searches stay correct, only slower: the migration says so in the log and goes on.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-03
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 from sqlalchemy import text
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,162 @@
+"""Batch actions from the managers' case list: ticked rows or every case of the filter, a preview that
+says how many and which and asks for a reason, the run, and its report (issue 11 item 5)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from flask.testing import FlaskClient
+from formpost import posted
+from lxml import html
+from page_client import csrf_token
+from support import MANAGER
+
+from rma_orchestrator.service import batches
+from rma_orchestrator.service.context import Services
+from rma_orchestrator.service.instances import cancel_instance, get_instance, list_events
+from rma_orchestrator.service.results import InstanceInfo
+
+Start = Callable[..., InstanceInfo]
+
+
+@pytest.fixture
+def manager(signed_in: Callable[..., FlaskClient]) -> FlaskClient:
+    return signed_in("manager")
+
+
+def form_of(page: str, form_id: str) -> str:
+    """The inner HTML of the form ``form_id`` of a page."""
+    (form,) = html.fromstring(page).xpath(f"//form[@id='{form_id}']")
+    return "".join(html.tostring(child, encoding="unicode") for child in form)
+
+
+def preview(
+    client: FlaskClient, ids: list[int], action: str = "cancel", query: str = "", **extra: str
+) -> str:
+    """Tick ``ids`` on the list (of ``query``), choose ``action`` and press Preview: the preview page."""
+    page = client.get(f"/monitor/instances{query}").get_data(as_text=True)
+    data = posted(form_of(page, "batch-form"))
+    data.setlist("instance_id", [str(i) for i in ids])
+    data["action"] = action
+    for name, value in extra.items():
+        data[name] = value
+    answer = client.post("/monitor/batches/preview", data=data)
+    return f"{answer.status_code}\n" + answer.get_data(as_text=True)
+
+
+def status(services: Services, instance_id: int) -> str:
+    return get_instance(services, instance_id, MANAGER).status
+
+
+def test_the_list_offers_a_checkbox_per_row_and_all_matching(
+    start_order: Start, manager: FlaskClient
+) -> None:
+    cases = [start_order() for _ in range(3)]
+    page = manager.get("/monitor/instances?status=running").get_data(as_text=True)
+    boxes = re.findall(r'name="instance_id" value="(\d+)"', page)
+    assert sorted(map(int, boxes)) == sorted(c.id for c in cases)
+    assert "all 3 cases matching this filter" in page
+    assert 'name="filter" value="status=running"' in page
+    assert 'value="retry_incidents"' in page and 'value="suspend"' in page
+
+
+def test_a_preview_lists_the_ticked_cases_and_asks_for_a_reason(
+    deployed: Services, start_order: Start, manager: FlaskClient
+) -> None:
+    first, second, other = start_order(), start_order(), start_order()
+    page = preview(manager, [first.id, second.id])
+    assert page.startswith("200")
+    assert "2 cases" in page and "the ticked cases" in page
+    assert first.business_key in page and second.business_key in page and other.business_key not in page
+    run_form = form_of(page.split("\n", 1)[1], "batch-run-form")
+    assert sorted(re.findall(r'name="instance_id" value="(\d+)"', run_form)) == sorted(
+        [str(first.id), str(second.id)]
+    )
+    assert re.search(r"<textarea[^>]*name=\"reason\"[^>]*required", run_form)
+    assert {status(deployed, c.id) for c in (first, second, other)} == {"running"}  # nothing changed yet
+
+
+def test_all_matching_resolves_every_case_of_the_filter(
+    deployed: Services, start_order: Start, manager: FlaskClient
+) -> None:
+    cases = [start_order() for _ in range(3)]
+    cancel_instance(deployed, cases[0].id, MANAGER)
+    page = preview(manager, [], query="?status=running&sort=started", all_matching="1")
+    assert page.startswith("200") and "every case matching the filter" in page and "status=running" in page
+    run_form = form_of(page.split("\n", 1)[1], "batch-run-form")
+    assert sorted(re.findall(r'name="instance_id" value="(\d+)"', run_form)) == sorted(
+        str(c.id) for c in cases[1:]
+    )
+    assert 'name="from_filter" value="1"' in run_form
+
+
+def test_a_run_without_a_reason_is_refused_and_changes_nothing(
+    deployed: Services, start_order: Start, manager: FlaskClient
+) -> None:
+    case = start_order()
+    page = preview(manager, [case.id]).split("\n", 1)[1]
+    data = posted(form_of(page, "batch-run-form"))
+    data["reason"] = "   "
+    answer = manager.post("/monitor/batches", data=data)
+    assert answer.status_code == 400
+    assert "Give a reason" in answer.get_data(as_text=True)
+    assert status(deployed, case.id) == "running"
+
+
+def test_a_run_reports_what_was_done_and_what_failed_and_why(
+    deployed: Services, start_order: Start, manager: FlaskClient
+) -> None:
+    done, ended = start_order(), start_order()
+    page = preview(manager, [done.id, ended.id]).split("\n", 1)[1]
+    cancel_instance(deployed, ended.id, MANAGER)  # meanwhile, someone else
+    data = posted(form_of(page, "batch-run-form"))
+    data["reason"] = "duplicate registrations"
+    answer = manager.post("/monitor/batches", data=data)
+    assert answer.status_code == 303
+    report_url = answer.headers["Location"]
+    assert re.fullmatch(r"/monitor/batches/\d+", report_url)
+    report = manager.get(report_url).get_data(as_text=True)
+    assert "1 done, 1 failed, 0 not done yet, of 2" in report and "duplicate registrations" in report
+    rows = dict(re.findall(r'<tr data-instance="(\d+)" data-outcome="(\w+)"', report))
+    assert rows == {str(done.id): "ok", str(ended.id): "failed"}
+    assert "already ended" in report
+    assert status(deployed, done.id) == "cancelled"
+    cancelled = [e for e in list_events(deployed, done.id, MANAGER).items if e.kind == "instance_cancelled"]
+    assert [e.details.get("reason") for e in cancelled] == ["duplicate registrations"]
+
+
+def test_the_cap_is_said_on_the_page(
+    start_order: Start, manager: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cases = [start_order() for _ in range(3)]
+    monkeypatch.setattr(batches, "MAX_BATCH", 2)
+    page = preview(manager, [], query="?status=running", all_matching="1")
+    assert page.startswith("400") and "At most 2 cases per batch: narrow the filter." in page
+    page = preview(manager, [c.id for c in cases])
+    assert page.startswith("400") and "At most 2 cases per batch" in page
+
+
+def test_nothing_ticked_is_said(start_order: Start, manager: FlaskClient) -> None:
+    start_order()
+    page = preview(manager, [])
+    assert page.startswith("400") and "Choose at least one case" in page
+
+
+def test_staff_get_403_on_every_batch_page(
+    deployed: Services, start_order: Start, signed_in: Callable[..., FlaskClient], manager: FlaskClient
+) -> None:
+    case = start_order()
+    page = preview(manager, [case.id]).split("\n", 1)[1]
+    data = posted(form_of(page, "batch-run-form"))
+    data["reason"] = "ok"
+    report_url = manager.post("/monitor/batches", data=data).headers["Location"]
+    for who in ("staff", "analyst"):
+        client = signed_in(who)
+        token = csrf_token(client, "/tasks")
+        form = {"csrf_token": token, "action": "cancel", "instance_id": str(case.id), "reason": "no"}
+        assert client.post("/monitor/batches/preview", data=form).status_code == 403, who
+        assert client.post("/monitor/batches", data=form).status_code == 403, who
+        assert client.get(report_url).status_code == 403, who
+    assert manager.get(report_url).status_code == 200
