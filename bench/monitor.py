@@ -13,6 +13,7 @@ Then times --requests GETs of each monitoring page through the Flask test client
 the heatmap. Prints p50/p95/max in ms and p95 against the goal (lists 100 ms, dashboard and
 heatmap 500 ms). SQLite always; --postgres adds a private PostgreSQL database on 127.0.0.1.
 Usage: python bench/monitor.py [--cases 100000] [--tasks 20000] [--requests 100] [--postgres]
+       python bench/monitor.py --database URL   (fill it once and keep it; later runs time it as it is)
 """
 
 from __future__ import annotations
@@ -43,7 +44,10 @@ from pages import (  # bench/pages.py: the same fill and timing, for the staff p
 from sqlalchemy import Connection, func, insert, select, text
 from support import private_postgres
 
+from rma_orchestrator.bootstrap import bootstrap
+from rma_orchestrator.config import Settings
 from rma_orchestrator.service.context import Services
+from rma_orchestrator.store.migrate import upgrade
 from rma_orchestrator.store.models import TABLES
 
 _instance, _task, _timer, _event = (
@@ -254,18 +258,43 @@ def report(label: str, filled: Filled, timed: list[Page], timings: dict[str, Any
 
 
 def run(label: str, url: str, data_dir: Path, cases: int, tasks: int, requests: int) -> None:
-    services = prepare(url, data_dir)
+    services = _filled_before(url, data_dir)
+    if services is not None:
+        filled = _what_is_there(services)
+    else:
+        services = prepare(url, data_dir)
 
-    def progress(done: int, total: int) -> None:
-        print(f"\r  {label}: {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
+        def progress(done: int, total: int) -> None:
+            print(f"\r  {label}: {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
 
-    filled = fill(services, tasks, progress)
-    print(" open tasks", file=sys.stderr)
-    add_history(services, cases, filled, progress)
-    print(" cases", file=sys.stderr)
+        filled = fill(services, tasks, progress)
+        print(" open tasks", file=sys.stderr)
+        add_history(services, cases, filled, progress)
+        print(" cases", file=sys.stderr)
     timed = monitor_pages(sign_in(services, MANAGER_NAME), filled)
     report(label, filled, timed, measure(services, timed, requests))
     services.database.dispose()
+
+
+def _filled_before(url: str, data_dir: Path) -> Services | None:
+    """Services on ``url`` when an earlier run filled it (migrated to the newest schema), else None."""
+    services = bootstrap(Settings.from_env({}, data_dir=data_dir, database_url=url))
+    upgrade(services.database)
+    with services.database.reading() as connection:
+        if connection.execute(select(func.count()).select_from(_instance)).scalar_one() == 0:
+            services.database.dispose()
+            return None
+    return services
+
+
+def _what_is_there(services: Services) -> Filled:
+    with services.database.reading() as connection:
+        count = connection.execute(select(func.count()).select_from(_instance)).scalar_one()
+        open_tasks = connection.execute(select(func.count()).where(_task.c.status == "open")).scalar_one()
+        phones = connection.execute(
+            select(_instance.c.customer_phone).where(_instance.c.customer_phone.is_not(None)).limit(2_000)
+        ).scalars()
+        return Filled(open_tasks=open_tasks, cases=count, seconds=0.0, phones=list(phones))
 
 
 def main() -> None:
@@ -274,7 +303,15 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=20_000, help="open tasks")
     parser.add_argument("--requests", type=int, default=100, help="timed requests of each page")
     parser.add_argument("--postgres", action="store_true", help=f"also on a private database of {PG_ADMIN}")
+    parser.add_argument(
+        "--database",
+        help="fill this database (a URL) and keep it; a database filled before is timed as it is",
+    )
     args = parser.parse_args()
+    if args.database:
+        data_dir = Path(tempfile.mkdtemp(prefix="rma_monitor_"))
+        run("given database", args.database, data_dir, args.cases, args.tasks, args.requests)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         run("SQLite", f"sqlite:///{tmp}/monitor.sqlite3", Path(tmp), args.cases, args.tasks, args.requests)
     if not args.postgres:

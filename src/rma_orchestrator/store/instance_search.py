@@ -91,11 +91,13 @@ def search_instances(
     smallest index that answers the filters. One statement with ``count(*) OVER ()`` had to order
     every match before it could take a page (200 ms for 100,000 cases on SQLite).
     """
-    conditions = _conditions(where, _text_matches(connection, where.text))
-    picked = _picked(order, conditions).offset((page - 1) * per_page).limit(per_page).subquery("page")
+    text_ids = _text_matches(connection, where.text)
+    page_conditions = _conditions(where, text_ids, walking=True)
+    picked = _picked(order, page_conditions).offset((page - 1) * per_page).limit(per_page).subquery("page")
     rows = list(connection.execute(_listed(order, picked)).all())
     if page == 1 and len(rows) < per_page:
         return rows, len(rows)
+    conditions = _conditions(where, text_ids)
     total = connection.execute(select(func.count()).select_from(_instance).where(*conditions)).scalar_one()
     return rows, int(total)
 
@@ -201,7 +203,9 @@ def _text_matches(connection: Connection, text: str | None) -> list[int] | None:
     return ids if len(ids) <= TEXT_MATCHES_READ else None
 
 
-def _conditions(where: InstanceFilter, text_ids: list[int] | None = None) -> list[ColumnElement[bool]]:
+def _conditions(
+    where: InstanceFilter, text_ids: list[int] | None = None, walking: bool = False
+) -> list[ColumnElement[bool]]:
     """``where`` on the instance table; what it asks of tasks and timers is an ``IN`` of their instances."""
     conditions: list[ColumnElement[bool]] = []
     for column, wanted in (
@@ -223,20 +227,24 @@ def _conditions(where: InstanceFilter, text_ids: list[int] | None = None) -> lis
         conditions.append(_instance.c.id.in_(text_ids))
     elif where.text:
         conditions.append(_instance.c.id.in_(select(_instance.c.id).where(case_text_matches(where.text))))
+    # A page asks "is this case one of them" while it walks the sort's index and stops after its rows:
+    # ``id + 0`` keeps the planner from reading every case of the set by id and sorting them instead
+    # (SQLite: 38 ms -> 5 ms for the 11,000 breached of 100,000). A count reads the set by id.
+    of_cases = (_instance.c.id + 0) if walking else _instance.c.id
     open_task = _task.c.status == "open"
     if where.step:
         steps = select(_task.c.instance_id).where(open_task, _task.c.element_id == where.step)
-        conditions.append(_instance.c.id.in_(steps))
+        conditions.append(of_cases.in_(steps))
     if where.overdue_at is not None:
         late = select(_task.c.instance_id).where(
             open_task, _task.c.due_at.is_not(None), _task.c.due_at < where.overdue_at
         )
-        conditions.append(_instance.c.id.in_(late))
+        conditions.append(of_cases.in_(late))
     if where.breached:
-        conditions.append(_instance.c.id.in_(select(_timer.c.instance_id).where(_breach())))
+        conditions.append(of_cases.in_(select(_timer.c.instance_id).where(_breach())))
     if where.sla:
         fired = select(_timer.c.instance_id).where(_breach(), _timer.c.sla == where.sla)
-        conditions.append(_instance.c.id.in_(fired))
+        conditions.append(of_cases.in_(fired))
     return conditions
 
 
