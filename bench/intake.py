@@ -18,17 +18,15 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
-
-from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from rma_cases import case_data, deploy_rma  # noqa: E402
-from support import ADMIN, AGENT  # noqa: E402
+from support import ADMIN, AGENT, private_postgres  # noqa: E402
 
 from rma_orchestrator.bootstrap import bootstrap  # noqa: E402
 from rma_orchestrator.config import Settings  # noqa: E402
@@ -114,37 +112,26 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     per_round = max(n // rounds, 1)
-    name = f"rma_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        pg_url: str | None = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    except Exception as error:  # noqa: BLE001
-        print(f"PostgreSQL skipped ({str(error).splitlines()[0]})")
-        pg_url = None
     times: dict[str, dict[str, list[float]]] = {}
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            benches = {"sqlite": Intake(f"sqlite:///{tmp}/bench.sqlite3")}
-            if pg_url is not None:
-                benches["postgresql"] = Intake(pg_url)
-            for _ in range(rounds):
-                for db, bench in benches.items():
-                    variants: dict[str, Callable[[], float]] = {
-                        "plain": bench.plain,
-                        "product": bench.product,
-                        "documents": bench.documents,
-                    }
-                    for label, variant in variants.items():
-                        found = times.setdefault(db, {}).setdefault(label, [])
-                        found.extend(variant() for _ in range(per_round))
-            for bench in benches.values():
-                bench.close()
-    finally:
-        if pg_url is not None:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        benches = {"sqlite": Intake(f"sqlite:///{tmp}/bench.sqlite3")}
+        try:
+            benches["postgresql"] = Intake(stack.enter_context(private_postgres(PG_ADMIN, "rma_bench")))
+        except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
+            print(f"PostgreSQL skipped ({str(error).splitlines()[0]})")
+        for _ in range(rounds):
+            for db, bench in benches.items():
+                variants: dict[str, Callable[[], float]] = {
+                    "plain": bench.plain,
+                    "product": bench.product,
+                    "documents": bench.documents,
+                }
+                for label, variant in variants.items():
+                    found = times.setdefault(db, {}).setdefault(label, [])
+                    found.extend(variant() for _ in range(per_round))
+        for bench in benches.values():
+            bench.close()
     print(f"{rounds} rounds of {per_round} per variant")
     for db, variants in times.items():
         print(db)

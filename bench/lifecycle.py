@@ -147,5 +147,6 @@ def main() -> None:
                 f"{statistics.median(ratios):.2f} (rounds {min(ratios):.2f}-{max(ratios):.2f})"
             )
 
+
 if __name__ == "__main__":
     main()

@@ -39,6 +39,7 @@ from pages import (  # bench/pages.py: the same fill and timing, for the staff p
     fill,
     measure,
     prepare,
+    print_timings,
     sign_in,
 )
 from sqlalchemy import Connection, func, insert, select, text
@@ -246,15 +247,7 @@ def report(label: str, filled: Filled, timed: list[Page], timings: dict[str, Any
         f"(filled in {filled.seconds:.0f} s), "
         f"{len(next(iter(timings.values())).seconds)} requests of each page; server time in ms"
     )
-    print(f"  {'page':34s} {'p50':>7s} {'p95':>7s} {'max':>7s}  p95/goal")
-    for page in timed:
-        ms = sorted(s * 1000 for s in timings[page.label].seconds)
-        p95 = ms[max(0, int(len(ms) * 0.95) - 1)]
-        goal = GOALS_MS[page.goal]
-        print(
-            f"  {page.label:34s} {ms[len(ms) // 2]:7.1f} {p95:7.1f} {ms[-1]:7.1f}"
-            f"  {p95 / goal:.2f} of {goal:.0f} ms"
-        )
+    print_timings(timed, timings, GOALS_MS)
 
 
 def run(label: str, url: str, data_dir: Path, cases: int, tasks: int, requests: int) -> None:
