@@ -8,7 +8,6 @@ are about the cases registered in it (processes/README.md, "The managers' dashbo
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -20,12 +19,11 @@ from ..store.dashboard import Period, Spread
 from . import permissions
 from .calendar import CalendarStatus, calendar_status
 from .context import Actor, Services
-from .instance_search import FIRST_DAY, LAST_DAY
+from .instance_search import url_day
 from .product_results import CsatFigure
 
 PERIOD_DAYS = (7, 30, 90)
 DEFAULT_DAYS = 30
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -132,18 +130,11 @@ def parse_period(args: Mapping[str, str], today: date) -> DashboardPeriod:
     problems: list[dict[str, str]] = []
 
     def day(field: str) -> date | None:
-        value = args.get(field, "").strip()
-        if not value:
-            return None
         try:
-            if _DATE.fullmatch(value) and FIRST_DAY <= (found := date.fromisoformat(value)) <= LAST_DAY:
-                return found
-        except ValueError:
-            pass
-        problems.append(
-            {"field": field, "message": f"must be a date written YYYY-MM-DD, from {FIRST_DAY} to {LAST_DAY}"}
-        )
-        return None
+            return url_day(args.get(field, ""))
+        except ValueError as problem:
+            problems.append({"field": field, "message": str(problem)})
+            return None
 
     first, last = day("from"), day("to")
     days_text = args.get("days", "").strip()

@@ -28,6 +28,19 @@ FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 _NUMBER = re.compile(r"[0-9]{1,10}")
 
 
+def url_day(value: str) -> date | None:
+    """A day of a URL parameter written YYYY-MM-DD, None when empty; ValueError saying why not."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        if _DATE.fullmatch(value) and FIRST_DAY <= (found := date.fromisoformat(value)) <= LAST_DAY:
+            return found
+    except ValueError:
+        pass
+    raise ValueError(f"must be a date written YYYY-MM-DD, from {FIRST_DAY} to {LAST_DAY}")
+
+
 @dataclass(frozen=True)
 class InstanceSearch:
     """The list's filters (empty: any), ``sort`` as a key of ``SORT_KEYS``, ``-`` first for descending."""
@@ -132,16 +145,11 @@ def parse_search(args: Mapping[str, str]) -> InstanceSearch:
         return value in _TRUE
 
     def day(field: str) -> date | None:
-        value = args.get(field, "").strip()
-        if not value:
-            return None
         try:
-            if _DATE.fullmatch(value) and FIRST_DAY <= (found := date.fromisoformat(value)) <= LAST_DAY:
-                return found
-        except ValueError:
-            pass
-        refuse(field, f"must be a date written YYYY-MM-DD, from {FIRST_DAY} to {LAST_DAY}")
-        return None
+            return url_day(args.get(field, ""))
+        except ValueError as problem:
+            refuse(field, str(problem))
+            return None
 
     def number(field: str, largest: int, default: int | None) -> int | None:
         value = args.get(field, "").strip()
