@@ -1,0 +1,246 @@
+"""The SLA heatmap of one process version: per diagram element, aggregates over the cases of a period.
+
+Each figure is one SQL statement grouped by element; no case is looped over in Python. Percentiles
+are the dashboard's nearest rank (the value at rank ⌈p·n⌉), ranked per element with a window
+function, so SQLite and PostgreSQL give the same figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select
+
+from .dashboard import seconds_between
+from .models import TABLES
+
+_instance = TABLES["process_instance"]
+_task = TABLES["human_task"]
+_timer = TABLES["timer"]
+_subscription = TABLES["message_subscription"]
+WAITING_TIMER = ("pending", "claimed")
+LATE_CASES_SHOWN = 200
+
+
+@dataclass(frozen=True)
+class Cases:
+    """The cases of one definition version registered from ``start`` (inclusive) to ``end`` (exclusive)."""
+
+    definition_id: int
+    start: datetime
+    end: datetime
+    process_keys: frozenset[str]  # the processes drawn on the diagram (its own and embedded ones)
+
+    def where(self) -> list[ColumnElement[bool]]:
+        return [
+            _instance.c.definition_id == self.definition_id,
+            _instance.c.started_at >= self.start,
+            _instance.c.started_at < self.end,
+        ]
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    element_id: str
+    name: str
+    passed: int  # completed tasks
+    waiting: int  # open tasks
+    cases: int  # cases that reached the element (a task there, whatever its status)
+
+
+@dataclass(frozen=True)
+class SlaRow:
+    element_id: str  # the user task the SLA timers guard
+    late_cases: int  # cases where one of them fired
+    slas: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LateCase:
+    instance_id: int
+    business_key: str
+    status: str
+    reason: str | None
+    product_category: str | None
+    started_at: datetime
+
+
+def _case_tasks() -> Any:
+    return _task.join(_instance, _instance.c.id == _task.c.instance_id)
+
+
+def task_counts(connection: Connection, cases: Cases) -> list[TaskRow]:
+    """Per user task element: completed and open tasks, and the cases that reached it."""
+    status = _task.c.status
+    query = (
+        select(
+            _task.c.element_id,
+            func.min(_task.c.name),
+            func.count().filter(status == "completed"),
+            func.count().filter(status == "open"),
+            func.count(func.distinct(_task.c.instance_id)),
+        )
+        .select_from(_case_tasks())
+        .where(*cases.where(), _task.c.process_key.in_(sorted(cases.process_keys)))
+        .group_by(_task.c.element_id)
+        .order_by(_task.c.element_id)
+    )
+    return [TaskRow(str(e), str(n), int(p), int(w), int(c)) for e, n, p, w, c in connection.execute(query)]
+
+
+def task_spreads(connection: Connection, cases: Cases) -> dict[str, tuple[float, float]]:
+    """Per user task element: (median, 90th percentile) of the seconds from a task's creation to its
+    completion, nearest rank, in one statement."""
+    spent = seconds_between(connection, _task.c.completed_at, _task.c.created_at)
+    ranked = (
+        select(
+            _task.c.element_id.label("element_id"),
+            spent.label("value"),
+            func.row_number().over(partition_by=_task.c.element_id, order_by=spent).label("rank"),
+            func.count().over(partition_by=_task.c.element_id).label("total"),
+        )
+        .select_from(_case_tasks())
+        .where(
+            *cases.where(),
+            _task.c.process_key.in_(sorted(cases.process_keys)),
+            _task.c.status == "completed",
+            _task.c.completed_at.is_not(None),
+        )
+        .subquery("ranked")
+    )
+    median_rank = (ranked.c.total + 1) // 2  # ⌈n/2⌉ in integer arithmetic both databases share
+    p90_rank = (ranked.c.total * 9 + 9) // 10  # ⌈9n/10⌉
+    rows = connection.execute(
+        select(ranked.c.element_id, ranked.c.rank, ranked.c.total, ranked.c.value).where(
+            or_(ranked.c.rank == median_rank, ranked.c.rank == p90_rank)
+        )
+    ).all()
+    at: dict[str, dict[int, float]] = {}
+    totals: dict[str, int] = {}
+    for element_id, rank, total, value in rows:
+        at.setdefault(str(element_id), {})[int(rank)] = float(value)
+        totals[str(element_id)] = int(total)
+    return {
+        element: (at[element][(n + 1) // 2], at[element][(n * 9 + 9) // 10]) for element, n in totals.items()
+    }
+
+
+def timer_counts(connection: Connection, cases: Cases) -> list[tuple[str, int, int]]:
+    """(element, fired, waiting now) of the timers cases wait at (not boundary timers on a task)."""
+    status = _timer.c.status
+    query = (
+        select(
+            _timer.c.element_id,
+            func.count().filter(status == "fired"),
+            func.count().filter(status.in_(WAITING_TIMER)),
+        )
+        .select_from(_timer.join(_instance, _instance.c.id == _timer.c.instance_id))
+        .where(
+            *cases.where(),
+            _timer.c.process_key.in_(sorted(cases.process_keys)),
+            _timer.c.attached_to.is_(None),
+        )
+        .group_by(_timer.c.element_id)
+        .order_by(_timer.c.element_id)
+    )
+    return [(str(e), int(f), int(w)) for e, f, w in connection.execute(query)]
+
+
+def message_waits(connection: Connection, cases: Cases) -> list[tuple[str, int]]:
+    """(element, cases waiting there now for a message)."""
+    query = (
+        select(_subscription.c.element_id, func.count(func.distinct(_subscription.c.instance_id)))
+        .select_from(_subscription.join(_instance, _instance.c.id == _subscription.c.instance_id))
+        .where(*cases.where())
+        .group_by(_subscription.c.element_id)
+        .order_by(_subscription.c.element_id)
+    )
+    return [(str(e), int(n)) for e, n in connection.execute(query)]
+
+
+def _breaches(cases: Cases) -> Any:
+    """Fired SLA timers with the task they guard, of the chosen cases."""
+    return (
+        _timer.join(_task, _task.c.id == _timer.c.attached_to).join(
+            _instance, _instance.c.id == _timer.c.instance_id
+        ),
+        and_(
+            *cases.where(),
+            _timer.c.sla.is_not(None),
+            _timer.c.status == "fired",
+            _task.c.process_key.in_(sorted(cases.process_keys)),
+        ),
+    )
+
+
+def sla_breaches(connection: Connection, cases: Cases) -> list[SlaRow]:
+    """Per guarded user task element: the cases where an SLA timer on it fired, and the SLA names."""
+    joined, where = _breaches(cases)
+    query = (
+        select(_task.c.element_id, _timer.c.sla, func.count(func.distinct(_timer.c.instance_id)))
+        .select_from(joined)
+        .where(where)
+        .group_by(_task.c.element_id, _timer.c.sla)
+    )
+    late = (
+        select(_task.c.element_id, func.count(func.distinct(_timer.c.instance_id)))
+        .select_from(joined)
+        .where(where)
+        .group_by(_task.c.element_id)
+        .order_by(_task.c.element_id)
+    )
+    names: dict[str, list[str]] = {}
+    for element_id, sla, _count in connection.execute(query):
+        names.setdefault(str(element_id), []).append(str(sla))
+    return [SlaRow(str(e), int(n), tuple(sorted(names.get(str(e), [])))) for e, n in connection.execute(late)]
+
+
+def _late_at(cases: Cases, element_id: str) -> ColumnElement[bool]:
+    """The case had an SLA timer fire on a task at ``element_id``."""
+    return exists(
+        select(_timer.c.id)
+        .select_from(_timer.join(_task, _task.c.id == _timer.c.attached_to))
+        .where(
+            _timer.c.instance_id == _instance.c.id,
+            _timer.c.sla.is_not(None),
+            _timer.c.status == "fired",
+            _task.c.element_id == element_id,
+            _task.c.process_key.in_(sorted(cases.process_keys)),
+        )
+    )
+
+
+def late_cases(connection: Connection, cases: Cases, element_id: str) -> tuple[int, list[LateCase]]:
+    """(how many, the newest ``LATE_CASES_SHOWN``) of the cases late at ``element_id``."""
+    where = (*cases.where(), _late_at(cases, element_id))
+    total = int(connection.execute(select(func.count()).select_from(_instance).where(*where)).scalar_one())
+    query = (
+        select(
+            _instance.c.id,
+            _instance.c.business_key,
+            _instance.c.status,
+            _instance.c.reason,
+            _instance.c.product_category,
+            _instance.c.started_at,
+        )
+        .where(*where)
+        .order_by(_instance.c.started_at.desc(), _instance.c.id.desc())
+        .limit(LATE_CASES_SHOWN)
+    )
+    return total, [LateCase(*row) for row in connection.execute(query)]
+
+
+def late_breakdown(
+    connection: Connection, cases: Cases, element_id: str, by: str
+) -> list[tuple[str | None, int]]:
+    """(reason or product category, late cases at ``element_id``), most first."""
+    column = {"reason": _instance.c.reason, "category": _instance.c.product_category}[by]
+    query = (
+        select(column, func.count())
+        .where(*cases.where(), _late_at(cases, element_id))
+        .group_by(column)
+        .order_by(func.count().desc(), column)
+    )
+    return [(k, int(n)) for k, n in connection.execute(query)]
