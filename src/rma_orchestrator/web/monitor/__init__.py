@@ -17,4 +17,4 @@ def _managers_only() -> None:
     permissions.require_may_monitor(require_page_actor())
 
 
-from . import dashboard, instance_actions, instance_page, instances  # noqa: E402,F401 - the views register themselves on bp
+from . import dashboard, heatmap, instance_actions, instance_page, instances  # noqa: E402,F401 - the views register themselves on bp
