@@ -157,7 +157,8 @@ def _cases(services: Services, query: HeatmapQuery) -> tuple[Cases, str, int, st
         assert links is not None  # a definition's own process is always drawn
         xml = stored.blobs(connection, {links.file: definition.files[links.file]})[links.file]
     cases = Cases(
-        definition_id=int(definition.id),
+        process_key=query.process_key,
+        version=int(definition.version),
         start=datetime.combine(query.period.first_day, time(), zone),
         end=datetime.combine(query.period.last_day + timedelta(days=1), time(), zone),
         process_keys=frozenset({query.process_key, *links.embedded}),
@@ -170,14 +171,12 @@ def get_heatmap(services: Services, actor: Actor, query: HeatmapQuery) -> Heatma
     permissions.require_may_monitor(actor)
     cases, _file, version, xml = _cases(services, query)
     with services.database.reading() as connection:
-        tasks = figures.task_counts(connection, cases)
-        spreads = figures.task_spreads(connection, cases)
+        tasks = figures.task_figures(connection, cases)
         breaches = {row.element_id: row for row in figures.sla_breaches(connection, cases)}
         timers = figures.timer_counts(connection, cases)
         messages = figures.message_waits(connection, cases)
     elements: list[ElementHeat] = []
     for task in tasks:
-        median, p90 = spreads.get(task.element_id, (None, None))
         breach = breaches.get(task.element_id)
         late = breach.late_cases if breach else 0
         elements.append(
@@ -188,8 +187,8 @@ def get_heatmap(services: Services, actor: Actor, query: HeatmapQuery) -> Heatma
                 passed=task.passed,
                 waiting=task.waiting,
                 reached=task.cases,
-                median=median,
-                p90=p90,
+                median=task.median,
+                p90=task.p90,
                 late=late,
                 slas=breach.slas if breach else (),
                 hot=task.cases > 0 and late * 100 > query.threshold * task.cases,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, select
 
 from .dashboard import seconds_between
 from .models import TABLES
@@ -21,6 +21,13 @@ _task = TABLES["human_task"]
 _timer = TABLES["timer"]
 _subscription = TABLES["message_subscription"]
 WAITING_TIMER = ("pending", "claimed")
+INSTANCE_STATUSES = (
+    "running",
+    "completed",
+    "cancelled",
+    "suspended",
+    "error",
+)  # = service.instances.STATUSES
 LATE_CASES_SHOWN = 200
 
 
@@ -28,14 +35,20 @@ LATE_CASES_SHOWN = 200
 class Cases:
     """The cases of one definition version registered from ``start`` (inclusive) to ``end`` (exclusive)."""
 
-    definition_id: int
+    process_key: str
+    version: int
     start: datetime
     end: datetime
     process_keys: frozenset[str]  # the processes drawn on the diagram (its own and embedded ones)
 
     def where(self) -> list[ColumnElement[bool]]:
+        """The condition on ``process_instance``: every status named, so that the monitor's index
+        (status, started_at, id, process_key, version) answers it alone, one range per status,
+        never reading a case's row (each holds its state: a page or more)."""
         return [
-            _instance.c.definition_id == self.definition_id,
+            _instance.c.status.in_(INSTANCE_STATUSES),
+            _instance.c.process_key == self.process_key,
+            _instance.c.version == self.version,
             _instance.c.started_at >= self.start,
             _instance.c.started_at < self.end,
         ]
@@ -48,13 +61,15 @@ class TaskRow:
     passed: int  # completed tasks
     waiting: int  # open tasks
     cases: int  # cases that reached the element (a task there, whatever its status)
+    median: float | None  # seconds from creation to completion, None without a completed task
+    p90: float | None
 
 
 @dataclass(frozen=True)
 class SlaRow:
     element_id: str  # the user task the SLA timers guard
     late_cases: int  # cases where one of them fired
-    slas: tuple[str, ...]
+    slas: tuple[str, ...]  # the names of those timers (the first and the last by name)
 
 
 @dataclass(frozen=True)
@@ -71,60 +86,56 @@ def _case_tasks() -> Any:
     return _task.join(_instance, _instance.c.id == _task.c.instance_id)
 
 
-def task_counts(connection: Connection, cases: Cases) -> list[TaskRow]:
-    """Per user task element: completed and open tasks, and the cases that reached it."""
+def task_figures(connection: Connection, cases: Cases) -> list[TaskRow]:
+    """Per user task element, in one pass over the chosen cases' tasks: completed and open tasks, the
+    cases that reached it, and the median and 90th percentile (nearest rank) of the seconds from a
+    task's creation to its completion (each completed task ranked within its element by a window)."""
     status = _task.c.status
-    query = (
-        select(
-            _task.c.element_id,
-            func.min(_task.c.name),
-            func.count().filter(status == "completed"),
-            func.count().filter(status == "open"),
-            func.count(func.distinct(_task.c.instance_id)),
-        )
-        .select_from(_case_tasks())
-        .where(*cases.where(), _task.c.process_key.in_(sorted(cases.process_keys)))
-        .group_by(_task.c.element_id)
-        .order_by(_task.c.element_id)
-    )
-    return [TaskRow(str(e), str(n), int(p), int(w), int(c)) for e, n, p, w, c in connection.execute(query)]
-
-
-def task_spreads(connection: Connection, cases: Cases) -> dict[str, tuple[float, float]]:
-    """Per user task element: (median, 90th percentile) of the seconds from a task's creation to its
-    completion, nearest rank, in one statement."""
-    spent = seconds_between(connection, _task.c.completed_at, _task.c.created_at)
+    done = and_(status == "completed", _task.c.completed_at.is_not(None))
+    spent = case((done, seconds_between(connection, _task.c.completed_at, _task.c.created_at)))
+    partition = (_task.c.element_id, case((done, 1), else_=0))
     ranked = (
         select(
             _task.c.element_id.label("element_id"),
+            _task.c.name.label("name"),
+            status.label("status"),
+            _task.c.instance_id.label("instance_id"),
             spent.label("value"),
-            func.row_number().over(partition_by=_task.c.element_id, order_by=spent).label("rank"),
-            func.count().over(partition_by=_task.c.element_id).label("total"),
+            func.row_number().over(partition_by=partition, order_by=spent).label("rank"),
+            # the completed tasks of the element (the open ones' partition counts no value); the
+            # same window as the rank's, so that one sort serves both
+            func.count(spent).over(partition_by=partition, order_by=spent, rows=(None, None)).label("total"),
         )
         .select_from(_case_tasks())
-        .where(
-            *cases.where(),
-            _task.c.process_key.in_(sorted(cases.process_keys)),
-            _task.c.status == "completed",
-            _task.c.completed_at.is_not(None),
-        )
+        .where(*cases.where(), _task.c.process_key.in_(sorted(cases.process_keys)))
         .subquery("ranked")
     )
-    median_rank = (ranked.c.total + 1) // 2  # ⌈n/2⌉ in integer arithmetic both databases share
-    p90_rank = (ranked.c.total * 9 + 9) // 10  # ⌈9n/10⌉
-    rows = connection.execute(
-        select(ranked.c.element_id, ranked.c.rank, ranked.c.total, ranked.c.value).where(
-            or_(ranked.c.rank == median_rank, ranked.c.rank == p90_rank)
+    measured = ranked.c.value.is_not(None)
+
+    def at(rank: Any) -> Any:
+        return func.max(case((and_(measured, ranked.c.rank == rank), ranked.c.value)))
+
+    query = (
+        select(
+            ranked.c.element_id,
+            func.min(ranked.c.name),
+            func.count().filter(ranked.c.status == "completed"),
+            func.count().filter(ranked.c.status == "open"),
+            func.count(func.distinct(ranked.c.instance_id)),
+            at((ranked.c.total + 1) // 2),  # ⌈n/2⌉ in integer arithmetic both databases share
+            at((ranked.c.total * 9 + 9) // 10),  # ⌈9n/10⌉
         )
-    ).all()
-    at: dict[str, dict[int, float]] = {}
-    totals: dict[str, int] = {}
-    for element_id, rank, total, value in rows:
-        at.setdefault(str(element_id), {})[int(rank)] = float(value)
-        totals[str(element_id)] = int(total)
-    return {
-        element: (at[element][(n + 1) // 2], at[element][(n * 9 + 9) // 10]) for element, n in totals.items()
-    }
+        .group_by(ranked.c.element_id)
+        .order_by(ranked.c.element_id)
+    )
+    return [
+        TaskRow(str(e), str(n), int(p), int(w), int(c), _seconds(m), _seconds(p90))
+        for e, n, p, w, c, m, p90 in connection.execute(query)
+    ]
+
+
+def _seconds(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def timer_counts(connection: Connection, cases: Cases) -> list[tuple[str, int, int]]:
@@ -179,22 +190,21 @@ def sla_breaches(connection: Connection, cases: Cases) -> list[SlaRow]:
     """Per guarded user task element: the cases where an SLA timer on it fired, and the SLA names."""
     joined, where = _breaches(cases)
     query = (
-        select(_task.c.element_id, _timer.c.sla, func.count(func.distinct(_timer.c.instance_id)))
-        .select_from(joined)
-        .where(where)
-        .group_by(_task.c.element_id, _timer.c.sla)
-    )
-    late = (
-        select(_task.c.element_id, func.count(func.distinct(_timer.c.instance_id)))
+        select(
+            _task.c.element_id,
+            func.count(func.distinct(_timer.c.instance_id)),
+            func.min(_timer.c.sla),
+            func.max(_timer.c.sla),
+        )
         .select_from(joined)
         .where(where)
         .group_by(_task.c.element_id)
         .order_by(_task.c.element_id)
     )
-    names: dict[str, list[str]] = {}
-    for element_id, sla, _count in connection.execute(query):
-        names.setdefault(str(element_id), []).append(str(sla))
-    return [SlaRow(str(e), int(n), tuple(sorted(names.get(str(e), [])))) for e, n in connection.execute(late)]
+    return [
+        SlaRow(str(e), int(n), tuple(sorted({str(first), str(last)})))
+        for e, n, first, last in connection.execute(query)
+    ]
 
 
 def _late_at(cases: Cases, element_id: str) -> ColumnElement[bool]:
