@@ -112,8 +112,7 @@ def measure(url: str, cases: int, runs: int) -> None:
                 started = time.perf_counter()
                 with database.engine.connect() as connection:
                     figures.task_figures(connection, chosen)
-                    figures.sla_breaches(connection, chosen)
-                    figures.timer_counts(connection, chosen)
+                    figures.timer_figures(connection, chosen)
                     figures.message_waits(connection, chosen)
                 heat = (time.perf_counter() - started) * 1000
                 started = time.perf_counter()

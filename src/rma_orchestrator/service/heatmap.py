@@ -172,9 +172,9 @@ def get_heatmap(services: Services, actor: Actor, query: HeatmapQuery) -> Heatma
     cases, _file, version, xml = _cases(services, query)
     with services.database.reading() as connection:
         tasks = figures.task_figures(connection, cases)
-        breaches = {row.element_id: row for row in figures.sla_breaches(connection, cases)}
-        timers = figures.timer_counts(connection, cases)
+        timers, breached = figures.timer_figures(connection, cases)
         messages = figures.message_waits(connection, cases)
+    breaches = {row.element_id: row for row in breached}
     elements: list[ElementHeat] = []
     for task in tasks:
         breach = breaches.get(task.element_id)

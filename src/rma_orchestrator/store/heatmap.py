@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, or_, select
 
 from .dashboard import seconds_between
 from .models import TABLES
@@ -138,25 +138,46 @@ def _seconds(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def timer_counts(connection: Connection, cases: Cases) -> list[tuple[str, int, int]]:
-    """(element, fired, waiting now) of the timers cases wait at (not boundary timers on a task)."""
+def timer_figures(connection: Connection, cases: Cases) -> tuple[list[tuple[str, int, int]], list[SlaRow]]:
+    """In one pass over the chosen cases' timers: (element, fired, waiting now) of the timers cases
+    wait at (not boundary timers on a task), and per user task element the cases where an SLA
+    boundary timer on it fired (``attached_to`` = the task) with those timers' names."""
     status = _timer.c.status
+    breach = and_(_timer.c.sla.is_not(None), status == "fired", _timer.c.attached_to.is_not(None))
+    waited = _timer.c.attached_to.is_(None)
+    kind = case((waited, 1), else_=0)
+    element = case((waited, _timer.c.element_id), else_=_task.c.element_id)
+    keys = sorted(cases.process_keys)
     query = (
         select(
-            _timer.c.element_id,
+            element,
+            kind,
             func.count().filter(status == "fired"),
             func.count().filter(status.in_(WAITING_TIMER)),
+            func.count(func.distinct(case((breach, _timer.c.instance_id)))),
+            func.min(case((breach, _timer.c.sla))),
+            func.max(case((breach, _timer.c.sla))),
         )
-        .select_from(_timer.join(_instance, _instance.c.id == _timer.c.instance_id))
+        .select_from(
+            _timer.join(_instance, _instance.c.id == _timer.c.instance_id).outerjoin(
+                _task, and_(_task.c.id == _timer.c.attached_to, breach)
+            )
+        )
         .where(
             *cases.where(),
-            _timer.c.process_key.in_(sorted(cases.process_keys)),
-            _timer.c.attached_to.is_(None),
+            or_(and_(waited, _timer.c.process_key.in_(keys)), and_(breach, _task.c.process_key.in_(keys))),
         )
-        .group_by(_timer.c.element_id)
-        .order_by(_timer.c.element_id)
+        .group_by(element, kind)
+        .order_by(element)
     )
-    return [(str(e), int(f), int(w)) for e, f, w in connection.execute(query)]
+    waits: list[tuple[str, int, int]] = []
+    breaches: list[SlaRow] = []
+    for element_id, is_wait, fired, waiting, late, first, last in connection.execute(query):
+        if is_wait:
+            waits.append((str(element_id), int(fired), int(waiting)))
+        elif late:
+            breaches.append(SlaRow(str(element_id), int(late), tuple(sorted({str(first), str(last)}))))
+    return waits, breaches
 
 
 def message_waits(connection: Connection, cases: Cases) -> list[tuple[str, int]]:
@@ -169,42 +190,6 @@ def message_waits(connection: Connection, cases: Cases) -> list[tuple[str, int]]
         .order_by(_subscription.c.element_id)
     )
     return [(str(e), int(n)) for e, n in connection.execute(query)]
-
-
-def _breaches(cases: Cases) -> Any:
-    """Fired SLA timers with the task they guard, of the chosen cases."""
-    return (
-        _timer.join(_task, _task.c.id == _timer.c.attached_to).join(
-            _instance, _instance.c.id == _timer.c.instance_id
-        ),
-        and_(
-            *cases.where(),
-            _timer.c.sla.is_not(None),
-            _timer.c.status == "fired",
-            _task.c.process_key.in_(sorted(cases.process_keys)),
-        ),
-    )
-
-
-def sla_breaches(connection: Connection, cases: Cases) -> list[SlaRow]:
-    """Per guarded user task element: the cases where an SLA timer on it fired, and the SLA names."""
-    joined, where = _breaches(cases)
-    query = (
-        select(
-            _task.c.element_id,
-            func.count(func.distinct(_timer.c.instance_id)),
-            func.min(_timer.c.sla),
-            func.max(_timer.c.sla),
-        )
-        .select_from(joined)
-        .where(where)
-        .group_by(_task.c.element_id)
-        .order_by(_task.c.element_id)
-    )
-    return [
-        SlaRow(str(e), int(n), tuple(sorted({str(first), str(last)})))
-        for e, n, first, last in connection.execute(query)
-    ]
 
 
 def _late_at(cases: Cases, element_id: str) -> ColumnElement[bool]:
