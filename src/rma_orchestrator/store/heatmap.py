@@ -192,24 +192,34 @@ def message_waits(connection: Connection, cases: Cases) -> list[tuple[str, int]]
     return [(str(e), int(n)) for e, n in connection.execute(query)]
 
 
-def _late_at(cases: Cases, element_id: str) -> ColumnElement[bool]:
-    """The case had an SLA timer fire on a task at ``element_id``."""
-    return exists(
-        select(_timer.c.id)
-        .select_from(_timer.join(_task, _task.c.id == _timer.c.attached_to))
-        .where(
-            _timer.c.instance_id == _instance.c.id,
-            _timer.c.sla.is_not(None),
-            _timer.c.status == "fired",
-            _task.c.element_id == element_id,
-            _task.c.process_key.in_(sorted(cases.process_keys)),
-        )
+def _late_at(connection: Connection, cases: Cases, element_id: str) -> ColumnElement[bool]:
+    """The case had an SLA timer fire on a task at ``element_id``.
+
+    PostgreSQL is asked for the late ones among the period's cases (``IN``: its plan starts from
+    their index; as ``EXISTS`` it hashed every fired timer there is, 500 ms at 100,000 cases
+    whatever the period); SQLite is faster with ``EXISTS``, a look at each case's own timers."""
+    fired = (
+        _timer.c.sla.is_not(None),
+        _timer.c.status == "fired",
+        _task.c.element_id == element_id,
+        _task.c.process_key.in_(sorted(cases.process_keys)),
     )
+    guarded = _timer.join(_task, _task.c.id == _timer.c.attached_to)
+    if connection.dialect.name == "sqlite":
+        return exists(
+            select(_timer.c.id).select_from(guarded).where(_timer.c.instance_id == _instance.c.id, *fired)
+        )
+    late = (
+        select(_timer.c.instance_id)
+        .select_from(_instance.join(guarded, _timer.c.instance_id == _instance.c.id))
+        .where(*cases.where(), *fired)
+    )
+    return _instance.c.id.in_(late)
 
 
 def late_cases(connection: Connection, cases: Cases, element_id: str) -> tuple[int, list[LateCase]]:
     """(how many, the newest ``LATE_CASES_SHOWN``) of the cases late at ``element_id``."""
-    where = (*cases.where(), _late_at(cases, element_id))
+    where = (*cases.where(), _late_at(connection, cases, element_id))
     total = int(connection.execute(select(func.count()).select_from(_instance).where(*where)).scalar_one())
     query = (
         select(
@@ -234,7 +244,7 @@ def late_breakdown(
     column = {"reason": _instance.c.reason, "category": _instance.c.product_category}[by]
     query = (
         select(column, func.count())
-        .where(*cases.where(), _late_at(cases, element_id))
+        .where(*cases.where(), _late_at(connection, cases, element_id))
         .group_by(column)
         .order_by(func.count().desc(), column)
     )
