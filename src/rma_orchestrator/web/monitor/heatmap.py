@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext
 from ...errors import InvalidData
 from ...service.dashboard import PERIOD_DAYS, today_of
 from ...service.heatmap import (
+    ElementHeat,
     Heatmap,
     HeatmapQuery,
     LateCases,
@@ -125,7 +126,8 @@ def _diagram(heat: Heatmap) -> dict[str, Any]:
     }
 
 
-def _overlay(element: Any) -> str:
+def _overlay(element: ElementHeat) -> str:
+    """The figures on the diagram beside the element, in the page's language."""
     parts = []
     if element.passed is not None:
         parts.append(_("passed %(n)s", n=element.passed))
