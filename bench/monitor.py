@@ -232,7 +232,7 @@ def monitor_pages(manager: Any, filled: Filled) -> list[Page]:
     ]
     for label, goal, url in (
         ("dashboard, 30 days", "dashboard", "/monitor/dashboard"),
-        ("heatmap", "heatmap", "/monitor/heatmap"),
+        ("heatmap, rma_case, 30 days", "heatmap", "/monitor/heatmap?process=rma_case"),
     ):
         if manager.get(url).status_code == 200:
             timed.append(Page(label, goal, manager, lambda rng, url=url: url))

@@ -21,6 +21,7 @@ from . import (  # noqa: E402,F401 - the views register themselves on bp
     batches,
     calendar,
     dashboard,
+    heatmap,
     instance_actions,
     instance_page,
     instances,
