@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
+from sqlalchemy import Connection
+
 from ..engine.runtime import ProcessError
 from ..engine.step import Command, CompleteTask, Start, StepResult
 from ..engine.step_worker import Kept
@@ -93,7 +95,7 @@ def take_step(
     previous = Projection.load(instance.projection)
     kept = uow.inbox.kept_for(instance.business_key, now) if previous.kept > 0 else []
     result, live = services.steps.run(
-        _request(services, instance.definition_id, command, engine_time or now, kept),
+        _request(services, instance.definition_id, command, engine_time or now, kept, uow.connection),
         services.workflows.take(instance.id, instance.revision),
         lambda: uow.instances.state(instance.id),
     )
@@ -115,13 +117,15 @@ def _request(
     command: Command,
     now: datetime,
     kept: list[KeptMessage] | None = None,
+    connection: Connection | None = None,
 ) -> StepRequest:
+    """What the step worker needs; ``connection``: the command's own, for the calendar's version."""
     return StepRequest(
         services.definitions.source(definition_id),
         command,
         now,
         services.settings.step_limits,
-        services.calendar.get(),
+        services.calendar.get(connection),
         tuple(Kept(message.id, message.name, message.payload) for message in kept or ()),
     )
 
