@@ -30,7 +30,7 @@ class CalendarCache:
     def get(self, connection: Connection | None = None) -> WorkCalendar:
         """The current calendar; the same object while nothing changed (step workers compare by identity).
 
-        A command pass its unit of work's ``connection``: reading the version on a second connection
+        A command passes its unit of work's ``connection``: reading the version on a second connection
         while it holds one could wait for the pool forever once as many commands run as it has
         connections (twenty threads completing one task waited 30 s and failed).
         """
