@@ -58,7 +58,6 @@ Duplicate keys and unknown keys are errors naming the file and line.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -70,6 +69,7 @@ import yaml
 from .. import errors
 from ..errors import InvalidDefinition, RmaError
 from .product_seeds import SeedProblem, read_products
+from .yaml_lines import LineLoader, LineMap
 
 ROLES = ("staff", "manager", "analyst", "admin")
 STEP_OPTIONS = {
@@ -149,76 +149,6 @@ def problem_item(
     return {"file": str(path), "line": line, "element": element, "message": message}
 
 
-# --- YAML with JSON scalars and line numbers -----------------------------------------------------
-
-
-class _Map(dict[str, Any]):
-    """A mapping that remembers the line of itself and of each key."""
-
-    def __init__(self, items: Mapping[str, Any] | None = None, line: int = 0) -> None:
-        items = items or {}
-        super().__init__(items)
-        self.line = line
-        self.lines = dict.fromkeys(items, line)
-
-
-class _Seq(list[Any]):
-    """A list that remembers the line of each item."""
-
-    def __init__(self, items: list[Any], lines: list[int]) -> None:
-        super().__init__(items)
-        self.lines = lines
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with JSON scalars, line numbers and duplicate keys refused."""
-
-    yaml_implicit_resolvers = {
-        first: [
-            (tag, rx) for tag, rx in resolvers if not tag.endswith((":bool", ":int", ":float", ":timestamp"))
-        ]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Map:  # type: ignore[override]
-        self.flatten_mapping(node)
-        mapping = _Map(line=node.start_mark.line + 1)
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, str):
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"keys must be strings, found {key!r}", key_node.start_mark
-                )
-            if key in mapping:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
-            mapping[key] = self.construct_object(value_node, deep=True)
-            mapping.lines[key] = key_node.start_mark.line + 1
-        return mapping
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^-?(?:0|[1-9][0-9]*)$"), list("-0123456789")
-)
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[eE][-+]?[0-9]+)$"),
-    list("-0123456789"),
-)
-_Loader.add_constructor("tag:yaml.org,2002:map", lambda loader, node: loader.construct_mapping(node))
-_Loader.add_constructor(
-    "tag:yaml.org,2002:seq",
-    lambda loader, node: _Seq(
-        [loader.construct_object(child, deep=True) for child in node.value],
-        [child.start_mark.line + 1 for child in node.value],
-    ),
-)
-
-
 # --- loading and checking ------------------------------------------------------------------------
 
 
@@ -242,7 +172,7 @@ def load_scenarios(directory: Path) -> list[Scenario]:
     names: dict[str, str] = {}
     for path in files:
         try:
-            documents = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_Loader))
+            documents = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=LineLoader))
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             text = " ".join(str(part) for part in (error.context, error.problem) if part)
@@ -272,7 +202,7 @@ def load_scenarios(directory: Path) -> list[Scenario]:
 
 
 def _scenario(path: Path, document: Any) -> Scenario:
-    if not isinstance(document, _Map):
+    if not isinstance(document, LineMap):
         raise _Problem(1, "a scenario is a mapping with name, process and steps")
     _check_keys(document, SCENARIO_KEYS, "scenario")
     for key in ("name", "process"):
@@ -290,7 +220,7 @@ def _scenario(path: Path, document: Any) -> Scenario:
         raise _Problem(document.lines["steps"], "steps must be a list")
     steps: list[Step] = []
     if "start" in document:
-        start = _Map(
+        start = LineMap(
             {key: document[key] for key in ("start", "as") if key in document}, document.lines["start"]
         )
         start.lines.update((key, document.lines[key]) for key in start)
@@ -301,8 +231,8 @@ def _scenario(path: Path, document: Any) -> Scenario:
     for number, raw in enumerate(raw_steps, 1):
         line = lines[number - 1] if number <= len(lines) else document.line
         if isinstance(raw, str) and raw in ("cancel", "suspend", "resume"):
-            raw = _Map({raw: True}, line)
-        if not isinstance(raw, _Map):
+            raw = LineMap({raw: True}, line)
+        if not isinstance(raw, LineMap):
             raise _Problem(line, f"step {number} must be a mapping such as '- complete: review_order'")
         steps.append(_step(number, line, raw))
     return Scenario(
@@ -310,7 +240,7 @@ def _scenario(path: Path, document: Any) -> Scenario:
     )
 
 
-def _start_time(document: _Map) -> datetime | None:
+def _start_time(document: LineMap) -> datetime | None:
     """The top-level ``clock``: an ISO 8601 time that must carry its UTC offset."""
     if "clock" not in document:
         return None
@@ -332,7 +262,7 @@ def _start_time(document: _Map) -> datetime | None:
     return parsed
 
 
-def _step(number: int, line: int, raw: _Map) -> Step:
+def _step(number: int, line: int, raw: LineMap) -> Step:
     where = "start" if number == 0 else f"step {number}"
     actions = [key for key in raw if key in ACTIONS]
     if len(actions) != 1:
@@ -376,7 +306,7 @@ def _step(number: int, line: int, raw: _Map) -> Step:
 
 
 def _check_expect(raw: Any, where: str, line: int) -> None:
-    if not isinstance(raw, _Map) or not raw:
+    if not isinstance(raw, LineMap) or not raw:
         raise _Problem(line, f"{where}: expect takes a mapping of {', '.join(EXPECT_KEYS)}")
     _check_keys(raw, EXPECT_KEYS, f"{where} (expect)")
     for key in ("tasks", "timers", "incidents", "events"):
@@ -390,8 +320,8 @@ def _check_expect(raw: Any, where: str, line: int) -> None:
 
 def _expected_error(raw: Any, where: str, line: int) -> ExpectedError:
     if isinstance(raw, str):
-        raw = _Map({"type": raw}, line)
-    if not isinstance(raw, _Map):
+        raw = LineMap({"type": raw}, line)
+    if not isinstance(raw, LineMap):
         raise _Problem(line, f"{where}: expect_error takes an error name or {{type, fields, message}}")
     _check_keys(raw, ("type", "fields", "message"), f"{where} (expect_error)")
     name = raw.get("type")
@@ -406,7 +336,7 @@ def _expected_error(raw: Any, where: str, line: int) -> ExpectedError:
     )
 
 
-def _check_keys(raw: _Map, allowed: tuple[str, ...], where: str) -> None:
+def _check_keys(raw: LineMap, allowed: tuple[str, ...], where: str) -> None:
     for key in raw:
         if key not in allowed:
             raise _Problem(

@@ -12,10 +12,8 @@ from __future__ import annotations
 import threading
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection
-
 from ..engine.workdays import WorkCalendar
-from ..store import calendar as stored
+from ..store.calendar import CalendarRepository
 from ..store.db import Database
 
 
@@ -27,29 +25,29 @@ class CalendarCache:
         self._calendar: WorkCalendar | None = None
         self._version: str | None = None
 
-    def get(self, connection: Connection | None = None) -> WorkCalendar:
+    def get(self, reader: CalendarRepository | None = None) -> WorkCalendar:
         """The current calendar; the same object while nothing changed (step workers compare by identity).
 
-        A command passes its unit of work's ``connection``: reading the version on a second connection
-        while it holds one could wait for the pool forever once as many commands run as it has
-        connections (twenty threads completing one task waited 30 s and failed).
+        A command passes its unit of work's ``uow.calendar``: reading the version on a second
+        connection while it holds one could wait for the pool forever once as many commands run as
+        it has connections (twenty threads completing one task waited 30 s and failed).
         """
-        if connection is not None:
-            return self._current(connection)
-        with self._database.reading() as reading:
-            return self._current(reading)
+        if reader is not None:
+            return self._current(reader)
+        with self._database.reading() as connection:
+            return self._current(CalendarRepository(connection))
 
-    def _current(self, connection: Connection) -> WorkCalendar:
-        version = stored.version(connection)
+    def _current(self, reader: CalendarRepository) -> WorkCalendar:
+        version = reader.version()
         calendar = self._calendar
         if calendar is not None and version == self._version:
             return calendar
         with self._lock:
             # The version first: rows newer than it only cause one more rebuild, never a missed change.
-            version = stored.version(connection)
-            overrides = stored.overrides(connection)
-            confirmed = stored.confirmed_years(connection)
-            built = WorkCalendar(tz=ZoneInfo(self._tz), overrides=overrides, confirmed_years=confirmed)
+            version = reader.version()
+            built = WorkCalendar(
+                tz=ZoneInfo(self._tz), overrides=reader.overrides(), confirmed_years=reader.confirmed_years()
+            )
             self._calendar, self._version = built, version
             return built
 

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from ..errors import InvalidData
 from ..store import definitions as stored_definitions
 from ..store import instance_search as stored
@@ -80,9 +78,11 @@ def search_instances(services: Services, actor: Actor, search: InstanceSearch) -
     now = services.clock.now()
     where = search.where(now, services.settings.business_tz)
     with services.database.reading() as connection:
-        _check_process(connection, search)
+        if search.process:
+            versions = stored_definitions.latest_and_has_version(connection, search.process, search.version)
+            _check_process(search, *versions)
         rows, total = stored.search_instances(connection, where, search.order(), search.page, search.per_page)
-        listed = _rows(connection, rows, now)
+        listed = _rows(rows, *stored.listed_details(connection, [row.id for row in rows]), now)
     return Page(listed, total, search.page, search.per_page)
 
 
@@ -102,7 +102,9 @@ def export_instances(
         raise ValueError("chunk_size must be at least 1")
     now = services.clock.now()
     with services.database.reading() as connection:
-        _check_process(connection, search)
+        if search.process:
+            versions = stored_definitions.latest_and_has_version(connection, search.process, search.version)
+            _check_process(search, *versions)
     where = search.where(now, services.settings.business_tz)
     return _chunks(services, where, search.order(), now, chunk_size)
 
@@ -114,7 +116,7 @@ def _chunks(
     while True:
         with services.database.reading() as connection:
             rows = stored.instance_chunk(connection, where, order, after, chunk_size)
-            listed = _rows(connection, rows, now)
+            listed = _rows(rows, *stored.listed_details(connection, [row.id for row in rows]), now)
         yield from listed
         if len(rows) < chunk_size:
             return
@@ -135,29 +137,25 @@ def filter_choices(services: Services, actor: Actor) -> FilterChoices:
     return FilterChoices(processes, [StepChoice(element, name) for element, name in steps.items()])
 
 
-def _check_process(connection: Connection, search: InstanceSearch) -> None:
-    """A process that was never deployed, or a version it never had, is a mistake worth saying."""
-    if not search.process:
-        return
-    latest = stored_definitions.latest_definition(connection, search.process)
+def _check_process(search: InstanceSearch, latest: int | None, has_version: bool) -> None:
+    """A process that was never deployed (``latest`` None), or a version it never had, is a mistake
+    worth saying."""
     if latest is None:
         raise InvalidData(
             "unknown process", [{"field": "process", "message": f"no process {search.process} is deployed"}]
         )
-    version = search.version
-    known = version is None or stored_definitions.definition_by_version(connection, search.process, version)
-    if not known:
-        message = f"{search.process} has versions 1 to {latest.version}"
+    if not has_version:
+        message = f"{search.process} has versions 1 to {latest}"
         raise InvalidData("unknown version", [{"field": "version", "message": message}])
 
 
-def _rows(connection: Connection, rows: Sequence[Any], now: datetime) -> list[InstanceRow]:
-    ids = [row.id for row in rows]
+def _rows(
+    rows: Sequence[Any], open_tasks: Sequence[Any], breached: set[int], now: datetime
+) -> list[InstanceRow]:
     steps: dict[int, list[StepInfo]] = {}
-    for task in stored.open_steps(connection, ids):
+    for task in open_tasks:
         step = StepInfo(task.element_id, task.name, task.group_name, task.assignee, task.due_at)
         steps.setdefault(task.instance_id, []).append(step)
-    breached = stored.breached_instances(connection, ids)
     listed = []
     for row in rows:
         own = tuple(steps.get(row.id, ()))

@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import Connection
-
 from ..engine.runtime import ProcessError
 from ..engine.step import Command, CompleteTask, Start, StepResult
 from ..engine.step_worker import Kept
 from ..errors import StaleRevision
+from ..store.calendar import CalendarRepository
 from ..store.instances import InstanceRecord, InstanceWrite
 from ..store.messages import KeptMessage
 from ..store.uow import UnitOfWork
@@ -95,7 +94,7 @@ def take_step(
     previous = Projection.load(instance.projection)
     kept = uow.inbox.kept_for(instance.business_key, now) if previous.kept > 0 else []
     result, live = services.steps.run(
-        _request(services, instance.definition_id, command, engine_time or now, kept, uow.connection),
+        _request(services, instance.definition_id, command, engine_time or now, kept, uow.calendar),
         services.workflows.take(instance.id, instance.revision),
         lambda: uow.instances.state(instance.id),
     )
@@ -117,15 +116,15 @@ def _request(
     command: Command,
     now: datetime,
     kept: list[KeptMessage] | None = None,
-    connection: Connection | None = None,
+    calendar: CalendarRepository | None = None,
 ) -> StepRequest:
-    """What the step worker needs; ``connection``: the command's own, for the calendar's version."""
+    """What the step worker needs; ``calendar``: the command's own reader of the calendar's version."""
     return StepRequest(
         services.definitions.source(definition_id),
         command,
         now,
         services.settings.step_limits,
-        services.calendar.get(connection),
+        services.calendar.get(calendar),
         tuple(Kept(message.id, message.name, message.payload) for message in kept or ()),
     )
 

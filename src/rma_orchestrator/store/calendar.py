@@ -52,6 +52,15 @@ class CalendarRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
+    def version(self) -> str | None:
+        return version(self._connection)
+
+    def overrides(self) -> dict[date, bool]:
+        return overrides(self._connection)
+
+    def confirmed_years(self) -> frozenset[int]:
+        return confirmed_years(self._connection)
+
     def set_override(self, day: date, workday: bool, by: str, at: datetime) -> None:
         changed = self._connection.execute(
             update(_override)

@@ -53,6 +53,16 @@ def definition_by_version(connection: Connection, process_key: str, version: int
     return connection.execute(_BY_VERSION, {"key": process_key, "version": version}).one_or_none()
 
 
+def latest_and_has_version(
+    connection: Connection, process_key: str, version: int | None
+) -> tuple[int | None, bool]:
+    """The latest version of ``process_key`` (None: never deployed) and whether ``version`` is one
+    of its versions (True when None)."""
+    latest = latest_definition(connection, process_key)
+    has_version = version is None or definition_by_version(connection, process_key, version) is not None
+    return (latest.version if latest is not None else None), has_version
+
+
 def latest_definitions(connection: Connection) -> list[AnyRow]:
     """The newest version of every process, by process key."""
     newest = (

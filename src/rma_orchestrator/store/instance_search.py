@@ -159,6 +159,11 @@ def open_steps(connection: Connection, instance_ids: Sequence[int]) -> list[AnyR
     return list(connection.execute(query).all())
 
 
+def listed_details(connection: Connection, instance_ids: Sequence[int]) -> tuple[list[AnyRow], set[int]]:
+    """What a list shows beside each of these cases: their open tasks, and which breached an SLA."""
+    return open_steps(connection, instance_ids), breached_instances(connection, instance_ids)
+
+
 def breached_instances(connection: Connection, instance_ids: Sequence[int]) -> set[int]:
     """Those of ``instance_ids`` with an SLA timer that fired."""
     if not instance_ids:
@@ -174,9 +179,7 @@ def current_steps(connection: Connection) -> list[AnyRow]:
     The elements come from the index of open tasks by element (``ix_human_task_step``), and each
     one's name from one of its tasks: a DISTINCT over the names read every open task's row.
     """
-    elements = (
-        select(_task.c.element_id).distinct().where(_task.c.status == "open").subquery("open_elements")
-    )
+    elements = select(_task.c.element_id).distinct().where(_task.c.status == "open").subquery("open_elements")
     one = _task.alias("named")
     name = (
         select(one.c.name)
