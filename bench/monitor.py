@@ -231,8 +231,14 @@ def monitor_pages(manager: Any, filled: Filled) -> list[Page]:
         Page("cases, sorted by deadline", "list", manager, lambda rng: "/monitor/instances?sort=due"),
     ]
     for label, goal, url in (
-        ("dashboard, 30 days", "dashboard", "/monitor/dashboard"),
-        ("heatmap, rma_case, 30 days", "heatmap", "/monitor/heatmap?process=rma_case"),
+        *(
+            (f"dashboard, {days} days", "dashboard", f"/monitor/dashboard?days={days}")
+            for days in (7, 30, 90)
+        ),
+        *(
+            (f"heatmap, rma_case, {days} days", "heatmap", f"/monitor/heatmap?process=rma_case&days={days}")
+            for days in (7, 30, 90)
+        ),
     ):
         if manager.get(url).status_code == 200:
             timed.append(Page(label, goal, manager, lambda rng, url=url: url))
