@@ -50,16 +50,29 @@ class Server:
 
 
 @contextmanager
-def serving(env: dict[str, str], log: Path, *args: str) -> Iterator[Server]:
-    """`rma serve ARGS` on a free port, answering /healthz; stopped (SIGTERM, then SIGKILL) afterwards."""
+def serving(
+    env: dict[str, str],
+    log: Path,
+    *args: str,
+    command: str = "serve",
+    cwd: Path | None = None,
+    seconds: float = 60,
+) -> Iterator[Server]:
+    """`rma COMMAND ARGS` (serve or demo) on a free port, answering /healthz within ``seconds``; stopped
+    (SIGTERM, then SIGKILL) afterwards."""
     port = free_port()
     with log.open("wb") as output:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
-            [*RMA, "serve", "--port", str(port), *args], env=env, stdout=output, stderr=subprocess.STDOUT
+            [*RMA, command, "--port", str(port), *args],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
         )
     server = Server(process, port, log)
     try:
-        wait_for(lambda: _healthy(server), 60, "rma serve did not answer /healthz within 60 s", server)
+        message = f"rma {command} did not answer /healthz within {seconds:g} s"
+        wait_for(lambda: _healthy(server), seconds, message, server)
         yield server
     finally:
         if process.poll() is None:

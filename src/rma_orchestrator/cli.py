@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ from .service.context import SYSTEM, Services
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_DEPLOY_DIRS = ("processes", "forms")
+_THIS_COMMAND = (sys.executable, "-m", "rma_orchestrator.cli")  # `rma` as a child process
 
 
 def _services() -> Services:
@@ -226,35 +228,50 @@ def demo(
 ) -> None:
     """Migrate, deploy processes/ and forms/, add demo users and cases to an empty database, serve."""
     _check_dev(dev, workers)
-    from .service.definitions import deploy as deploy_files
-    from .service.demo import DEMO_PASSWORD, seed_demo
-    from .service.schema import upgrade_database
+    from .service.demo import DEMO_PASSWORD
 
-    settings = Settings.from_env()
-    upgrade_database(settings, reset=reset)
+    password = os.environ.get("RMA_DEMO_PASSWORD") or DEMO_PASSWORD
+    if then_serve and not dev:
+        # Setting up takes steps, which start the step workers' fork server in the process taking them;
+        # gunicorn's workers fork from this process and cannot use a fork server inherited from it
+        # (every step would fail): set up in a child process and serve from a clean one.
+        setup = subprocess.run([*_THIS_COMMAND, "demo", "--no-serve", *(["--reset"] if reset else [])])
+        if setup.returncode:
+            raise SystemExit(setup.returncode)
+        _welcome(host, port, password)
+        _serve(Settings.from_env(), host, port, workers, threads, with_scheduler=True)
+        return
+    services = _set_up_demo(reset, password)
+    if then_serve:
+        _welcome(host, port, password)
+        _serve_dev(services, host, port, with_scheduler=True)
+
+
+def _set_up_demo(reset: bool, password: str) -> Services:
+    from .service.definitions import deploy as deploy_files
+    from .service.demo import seed_demo
+    from .service.schema import upgrade_database
+    from .service.users import create_token
+
+    upgrade_database(Settings.from_env(), reset=reset)
     services = _services()
     files = _collect_files(tuple(p for p in DEFAULT_DEPLOY_DIRS if Path(p).exists()))
     if files:
         deploy_files(services, files, SYSTEM)
-    password = os.environ.get("RMA_DEMO_PASSWORD") or DEMO_PASSWORD
     seed = seed_demo(services, progress=lambda key: click.echo(f"  case {key}"), password=password)
     if seed.skipped:
         click.echo(f"demo data not added: {seed.skipped} (use --reset to start over)")
     else:
         click.echo(f"{len(seed.users)} demo users and {len(seed.cases)} demo cases added")
-        from .service.users import create_token
-
         click.echo(f"API token of admin_demo: {create_token(services, 'admin_demo')}")
-    if then_serve:
-        click.echo(
-            f"\nOpen http://{host}:{port}/ and sign in as customer_service_demo, warehouse_demo, "
-            f"manager_demo (or any *_demo user) with the password {password!r} unless you changed it."
-        )
-        if dev:
-            _serve_dev(services, host, port, with_scheduler=True)
-        else:
-            services.database.dispose()  # the workers fork from this process: no connection crosses
-            _serve(settings, host, port, workers, threads, with_scheduler=True)
+    return services
+
+
+def _welcome(host: str, port: int, password: str) -> None:
+    click.echo(
+        f"\nOpen http://{host}:{port}/ and sign in as customer_service_demo, warehouse_demo, "
+        f"manager_demo (or any *_demo user) with the password {password!r} unless you changed it."
+    )
 
 
 @main.group()
