@@ -120,7 +120,8 @@ def test_figures_link_to_the_cases_behind_them_and_every_chart_has_its_table(
         "chart-category",
     ):
         figure = text.split(f'id="{chart}"', 1)[1].split("</figure>", 1)[0]
-        assert f'<title id="{chart}-title">' in figure and f'<desc id="{chart}-desc">' in figure, chart
+        assert f'<span id="{chart}-title">' in figure and f'<span id="{chart}-desc">' in figure, chart
+        assert f'<ol class="bars" aria-labelledby="{chart}-title"' in figure, chart
         assert "<details" in figure and "<table" in figure, chart
     sla_table = text.split('id="table-sla"', 1)[1].split("</table>", 1)[0]
     assert re.search(

@@ -1,15 +1,14 @@
-"""Server-side SVG bar charts for the dashboard: no script, a ``<title>`` and ``<desc>`` for screen
-readers, every bar a link to the cases behind it; the page puts the same numbers in a table."""
+"""Server-side bar charts for the dashboard: no script, every bar a link to the cases behind it, and
+the page puts the same numbers in a table.
+
+Labels and values are HTML text beside an SVG bar, not text inside one drawing: a drawing scaled to
+its column shrinks its text with it (unreadable in three columns), and a label in Chinese or a long
+timer name needs room to wrap, which SVG text has not.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-BAR_HEIGHT = 22
-GAP = 6
-LABEL_WIDTH = 190
-BAR_WIDTH = 300
-VALUE_WIDTH = 90
 
 
 @dataclass(frozen=True)
@@ -30,25 +29,14 @@ class BarChart:
     bars: list[Bar]
     scale: float | None = None
 
-    @property
-    def width(self) -> int:
-        return LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
-
-    @property
-    def height(self) -> int:
-        return max(1, len(self.bars)) * (BAR_HEIGHT + GAP) + GAP
-
-    def rows(self) -> list[tuple[Bar, int, int]]:
-        """Each bar with its top and its length in pixels (at least 1 when not zero, so it shows)."""
+    def rows(self) -> list[tuple[Bar, float]]:
+        """Each bar with its length in percent of a full bar (at least 0.5 when not zero, so it shows)."""
         top = max((bar.value for bar in self.bars), default=0.0)
         full = self.scale if self.scale is not None else top
         placed = []
-        for number, bar in enumerate(self.bars):
-            length = round(BAR_WIDTH * bar.value / full) if full > 0 else 0
+        for bar in self.bars:
+            length = min(100.0, 100.0 * bar.value / full) if full > 0 else 0.0
             if bar.value > 0:
-                length = max(1, length)
-            placed.append((bar, GAP + number * (BAR_HEIGHT + GAP), length))
+                length = max(0.5, length)
+            placed.append((bar, round(length, 1)))
         return placed
-
-
-LAYOUT = {"label_width": LABEL_WIDTH, "bar_height": BAR_HEIGHT, "value_x": LABEL_WIDTH + BAR_WIDTH + 6}

@@ -24,7 +24,7 @@ from ..auth import services
 from ..labels import group_label, kind_label, pick, status_label
 from ..shell import require_page_actor
 from . import bp
-from .charts import LAYOUT, Bar, BarChart
+from .charts import Bar, BarChart
 
 REASON_LABELS = {
     "no_reason": lazy_gettext("No reason (unused)"),
@@ -91,7 +91,6 @@ def dashboard() -> ResponseReturnValue:
         reason_label=lambda key: _label(REASON_LABELS, key),
         category_label=lambda key: _label(CATEGORY_LABELS, key),
         sla_label=lambda key: _label(SLA_LABELS, key),
-        layout=LAYOUT,
         period_url=lambda **params: _url("monitor.dashboard", params),
     )
 
