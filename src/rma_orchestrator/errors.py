@@ -1,17 +1,63 @@
-"""One exception hierarchy for the whole service; ``web/errors.py`` alone maps it to HTTP."""
+"""One exception hierarchy for the whole service; ``web/errors.py`` alone maps it to HTTP.
+
+The API answers with an error's English ``message``. The errors people meet on the pages are raised
+with ``Error.of(code, **params)``: the message is ``MESSAGES[code]`` filled in, and the pages show
+their own translation of the code with the same parameters (``web/error_texts.py``).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
+
+MESSAGES = {
+    "instance_not_found": "process instance {instance} not found",
+    "task_not_found": "task {task} not found",
+    "incident_not_found": "incident {incident} not found",
+    "instance_ended": "instance {instance} has already ended ({status})",
+    "case_ended": "case {business_key} has already ended ({status})",
+    "not_suspendable": "instance {instance} is {status}; only running instances can be suspended",
+    "not_suspended": "instance {instance} is {status}, not suspended",
+    "instance_suspended": "instance {instance} is suspended; resume it first",
+    "not_in_error": "instance {instance} is {status}, not in error",
+    "incident_resolved": "incident {incident} is already resolved",
+    "incident_task_gone": "the failed task of incident {incident} is no longer in error",
+    "task_not_open": "task {task} is {status}",
+    "task_claimed": "task {task} is claimed by {user}",
+    "task_claimed_meanwhile": "task {task} is claimed by {user} now",
+    "needs_role": "{user} ({role}) may not do this; it needs the role {roles}",
+    "not_in_group": "{user} is not in the group {group} of this task",
+    "unknown_user": "no active user named {user!r}",
+    "user_not_in_group": "{user} may not work tasks of the group {group}",
+    "user_managers_only": "{user} may not work tasks without a group (managers only)",
+}
 
 
 class RmaError(Exception):
-    """Root of every error the service raises on purpose."""
+    """Root of every error the service raises on purpose; ``code`` and ``params`` when made by ``of``."""
 
-    def __init__(self, message: str, items: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        items: list[dict[str, Any]] | None = None,
+        *,
+        code: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.items = items if items is not None else [{"message": message}]
+        self.code = code
+        self.params = params or {}
+
+    @classmethod
+    def of(cls, code: str, **params: Any) -> Self:
+        """The error of ``MESSAGES[code]``; a tuple parameter reads "a or b" in the English message."""
+        return cls(english(code, params), code=code, params=params)
+
+
+def english(code: str, params: dict[str, Any]) -> str:
+    shown = {k: " or ".join(map(str, v)) if isinstance(v, tuple) else v for k, v in params.items()}
+    return MESSAGES[code].format(**shown)
 
 
 class NotFound(RmaError):
@@ -75,13 +121,22 @@ class InvalidData(RmaError):
         message: str,
         errors: list[dict[str, Any]] | None = None,
         problems: list[dict[str, Any]] | None = None,
+        *,
+        code: str | None = None,
+        params: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(message, errors or [{"field": "", "message": message}])
+        super().__init__(message, errors or [{"field": "", "message": message}], code=code, params=params)
         self.problems = (
             problems
             if problems is not None
             else [{**item, "keyword": None, "params": {}} for item in self.items]
         )
+
+    @classmethod
+    def of(cls, code: str, field: str = "", **params: Any) -> Self:
+        """As ``RmaError.of``, the message at ``field``."""
+        message = english(code, params)
+        return cls(message, [{"field": field, "message": message}], code=code, params=params)
 
 
 class InvalidDefinition(RmaError):

@@ -1,13 +1,15 @@
-"""A real headless Chromium (Debian's package) driven by Playwright."""
+"""A real headless Chromium (Debian's package) driven by Playwright, and the served workspace."""
 
 from __future__ import annotations
 
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from workspace import Workspace, serving_workspace
 
 CHROMIUM = os.environ.get("RMA_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,3 +33,10 @@ def browser() -> Iterator[Any]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Iterator[Workspace]:
+    """The RMA procedures deployed and served on a database of the test's own (workspace.py)."""
+    with serving_workspace(tmp_path) as served:
+        yield served

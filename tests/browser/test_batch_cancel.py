@@ -3,21 +3,12 @@ cancels them with a reason and reads the report; the test leaves a screenshot un
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from support import MANAGER
-from workspace import Workspace, screenshot, serving_workspace
+from workspace import Workspace, screenshot
 
 from rma_orchestrator.service.instances import get_instance, list_events
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Iterator[Workspace]:
-    with serving_workspace(tmp_path) as served:
-        yield served
 
 
 def test_a_manager_cancels_two_ticked_cases_with_a_reason_and_reads_the_report(

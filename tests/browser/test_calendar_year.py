@@ -3,21 +3,12 @@ the test leaves a screenshot under test-artifacts/."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from page_client import PASSWORD
-from workspace import Workspace, screenshot, serving_workspace
+from workspace import Workspace, screenshot
 
 from rma_orchestrator.service.users import add_user
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Iterator[Workspace]:
-    with serving_workspace(tmp_path) as served:
-        yield served
 
 
 def test_an_admin_enters_a_holiday_and_confirms_the_year(workspace: Workspace, browser: Any) -> None:

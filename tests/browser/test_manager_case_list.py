@@ -3,18 +3,9 @@ the test leaves a screenshot under test-artifacts/."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-from workspace import Workspace, screenshot, serving_workspace
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Iterator[Workspace]:
-    with serving_workspace(tmp_path) as served:
-        yield served
+from workspace import Workspace, screenshot
 
 
 def test_a_manager_filters_the_case_list_by_an_order_number_and_opens_the_case(

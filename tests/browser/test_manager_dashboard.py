@@ -4,21 +4,12 @@ the cases behind it; the test leaves a screenshot under test-artifacts/."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from support import ADMIN
-from workspace import Workspace, screenshot, serving_workspace
+from workspace import Workspace, screenshot
 
 from rma_orchestrator.service.clock import move_clock
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Iterator[Workspace]:
-    with serving_workspace(tmp_path) as served:
-        yield served
 
 
 def test_a_manager_sees_the_charts_and_the_calendar_warning(workspace: Workspace, browser: Any) -> None:

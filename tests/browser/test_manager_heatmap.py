@@ -4,25 +4,12 @@ leaves a screenshot under test-artifacts/."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from support import ADMIN
-from workspace import Workspace, screenshot, serving_workspace
+from workspace import Workspace, classes, page_problems, screenshot
 
 from rma_orchestrator.service.clock import move_clock
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Iterator[Workspace]:
-    with serving_workspace(tmp_path) as served:
-        yield served
-
-
-def classes(page: Any, element_id: str) -> list[str]:
-    return str(page.locator(f".djs-element[data-element-id='{element_id}']").get_attribute("class")).split()
 
 
 def test_a_manager_sees_the_late_step_red_and_opens_its_late_case(workspace: Workspace, browser: Any) -> None:
@@ -30,9 +17,7 @@ def test_a_manager_sees_the_late_step_red_and_opens_its_late_case(workspace: Wor
     move_clock(workspace.services, ADMIN, add="PT25H")  # its first response is breached, the review waits
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
     page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
+    problems = page_problems(page)
     try:
         workspace.sign_in(page, "manager")
         page.goto(f"{workspace.base}/monitor/dashboard")

@@ -5,26 +5,13 @@ called process's diagram. The test leaves a screenshot under test-artifacts/."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from support import MANAGER
-from workspace import Workspace, screenshot, serving_workspace
+from workspace import Workspace, classes, page_problems, screenshot
 
 from rma_orchestrator.service.instances import get_instance
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Iterator[Workspace]:
-    with serving_workspace(tmp_path) as served:
-        yield served
-
-
-def classes(page: Any, element_id: str) -> list[str]:
-    return str(page.locator(f".djs-element[data-element-id='{element_id}']").get_attribute("class")).split()
 
 
 def test_a_manager_sees_the_waiting_timer_marked_with_its_due_time(
@@ -37,9 +24,7 @@ def test_a_manager_sees_the_waiting_timer_marked_with_its_due_time(
     due = timer.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
     page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
+    problems = page_problems(page)
     try:
         workspace.sign_in(page, "manager")
         page.goto(f"{workspace.base}/monitor/instances")
@@ -67,3 +52,37 @@ def test_a_manager_sees_the_waiting_timer_marked_with_its_due_time(
         assert page.locator(".rma-due[data-element='first_response_sla']").is_visible()
     finally:
         context.close()
+
+
+def test_a_manager_reassigns_a_task_to_a_member_of_its_group_with_a_reason(
+    workspace: Workspace, browser: Any
+) -> None:
+    case = workspace.start_case()
+    task_id = workspace.open_task(case)
+    reason = "李娜休假 Li Na is on leave"
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        workspace.sign_in(page, "manager")
+        page.goto(f"{workspace.base}/monitor/instances/{case.id}")
+        choice = page.locator(f"#user-{task_id}")
+        offered = choice.locator("option").all_inner_texts()
+        assert [text.strip() for text in offered] == [
+            "请选择接手任务的人",
+            "agent_li",
+            "agent_wang",  # customer service, the review's lane
+            "mgr_zhou (经理)",  # a manager may take any task
+        ]  # not wh_zhang of the warehouse
+        choice.select_option("agent_wang")
+        page.fill(f"#assign-reason-{task_id}", reason)
+        screenshot(page, "monitor_reassign_choice")
+        page.locator(f".open-task[data-task='{task_id}'] button[type=submit]").click()
+        page.wait_for_url(f"{workspace.base}/monitor/instances/{case.id}")
+        assert "任务已指派给 agent_wang。" in page.locator(".flash").inner_text()
+        assert "由 agent_wang 认领" in page.locator(f".open-task[data-task='{task_id}']").inner_text()
+        assigned = page.locator("ol.timeline li", has_text="任务已指派")
+        assert assigned.locator("q.reason").inner_text() == reason
+    finally:
+        context.close()
+    (task,) = [t for t in get_instance(workspace.services, case.id, MANAGER).tasks if t.id == task_id]
+    assert task.assignee == "agent_wang"

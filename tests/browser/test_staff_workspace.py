@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
-from workspace import Workspace, screenshot, serving_workspace
+from workspace import Workspace, screenshot
 
 from rma_orchestrator.service.attachments import list_attachments
 from rma_orchestrator.service.clock import move_clock
@@ -22,12 +22,6 @@ from rma_orchestrator.service.instances import list_instances
 from rma_orchestrator.service.messages import deliver_message
 
 MANAGER = Actor("boss", "manager")
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Iterator[Workspace]:
-    with serving_workspace(tmp_path) as served:
-        yield served
 
 
 @pytest.fixture

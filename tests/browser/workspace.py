@@ -54,6 +54,19 @@ class Workspace:
         page.wait_for_url(f"{self.base}/tasks**")
 
 
+def classes(page: Any, element_id: str) -> list[str]:
+    """The CSS classes bpmn-js gave an element of the diagram shown (our markers among them)."""
+    return str(page.locator(f".djs-element[data-element-id='{element_id}']").get_attribute("class")).split()
+
+
+def page_problems(page: Any) -> list[str]:
+    """A list that fills with the page's script errors and what its content security policy refused."""
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    return problems
+
+
 def screenshot(page: Any, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

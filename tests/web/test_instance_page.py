@@ -22,6 +22,7 @@ from rma_orchestrator.service.instances import get_instance, list_events, start_
 from rma_orchestrator.service.messages import deliver_message
 from rma_orchestrator.service.products import seed_product
 from rma_orchestrator.service.results import InstanceInfo
+from rma_orchestrator.service.users import add_user
 
 REASON = "客户来电要求 Customer phoned"
 
@@ -208,6 +209,41 @@ def test_an_action_without_a_reason_is_refused_and_changes_nothing(
     assert database_state(services) == before
 
 
+def assign_choices(page: str, task_id: str) -> list[tuple[str, str]]:
+    """The (value, text) of each option of the task's reassign choice."""
+    found = re.search(
+        rf'<select id="user-{re.escape(task_id)}" name="user" required>(.*?)</select>', page, re.S
+    )
+    assert found, "the page has no choice of users for the task"
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', found.group(1))
+    return [(value, html.unescape(text).strip()) for value, text in options]
+
+
+def test_the_reassign_choice_offers_the_group_s_members_then_the_managers(
+    start_order: Callable[..., InstanceInfo],
+    services: Services,
+    manager: FlaskClient,
+    add_people: Callable[[str], str],
+) -> None:
+    instance = start_order(amount=500)
+    (task,) = get_instance(services, instance.id, MANAGER).tasks
+    assert task.group == "customer_service"
+    add_people("staff")  # cs1, in the group
+    add_people("warehouse")  # wh1, another group: not offered
+    add_user(services, "boss_wu", [], "manager")  # a manager of no group may take any task
+    add_user(services, "ana_admin", ["warehouse"], "admin")
+    page = manager.get(f"/monitor/instances/{instance.id}").get_data(as_text=True)
+    assert assign_choices(page, task.id) == [
+        ("", "Choose who takes the task"),
+        ("cs1", "cs1"),
+        ("mia", "mia"),  # the signed-in manager is in the group too
+        ("ana_admin", "ana_admin (administrator)"),
+        ("boss_wu", "boss_wu (manager)"),
+    ]
+    zh = manager.get(f"/monitor/instances/{instance.id}", headers={"Accept-Language": "zh"})
+    assert ("boss_wu", "boss_wu (经理)") in assign_choices(zh.get_data(as_text=True), task.id)
+
+
 def test_a_task_is_reassigned_with_its_reason(
     start_order: Callable[..., InstanceInfo],
     services: Services,
@@ -217,16 +253,28 @@ def test_a_task_is_reassigned_with_its_reason(
     instance = start_order(amount=500)
     (task,) = get_instance(services, instance.id, MANAGER).tasks
     path = f"/monitor/instances/{instance.id}/tasks/{task.id}/assign"
+    outsider = add_people("warehouse")
     before = database_state(services)
-    unknown = post(manager, path, user="nobody_here", reason=REASON)
-    assert unknown.status_code == 400 and "nobody_here" in refusal(unknown.get_data(as_text=True))
-    assert 'value="nobody_here"' in unknown.get_data(as_text=True)  # what was typed stays
+    for user, message in [
+        ("nobody_here", "There is no active user named nobody_here."),
+        (outsider, "wh1 may not take tasks of the group Customer service."),  # posted past the choice
+        ("", "Choose who takes the task."),
+    ]:
+        answer = post(manager, path, user=user, reason=REASON)
+        assert answer.status_code == 400, user
+        assert refusal(answer.get_data(as_text=True)) == message
+        assert f'value="{escape(REASON)}"' in answer.get_data(as_text=True)  # the reason typed stays
     assert database_state(services) == before
     name = add_people("staff")
+    no_reason = post(manager, path, user=name, reason="")
+    assert no_reason.status_code == 400
+    assert f'<option value="{name}" selected>' in no_reason.get_data(as_text=True)  # the choice stays
     assert post(manager, path, user=name, reason=REASON).status_code == 302
     (task,) = get_instance(services, instance.id, MANAGER).tasks
     assert task.assignee == name
     assert reasons(services, instance.id, "task_assigned") == [REASON]
+    page = manager.get(f"/monitor/instances/{instance.id}").get_data(as_text=True)
+    assert ("cs1", "cs1 · has it now") in assign_choices(page, task.id)
 
 
 def test_a_retry_with_corrected_data_resolves_the_incident(

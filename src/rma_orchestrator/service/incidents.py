@@ -50,18 +50,18 @@ def retry_incident(
     with services.clock.pinned() as now, services.uow(optimistic=True) as uow:
         incident = uow.incidents.get(incident_id)
         if incident is None:
-            raise NotFound(f"incident {incident_id} not found")
+            raise NotFound.of("incident_not_found", incident=incident_id)
         instance = uow.instances.lock(incident.instance_id)
         incident = uow.incidents.get(incident_id)  # read again under the lock
         assert incident is not None
         if incident.resolved_at is not None:
-            raise Conflict(f"incident {incident_id} is already resolved")
+            raise Conflict.of("incident_resolved", incident=incident_id)
         if instance.status != "error":
-            raise Conflict(f"instance {instance.id} is {instance.status}, not in error")
+            raise Conflict.of("not_in_error", instance=instance.id, status=instance.status)
         try:  # the engine first, before any write: no write lock while the process runs
             prepared = take_step(services, uow, instance, Retry(incident.task_id, data))
         except KeyError:
-            raise Conflict(f"the failed task of incident {incident_id} is no longer in error") from None
+            raise Conflict.of("incident_task_gone", incident=incident_id) from None
         uow.incidents.resolve(incident_id, now, actor.name)
         because: dict[str, Any] = {"reason": reason} if reason else {}
         uow.events.record(

@@ -95,7 +95,7 @@ def get_instance(services: Services, instance_id: int, actor: Actor) -> Instance
     with services.database.reading() as connection:
         row = queries.instance(connection, instance_id)
         if row is None:
-            raise NotFound(f"process instance {instance_id} not found")
+            raise NotFound.of("instance_not_found", instance=instance_id)
         details = permissions.sees_incident_details(actor)
         return build(
             InstanceDetail,
@@ -138,7 +138,7 @@ def list_events(services: Services, instance_id: int, actor: Actor) -> Page[Even
     _check_instance_id(instance_id)
     with services.database.reading() as connection:
         if not queries.instance_exists(connection, instance_id):
-            raise NotFound(f"process instance {instance_id} not found")
+            raise NotFound.of("instance_not_found", instance=instance_id)
         events = [event_info(r) for r in queries.events_of(connection, instance_id)]
     return Page(events, len(events), 1, max(len(events), 1))
 
@@ -154,7 +154,7 @@ def cancel_instance(
     with services.clock.pinned() as now, services.uow(optimistic=True) as uow:
         instance = uow.instances.lock(instance_id)
         if instance.ended:
-            raise Conflict(f"instance {instance_id} has already ended ({instance.status})")
+            raise Conflict.of("instance_ended", instance=instance_id, status=instance.status)
         run_step(services, uow, instance, Cancel(), actor.name, "cancel", status="cancelled")
         uow.events.record(instance.id, "instance_cancelled", now, actor.name, **_because(reason))
         uow.commit()
@@ -170,9 +170,7 @@ def suspend_instance(
     with services.clock.pinned() as now, services.uow() as uow:
         instance = uow.instances.lock(instance_id)
         if instance.status not in ("running", "error"):
-            raise Conflict(
-                f"instance {instance_id} is {instance.status}; only running instances can be suspended"
-            )
+            raise Conflict.of("not_suspendable", instance=instance_id, status=instance.status)
         carry_cached_workflow(services, uow, instance)
         uow.instances.set_status(instance, "suspended")
         uow.events.record(instance.id, "instance_suspended", now, actor.name, **_because(reason))
@@ -191,7 +189,7 @@ def resume_instance(
         with services.uow() as uow:
             instance = uow.instances.lock(instance_id)
             if instance.status != "suspended":
-                raise Conflict(f"instance {instance_id} is {instance.status}, not suspended")
+                raise Conflict.of("not_suspended", instance=instance_id, status=instance.status)
             carry_cached_workflow(services, uow, instance)
             uow.instances.set_status(
                 instance, "error" if uow.incidents.open_count(instance_id) else "running"

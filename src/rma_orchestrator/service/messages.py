@@ -60,7 +60,7 @@ def _deliver(
                 return Delivery(delivered=earlier == "delivered", duplicate=True)
         instance = uow.instances.lock_by_business_key(business_key)
         if instance.ended:
-            raise Conflict(f"case {business_key} has already ended ({instance.status})")
+            raise Conflict.of("case_ended", business_key=business_key, status=instance.status)
         delivered = False
         before_step = uow.events.position()
         if instance.status == "running" and Projection.load(instance.projection).waits_for(name):

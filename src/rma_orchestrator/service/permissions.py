@@ -18,9 +18,7 @@ def has_role(actor: Actor, *roles: str) -> bool:
 
 def require_role(actor: Actor, *roles: str) -> None:
     if not has_role(actor, *roles):
-        raise Forbidden(
-            f"{actor.name} ({actor.role}) may not do this; it needs the role {' or '.join(roles)}"
-        )
+        raise Forbidden.of("needs_role", user=actor.name, role=actor.role, roles=roles)
 
 
 START_ROLES = ("staff", "manager")
@@ -100,8 +98,11 @@ def sees_incident_details(actor: Actor) -> bool:
     return has_role(actor, "manager")
 
 
+WORK_EVERY_GROUP = ("manager", "admin")  # the roles that may work any task, whatever its group
+
+
 def may_work_group(actor: Actor, group: str | None) -> bool:
-    return has_role(actor, "manager") or (group is not None and group in actor.groups)
+    return has_role(actor, *WORK_EVERY_GROUP) or (group is not None and group in actor.groups)
 
 
 def sees_every_task(actor: Actor) -> bool:
@@ -126,9 +127,9 @@ def require_may_see_task(actor: Actor, group: str | None, assignee: str | None) 
 
 def require_may_claim(actor: Actor, group: str | None, assignee: str | None, task_id: str) -> None:
     if not may_work_group(actor, group):
-        raise Forbidden(f"{actor.name} is not in the group {group} of this task")
+        raise Forbidden.of("not_in_group", user=actor.name, group=group)
     if assignee not in (None, actor.name):
-        raise TaskHeldByOther(f"task {task_id} is claimed by {assignee}")
+        raise TaskHeldByOther.of("task_claimed", task=task_id, user=assignee)
 
 
 def require_may_unclaim(actor: Actor, assignee: str | None, task_id: str) -> None:
@@ -139,6 +140,6 @@ def require_may_unclaim(actor: Actor, assignee: str | None, task_id: str) -> Non
 def require_may_complete(actor: Actor, group: str | None, assignee: str | None, task_id: str) -> None:
     """Group members complete unclaimed tasks or their own; managers any task."""
     if not may_work_group(actor, group):
-        raise Forbidden(f"{actor.name} is not in the group {group} of this task")
+        raise Forbidden.of("not_in_group", user=actor.name, group=group)
     if assignee not in (None, actor.name) and not has_role(actor, "manager"):
-        raise TaskHeldByOther(f"task {task_id} is claimed by {assignee}")
+        raise TaskHeldByOther.of("task_claimed", task=task_id, user=assignee)

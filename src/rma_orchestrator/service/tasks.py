@@ -18,7 +18,7 @@ from .forms import validate_form
 from .inputs import check_data, check_text, check_texts, text_problem
 from .instance_step import retried_on_conflict, take_step, write_step
 from .paging import check_paging
-from .results import InboxTask, Page, TaskDetail, TaskInfo
+from .results import InboxTask, Page, TaskDetail, TaskInfo, UserInfo
 from .rows import build
 
 TASK_STATUSES = ("open", "completed", "cancelled")
@@ -109,7 +109,7 @@ def get_task(services: Services, task_id: str, actor: Actor) -> TaskDetail:
     with services.database.reading() as connection:
         row = queries.task(connection, task_id)
     if row is None:
-        raise NotFound(f"task {task_id} not found")
+        raise NotFound.of("task_not_found", task=task_id)
     permissions.require_may_see_task(actor, row.group, row.assignee)
     definition = services.definitions.get(row.definition_id)
     data = row.data if row.status == "open" and row.data is not None else row.instance_data
@@ -138,6 +138,21 @@ def unclaim_task(services: Services, task_id: str, actor: Actor) -> TaskInfo:
         return _with(task, assignee=None)
 
 
+def assignable_users(services: Services, group: str | None, actor: Actor) -> list[UserInfo]:
+    """The active users ``assign_task`` accepts for a task of ``group``: its members first, then the
+    managers and admins (who may work any task), each part by name."""
+    permissions.require_may_manage_instances(actor)
+    check_text("group", group, limits.GROUP_NAME, required=False)
+    with services.database.reading() as connection:
+        users = stored_users.active_users_in(connection, group, permissions.WORK_EVERY_GROUP)
+    allowed = [
+        UserInfo(name, role, groups)
+        for name, role, groups in users
+        if permissions.may_work_group(Actor(name, role, frozenset(groups)), group)
+    ]
+    return sorted(allowed, key=lambda user: (group not in user.groups, user.name))
+
+
 def assign_task(
     services: Services, task_id: str, user: str, actor: Actor, reason: str | None = None
 ) -> TaskInfo:
@@ -150,16 +165,12 @@ def assign_task(
         task, instance = _lock_open(uow, task_id)
         row = stored_users.user_by_name(uow.connection, user)
         if row is None or not row.active:
-            raise InvalidData(
-                "unknown user", [{"field": "user", "message": f"no active user named {user!r}"}]
-            )
+            raise InvalidData.of("unknown_user", field="user", user=user)
         assignee = Actor(row.name, row.role, frozenset(stored_users.groups_of(uow.connection, row.id)))
         if not permissions.may_work_group(assignee, task.group):
-            whose = f"of the group {task.group}" if task.group else "without a group (managers only)"
-            raise InvalidData(
-                "user may not work this task",
-                [{"field": "user", "message": f"{user} may not work tasks {whose}"}],
-            )
+            if task.group is None:
+                raise InvalidData.of("user_managers_only", field="user", user=user)
+            raise InvalidData.of("user_not_in_group", field="user", user=user, group=task.group)
         if not uow.tasks.set_assignee(task, user):
             raise _changed_meanwhile(uow, task_id)
         because: dict[str, Any] = {"reason": reason} if reason else {}
@@ -219,12 +230,12 @@ def _lock_open(uow: UnitOfWork, task_id: str) -> tuple[TaskRecord, InstanceRecor
     check_task_id(task_id)
     found = uow.instances.lock_with_task(task_id)
     if found is None:
-        raise NotFound(f"task {task_id} not found")
+        raise NotFound.of("task_not_found", task=task_id)
     instance, task = found
     if task.status != "open":
-        raise TaskNotOpen(f"task {task_id} is {task.status}")
+        raise TaskNotOpen.of("task_not_open", task=task_id, status=task.status)
     if instance.status == "suspended":
-        raise Conflict(f"instance {instance.id} is suspended; resume it first")
+        raise Conflict.of("instance_suspended", instance=instance.id)
     return task, instance
 
 
@@ -238,8 +249,8 @@ def _changed_meanwhile(uow: UnitOfWork, task_id: str) -> Conflict:
     """A guarded write found the task changed since it was read: say how."""
     now = uow.tasks.get(task_id)
     if now is None or now.status != "open":
-        return TaskNotOpen(f"task {task_id} is {now.status if now else 'gone'}")
-    return TaskHeldByOther(f"task {task_id} is claimed by {now.assignee or 'nobody'} now")
+        return TaskNotOpen.of("task_not_open", task=task_id, status=now.status if now else "gone")
+    return TaskHeldByOther.of("task_claimed_meanwhile", task=task_id, user=now.assignee or "nobody")
 
 
 def _with(row: TaskRecord, **changes: Any) -> TaskInfo:

@@ -142,7 +142,7 @@ class InstanceRepository:
         query = _HEAD_BY_ID.with_for_update() if self._lock_rows else _HEAD_BY_ID
         row = self._connection.execute(query, {"id": instance_id}).one_or_none()
         if row is None:
-            raise NotFound(f"process instance {instance_id} not found")
+            raise NotFound.of("instance_not_found", instance=instance_id)
         return InstanceRecord(*row)
 
     def lock_by_business_key(self, business_key: str) -> InstanceRecord:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, insert, or_, select, update
 
 from .db import AnyRow
 from .models import TABLES
@@ -44,6 +44,26 @@ def user_by_token(connection: Connection, token_hash: str) -> AnyRow | None:
 
 def groups_of(connection: Connection, user_id: int) -> list[str]:
     return list(connection.execute(_GROUPS_OF, {"user_id": user_id}).scalars())
+
+
+def active_users_in(
+    connection: Connection, group: str | None, roles: tuple[str, ...]
+) -> list[tuple[str, str, list[str]]]:
+    """``(name, role, groups)`` of every active user in ``group`` or with one of ``roles``, by name."""
+    wanted: ColumnElement[bool] = _user.c.role.in_(roles)
+    if group is not None:
+        members = select(_membership.c.user_id).where(_membership.c.group_name == group)
+        wanted = or_(_user.c.id.in_(members), wanted)
+    users = select(_user.c.id, _user.c.name, _user.c.role).where(_user.c.active.is_(True), wanted)
+    rows = connection.execute(users.order_by(_user.c.name)).all()
+    groups: dict[int, list[str]] = {row.id: [] for row in rows}
+    if groups:
+        memberships = select(_membership.c.user_id, _membership.c.group_name).where(
+            _membership.c.user_id.in_(list(groups))
+        )
+        for user_id, name in connection.execute(memberships.order_by(_membership.c.group_name)):
+            groups[user_id].append(name)
+    return [(row.name, row.role, groups[row.id]) for row in rows]
 
 
 class UserRepository:

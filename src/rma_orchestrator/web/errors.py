@@ -23,6 +23,7 @@ from ..errors import (
     TooManyAttempts,
     Unauthorized,
 )
+from .error_texts import error_text
 
 STATUS = [
     (InvalidDefinition, 422),
@@ -96,7 +97,7 @@ def init_app(app: Flask) -> None:
             response = make_response(error_page(status, error.message))
             response.headers["Retry-After"] = str(error.retry_after)
             return response
-        return error_page(status, error.message)
+        return error_page(status, error_text(error))
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> ResponseReturnValue:

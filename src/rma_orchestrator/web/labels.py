@@ -25,6 +25,13 @@ STATUS_LABELS = {
     "error": lazy_gettext("Stopped at an error"),
 }
 
+ROLE_LABELS = {
+    "staff": lazy_gettext("staff"),
+    "manager": lazy_gettext("manager"),
+    "analyst": lazy_gettext("analyst"),
+    "admin": lazy_gettext("administrator"),
+}
+
 
 EVENT_LABELS = {
     "instance_started": lazy_gettext("Case registered"),
@@ -75,6 +82,10 @@ def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
 
 
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role))
+
+
 def group_label(group: str | None) -> str:
     """The group's name in the user's language, its code when it has no label."""
     if not group:
@@ -99,5 +110,6 @@ def init_app(app: Flask) -> None:
         event_label=event_label,
         attachment_kind_label=attachment_kind_label,
         group_label=group_label,
+        role_label=role_label,
         pick=pick,
     )

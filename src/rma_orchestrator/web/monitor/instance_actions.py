@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from ...errors import Conflict, InvalidData, NotFound
 from ...service import incidents, instances, tasks
 from ..auth import services
+from ..error_texts import TEXTS, error_text
 from ..shell import require_page_actor
 from . import bp
 from .instance_page import ActionProblem, render_instance
@@ -43,7 +44,7 @@ def assign(instance_id: int, task_id: str) -> ResponseReturnValue:
     user = request.form.get("user", "").strip()
     form, typed = f"assign:{task_id}", {"user": user, "reason": request.form.get("reason", "")}
     if not user:
-        return _refused(instance_id, form, _("Name the user who takes the task."), typed)
+        return _refused(instance_id, form, _("Choose who takes the task."), typed)
 
     def run(reason: str) -> None:
         tasks.assign_task(services(), task_id, user, actor, reason=reason)
@@ -106,7 +107,7 @@ def _run(
     except InvalidData as error:
         return _refused(instance_id, form, _problem_text(error), typed)
     except Conflict as error:
-        message = _("The case changed meanwhile: %(reason)s", reason=error.message)
+        message = _("The case changed meanwhile: %(reason)s", reason=error_text(error))
         problem = ActionProblem(form, message, typed, at_form=False)
         return render_instance(require_page_actor(), instance_id, problem, 409)
     flash(done, "info")
@@ -125,6 +126,8 @@ def _task_of(instance_id: int, task_id: str) -> None:
 
 
 def _problem_text(error: InvalidData) -> str:
+    if error.code in TEXTS:
+        return error_text(error)
     fields = {"reason": _("Reason"), "user": _("User"), "data": _("Corrected data")}
     parts = []
     for item in error.items:

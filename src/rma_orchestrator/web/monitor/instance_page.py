@@ -12,7 +12,7 @@ from flask import jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from ...service import instances
+from ...service import instances, tasks
 from ...service.context import Actor
 from ...service.instance_diagrams import InstanceDiagram, get_instance_diagram
 from ..auth import services
@@ -77,12 +77,16 @@ def render_instance(
     """The page; after a refused action, with the problem at its form and what was typed kept."""
     detail = instances.get_instance(services(), instance_id, actor)
     events = instances.list_events(services(), instance_id, actor).items
+    open_tasks = [t for t in detail.tasks if t.status == "open"]
+    groups = {t.group for t in open_tasks}
+    assignable = {group: tasks.assignable_users(services(), group, actor) for group in groups}
     page = render_template(
         "monitor/instance.html",
         instance=detail,
         case=case_view(detail, {}),
         events=list(reversed(events)),
-        tasks=[t for t in detail.tasks if t.status == "open"],
+        tasks=open_tasks,
+        assignable=assignable,
         open_incidents=[i for i in detail.incidents if i.resolved_at is None],
         resolved_incidents=[i for i in detail.incidents if i.resolved_at is not None],
         case_data=json.dumps(detail.data, ensure_ascii=False, indent=2, sort_keys=True, default=str),

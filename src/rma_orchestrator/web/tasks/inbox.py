@@ -15,6 +15,7 @@ from ...errors import Conflict, InvalidData
 from ...service import permissions, saved_filters, tasks
 from ...service.results import InboxTask, Page
 from ..auth import services
+from ..error_texts import error_text
 from ..shell import require_page_actor, safe_next
 from . import bp
 
@@ -119,7 +120,7 @@ def _assignment(task_id: str, command: Any, done: str) -> ResponseReturnValue:
         command(services(), task_id, actor)
         flash(done, "info")
     except Conflict as error:  # claimed or completed meanwhile: say so where the user was
-        flash(_("That task changed meanwhile: %(reason)s", reason=error.message), "warning")
+        flash(_("That task changed meanwhile: %(reason)s", reason=error_text(error)), "warning")
     return redirect(safe_next(request.form.get("next")) or url_for("tasks.inbox"))
 
 

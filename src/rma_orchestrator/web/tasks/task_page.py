@@ -18,6 +18,7 @@ from ...service import attachments, drafts, instances, tasks
 from ...service.context import Actor
 from ...service.results import TaskDetail
 from ..auth import services
+from ..error_texts import error_text
 from ..forms import field_errors, parse_form, render_form
 from ..i18n import current_language
 from ..shell import require_page_actor
@@ -31,7 +32,7 @@ def conflict_message(error: Conflict) -> str:
         return _("Someone else claimed this task meanwhile.")
     if isinstance(error, TaskNotOpen):
         return _("This task was completed or cancelled meanwhile.")
-    return _("The case changed meanwhile: %(reason)s", reason=error.message)
+    return _("The case changed meanwhile: %(reason)s", reason=error_text(error))
 
 
 @bp.get("/tasks/<task_id>")
