@@ -233,6 +233,7 @@ def _clone(
             }
         )
         filled.task_ids.append(task_id)
+    instance["next_due_at"] = min((due for due in dues.values() if due is not None), default=None)
     for timer in template.timers:
         attached = timer["attached_to"]
         due = timer["due_at"] + shift

@@ -195,6 +195,7 @@ def write_step(
             status=new_status,
             outcome=outcome,
             ended_at=ended_at,
+            next_due_at=current.next_due_at(),
         ),
     )
     revision = instance.revision

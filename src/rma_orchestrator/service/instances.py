@@ -62,6 +62,7 @@ def start_instance(
             status="running",
             outcome=None,
             ended_at=None,
+            next_due_at=None,  # the first step's write sets it
         )
         day = now.astimezone(ZoneInfo(services.settings.business_tz)).strftime("%Y%m%d")
         instance = None

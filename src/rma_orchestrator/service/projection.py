@@ -53,6 +53,10 @@ class Projection:
     def waits_for(self, name: str) -> bool:
         return name in self.waits.values()
 
+    def next_due_at(self) -> datetime | None:
+        """The earliest due time of the open tasks (the instance row's ``next_due_at``); None without one."""
+        return min((datetime.fromisoformat(due) for due in self.tasks.values() if due), default=None)
+
 
 @dataclass(frozen=True)
 class TimerChanges:

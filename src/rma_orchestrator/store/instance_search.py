@@ -9,7 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, Subquery, and_, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Subquery,
+    and_,
+    func,
+    intersect,
+    literal_column,
+    or_,
+    select,
+)
 
 from .db import AnyRow
 from .models import TABLES
@@ -27,25 +38,17 @@ LIST_COLUMNS = (
     _instance.c.product_name,
     _instance.c.kind,
 )
-# Each case's next deadline, once per statement: as a correlated subquery it ran per case, and an
-# export's every chunk (which sorts what is left) ran it again for every case still to come.
-_NEXT_DUE = (
-    select(_task.c.instance_id, func.min(_task.c.due_at).label("due_at"))
-    .where(_task.c.status == "open")
-    .group_by(_task.c.instance_id)
-    .subquery("next_due")
-)
-_WITH_NEXT_DUE = _instance.outerjoin(_NEXT_DUE, _NEXT_DUE.c.instance_id == _instance.c.id)
 # Sort key -> (the value sorted by, whether it may be null). Nulls always come last, whatever the
 # direction (the two databases disagree on where they go); the id breaks ties, so the order is total
-# and a chunk can start after the last row of the one before.
+# and a chunk can start after the last row of the one before. "due" is the case's next deadline, kept
+# on its row by each step (``next_due_at``); two indexes hold it in the order of each direction.
 _SORTS: dict[str, tuple[ColumnElement[Any], bool]] = {
     "started": (_instance.c.started_at, False),
     "ended": (_instance.c.ended_at, True),
     "rma": (_instance.c.business_key, False),
     "customer": (_instance.c.customer_name, True),
     "status": (_instance.c.status, False),
-    "due": (_NEXT_DUE.c.due_at, True),
+    "due": (_instance.c.next_due_at, True),
 }
 SORT_KEYS = tuple(_SORTS)
 TEXT_MATCHES_READ = 2_000  # a search matching more reads them in each statement instead
@@ -97,9 +100,7 @@ def search_instances(
     rows = list(connection.execute(_listed(order, picked)).all())
     if page == 1 and len(rows) < per_page:
         return rows, len(rows)
-    conditions = _conditions(where, text_ids)
-    total = connection.execute(select(func.count()).select_from(_instance).where(*conditions)).scalar_one()
-    return rows, int(total)
+    return rows, _count(connection, where, text_ids)
 
 
 def instance_chunk(
@@ -125,8 +126,6 @@ def _picked(order: Order, conditions: list[ColumnElement[bool]], *extra: Any) ->
     (on SQLite their listed columns sit past the case's state, in overflow pages)."""
     value, _nullable = _SORTS[order.key]
     query = select(_instance.c.id, value.label("sort_value"), *extra).where(*conditions)
-    if order.key == "due":
-        query = query.select_from(_WITH_NEXT_DUE)
     return query.order_by(*_order_by(order))
 
 
@@ -192,7 +191,9 @@ def current_steps(connection: Connection) -> list[AnyRow]:
 
 
 def _breach() -> ColumnElement[bool]:
-    return and_(_timer.c.status == "fired", _timer.c.sla.is_not(None))
+    """An SLA timer that fired, written as the predicate of the partial index ``ix_timer_breached``: with
+    a literal status, as a planner matches a partial index's predicate against literals only."""
+    return and_(_timer.c.status == literal_column("'fired'"), _timer.c.sla.is_not(None))
 
 
 def _text_matches(connection: Connection, text: str | None) -> list[int] | None:
@@ -210,6 +211,15 @@ def _conditions(
     where: InstanceFilter, text_ids: list[int] | None = None, walking: bool = False
 ) -> list[ColumnElement[bool]]:
     """``where`` on the instance table; what it asks of tasks and timers is an ``IN`` of their instances."""
+    # A page asks "is this case one of them" while it walks the sort's index and stops after its rows:
+    # ``id + 0`` keeps the planner from reading every case of the set by id and sorting them instead
+    # (SQLite: 38 ms -> 5 ms for the 11,000 breached of 100,000). A count reads the set by id.
+    of_cases = (_instance.c.id + 0) if walking else _instance.c.id
+    return [*_row_conditions(where, text_ids), *(of_cases.in_(ids) for ids in _id_sets(where))]
+
+
+def _row_conditions(where: InstanceFilter, text_ids: list[int] | None) -> list[ColumnElement[bool]]:
+    """What ``where`` asks of the case row itself (its text search included)."""
     conditions: list[ColumnElement[bool]] = []
     for column, wanted in (
         (_instance.c.status, where.status),
@@ -230,25 +240,42 @@ def _conditions(
         conditions.append(_instance.c.id.in_(text_ids))
     elif where.text:
         conditions.append(_instance.c.id.in_(select(_instance.c.id).where(case_text_matches(where.text))))
-    # A page asks "is this case one of them" while it walks the sort's index and stops after its rows:
-    # ``id + 0`` keeps the planner from reading every case of the set by id and sorting them instead
-    # (SQLite: 38 ms -> 5 ms for the 11,000 breached of 100,000). A count reads the set by id.
-    of_cases = (_instance.c.id + 0) if walking else _instance.c.id
+    return conditions
+
+
+def _id_sets(where: InstanceFilter) -> list[Select[Any]]:
+    """What ``where`` asks of open tasks and fired timers: each a set of instance ids (with repeats)."""
+    sets: list[Select[Any]] = []
     open_task = _task.c.status == "open"
     if where.step:
-        steps = select(_task.c.instance_id).where(open_task, _task.c.element_id == where.step)
-        conditions.append(of_cases.in_(steps))
+        sets.append(select(_task.c.instance_id).where(open_task, _task.c.element_id == where.step))
     if where.overdue_at is not None:
-        late = select(_task.c.instance_id).where(
-            open_task, _task.c.due_at.is_not(None), _task.c.due_at < where.overdue_at
-        )
-        conditions.append(of_cases.in_(late))
+        late = (open_task, _task.c.due_at.is_not(None), _task.c.due_at < where.overdue_at)
+        sets.append(select(_task.c.instance_id).where(*late))
     if where.breached:
-        conditions.append(of_cases.in_(select(_timer.c.instance_id).where(_breach())))
+        sets.append(select(_timer.c.instance_id).where(_breach()))
     if where.sla:
-        fired = select(_timer.c.instance_id).where(_breach(), _timer.c.sla == where.sla)
-        conditions.append(of_cases.in_(fired))
-    return conditions
+        sets.append(select(_timer.c.instance_id).where(_breach(), _timer.c.sla == where.sla))
+    return sets
+
+
+def _count(connection: Connection, where: InstanceFilter, text_ids: list[int] | None) -> int:
+    """The number of cases ``where`` matches.
+
+    A filter that asks nothing of the case row counts the distinct instance ids of its sets where they
+    are, from their indexes: matched against the cases, PostgreSQL hashed the 11,000 breached and
+    probed the hash with every one of 100,000 cases (20-50 ms; 2 ms from the partial index of fired
+    SLA timers), and SQLite looked each one up (60 ms; 4-6 ms).
+    """
+    conditions = _row_conditions(where, text_ids)
+    sets = _id_sets(where)
+    if conditions or not sets:
+        conditions += [_instance.c.id.in_(ids) for ids in sets]
+        query = select(func.count()).select_from(_instance).where(*conditions)
+    else:
+        ids = sets[0].distinct() if len(sets) == 1 else intersect(*sets)
+        query = select(func.count()).select_from(ids.subquery("matched"))
+    return int(connection.execute(query).scalar_one())
 
 
 def _order_by(order: Order) -> list[ColumnElement[Any]]:
@@ -259,9 +286,13 @@ def _order_by(order: Order) -> list[ColumnElement[Any]]:
 def _terms(
     value: ColumnElement[Any], row_id: ColumnElement[Any], nullable: bool, descending: bool
 ) -> list[ColumnElement[Any]]:
-    terms: list[ColumnElement[Any]] = [value.is_(None)] if nullable else []  # false first: nulls last
+    # Nulls last either way: "is null" ascending, or "is not null" descending, so that every term runs
+    # in one direction and a descending list is an index read backwards.
+    terms: list[ColumnElement[Any]] = []
     if descending:
+        terms += [value.is_not(None).desc()] if nullable else []
         return [*terms, value.desc(), row_id.desc()]
+    terms += [value.is_(None)] if nullable else []
     return [*terms, value.asc(), row_id.asc()]
 
 

@@ -57,6 +57,7 @@ _WRITE_BACK = (
         status=bindparam("status"),
         outcome=bindparam("outcome"),
         ended_at=bindparam("ended_at"),
+        next_due_at=bindparam("next_due_at"),
     )
 )
 _SET_STATUS = (
@@ -121,7 +122,7 @@ class NewInstance:
 
 @dataclass(frozen=True, slots=True)
 class InstanceWrite:
-    """Everything a step writes back to the instance row."""
+    """Everything a step writes back to the instance row (``next_due_at``: its open tasks' first due time)."""
 
     state: str
     data: dict[str, Any]
@@ -130,6 +131,7 @@ class InstanceWrite:
     status: str
     outcome: str | None
     ended_at: datetime | None
+    next_due_at: datetime | None
 
 
 class InstanceRepository:
@@ -249,4 +251,5 @@ def _write_values(write: InstanceWrite) -> dict[str, Any]:
         "status": write.status,
         "outcome": write.outcome,
         "ended_at": write.ended_at,
+        "next_due_at": write.next_due_at,
     }

@@ -30,6 +30,13 @@ def downgrade(database: Database, revision: str) -> None:
     command.downgrade(alembic_config(database), revision)
 
 
+def head_revision(database: Database) -> str | None:
+    """The newest revision the shipped migrations know (what ``upgrade`` brings a database to)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(database)).get_current_head()
+
+
 def current_revision(database: Database) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
