@@ -251,3 +251,18 @@ def test_a_run_over_a_filter_checks_the_reason_before_looking_anything_up(
         "q": cases[1].business_key
     }
     assert [status(deployed, c.id) for c in cases] == ["running", "suspended"]
+
+
+def test_a_filter_is_read_in_chunks_in_the_list_order(
+    deployed: Services, start_order: Start, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cases = [start_order() for _ in range(5)]
+    monkeypatch.setattr(batches, "RESOLVE_CHUNK", 2)
+    preview = preview_batch(
+        deployed, MANAGER, "suspend", search=InstanceSearch(status="running", sort="started")
+    )
+    assert preview.instance_ids == [c.id for c in cases] and preview.total == 5
+    assert [c.business_key for c in preview.first] == [c.business_key for c in cases]
+    monkeypatch.setattr(batches, "MAX_BATCH", 4)
+    with pytest.raises(InvalidData, match="too many cases"):
+        preview_batch(deployed, MANAGER, "suspend", search=InstanceSearch(status="running"))

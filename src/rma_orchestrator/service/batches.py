@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode
 
 from ..errors import Conflict, InvalidData, NotFound
@@ -44,6 +44,7 @@ OUTCOMES: tuple[Outcome, ...] = ("pending", "ok", "failed", "skipped")
 # needs nothing in memory but the case it works on.
 MAX_BATCH = 100_000
 PREVIEW_ROWS = 20  # cases a preview lists by name
+RESOLVE_CHUNK = 20_000  # cases of a filter read at once (bounded memory, few statements)
 ITEMS_PER_PAGE = 50  # cases a report lists at once unless asked for more (at most 200)
 KEEP_DAYS = 30  # an ended run's report is kept this long; older ones go when a new batch is prepared
 PREPARED_HOURS = 24  # a preview not started within this time can no longer be started
@@ -120,9 +121,8 @@ def preview_batch(
     """The cases a batch would act on: exactly one of ``instance_ids`` and ``search`` (its page ignored)."""
     permissions.require_may_manage_instances(actor)
     checked = _check_action(action)
-    cases = _resolve(services, instance_ids, search)
-    ids = [case.id for case in cases]
-    first = cases[:PREVIEW_ROWS]
+    cases, first = _resolve(services, instance_ids, search)
+    ids = [case_id for case_id, _key in cases]
     return BatchPreview(checked, len(ids), ids, first, search.params() if search is not None else None)
 
 
@@ -136,16 +136,15 @@ def prepare_batch(
     """A preview kept as a prepared run of ``actor``'s: the exact cases, started later with a reason."""
     permissions.require_may_manage_instances(actor)
     checked = _check_action(action)
-    cases = _resolve(services, instance_ids, search)
+    cases, first = _resolve(services, instance_ids, search)
     params = search.params() if search is not None else None
     with services.clock.pinned() as now, services.uow() as uow:
         _forget_old(uow.batches, now)
-        keys = [(case.id, case.business_key) for case in cases]
         query = urlencode(params) if params is not None else None
-        batch_id = uow.batches.create(checked, "", actor.name, actor.role, query, keys, now, "prepared")
+        batch_id = uow.batches.create(checked, "", actor.name, actor.role, query, cases, now, "prepared")
         uow.commit()
-    ids = [case.id for case in cases]
-    return BatchPreview(checked, len(ids), ids, cases[:PREVIEW_ROWS], params, batch_id)
+    ids = [case_id for case_id, _key in cases]
+    return BatchPreview(checked, len(ids), ids, first, params, batch_id)
 
 
 def get_prepared_batch(services: Services, batch_id: int, actor: Actor) -> BatchPreview:
@@ -153,7 +152,7 @@ def get_prepared_batch(services: Services, batch_id: int, actor: Actor) -> Batch
     permissions.require_may_manage_instances(actor)
     run = _prepared(services, batch_id, actor)
     with services.database.reading() as connection:
-        ids = [row.instance_id for row in stored.batch_items(connection, batch_id)]
+        ids = stored.batch_instance_ids(connection, batch_id)
         found = stored.instance_keys(connection, ids[:PREVIEW_ROWS])
     first = [_case(found[i]) for i in ids[:PREVIEW_ROWS] if i in found]
     return BatchPreview(run.action, len(ids), ids, first, _parsed_query(run.filter_query), batch_id)
@@ -179,7 +178,10 @@ def start_batch(
     reason: str,
     filter_params: Mapping[str, str] | None = None,
 ) -> BatchReport:
-    """Start a run on ``instance_ids``: recorded with every case pending, worked in the background."""
+    """Start a run on ``instance_ids``: recorded with every case pending, worked in the background.
+
+    An unknown id is kept (its case fails when the worker reaches it, saying so).
+    """
     permissions.require_may_manage_instances(actor)
     checked = _check_action(action)
     _check_reason(reason)
@@ -187,16 +189,10 @@ def start_batch(
     if not ids:
         problem = {"field": "instance_ids", "message": "choose at least one case"}
         raise InvalidData("no case chosen", [problem])
-    query = urlencode(dict(filter_params)) if filter_params is not None else None
-    with services.clock.pinned() as now, services.uow() as uow:
-        keys = stored.instance_keys(uow.connection, ids)
-        _forget_old(uow.batches, now)
-        cases = [(i, keys[i].business_key if i in keys else None) for i in ids]
-        batch_id = uow.batches.create(
-            checked, reason.strip(), actor.name, actor.role, query, cases, now, "running"
-        )
-        uow.commit()
-    return get_batch(services, batch_id, actor)
+    with services.database.reading() as connection:  # not in the write transaction: no lock held
+        keys = stored.instance_keys(connection, ids)
+    cases = [(i, keys[i].business_key if i in keys else None) for i in ids]
+    return _start(services, actor, checked, cases, reason, filter_params)
 
 
 def start_matching_batch(
@@ -205,8 +201,28 @@ def start_matching_batch(
     """Every case ``search`` matches now (at most ``MAX_BATCH``), started as ``start_batch`` does."""
     permissions.require_may_manage_instances(actor)
     _check_reason(reason)  # before the filter is resolved: a refusal looks nothing up
-    preview = preview_batch(services, actor, action, search=search)
-    return start_batch(services, actor, action, preview.instance_ids, reason, preview.filter)
+    checked = _check_action(action)
+    cases, _first = _resolve(services, None, search)
+    return _start(services, actor, checked, cases, reason, search.params())
+
+
+def _start(
+    services: Services,
+    actor: Actor,
+    action: BatchAction,
+    cases: Sequence[tuple[int, str | None]],
+    reason: str,
+    filter_params: Mapping[str, str] | None,
+) -> BatchReport:
+    """Record the run and its cases, all pending, in one transaction; the worker does the rest."""
+    query = urlencode(dict(filter_params)) if filter_params is not None else None
+    with services.clock.pinned() as now, services.uow() as uow:
+        _forget_old(uow.batches, now)
+        batch_id = uow.batches.create(
+            action, reason.strip(), actor.name, actor.role, query, cases, now, "running"
+        )
+        uow.commit()
+    return get_batch(services, batch_id, actor)
 
 
 def stop_batch(services: Services, batch_id: int, actor: Actor) -> BatchReport:
@@ -268,34 +284,59 @@ def get_batch(
     )
 
 
+Cases = list[tuple[int, str | None]]  # (id, business key) of each case of a run, in order
+
+
 def _resolve(
     services: Services, instance_ids: Sequence[int] | None, search: InstanceSearch | None
-) -> list[BatchCase]:
-    """The cases chosen by hand or matching ``search`` now, in order; refused when none or too many."""
+) -> tuple[Cases, list[BatchCase]]:
+    """The cases chosen by hand or matching ``search`` now, in order, and the first ``PREVIEW_ROWS``
+    of them by name; refused when none or too many."""
     if (instance_ids is None) == (search is None):
         raise InvalidData(
             "choose the cases",
             [{"field": "instance_ids", "message": "give either instance_ids or a filter, not both"}],
         )
-    with services.database.reading() as connection:
-        if search is not None:
-            where = search.where(services.clock.now(), services.settings.business_tz)
-            rows = stored_search.instance_chunk(connection, where, search.order(), None, MAX_BATCH + 1)
-            _check_size(len(rows))
-            cases = [_case(row) for row in rows]
-        else:
-            ids = _chosen(instance_ids or [])
+    if search is not None:
+        cases, first = _matching(services, search)
+    else:
+        ids = _chosen(instance_ids or [])
+        with services.database.reading() as connection:
             found = stored.instance_keys(connection, ids)
-            missing = [i for i in ids if i not in found]
-            if missing:
-                shown = ", ".join(str(i) for i in missing[:10])
-                problem = {"field": "instance_ids", "message": f"no case {shown}"}
-                raise InvalidData("unknown cases", [problem])
-            cases = [_case(found[i]) for i in ids]
+        missing = [i for i in ids if i not in found]
+        if missing:
+            shown = ", ".join(str(i) for i in missing[:10])
+            problem = {"field": "instance_ids", "message": f"no case {shown}"}
+            raise InvalidData("unknown cases", [problem])
+        cases = [(i, found[i].business_key) for i in ids]
+        first = [_case(found[i]) for i in ids[:PREVIEW_ROWS]]
     if not cases:
         problem = {"field": "instance_ids", "message": "choose at least one case (no case matches)"}
         raise InvalidData("no case chosen", [problem])
-    return cases
+    return cases, first
+
+
+def _matching(services: Services, search: InstanceSearch) -> tuple[Cases, list[BatchCase]]:
+    """Every case ``search`` matches, read in chunks of the list's order (only ids and keys kept)."""
+    where = search.where(services.clock.now(), services.settings.business_tz)
+    order = search.order()
+    cases: Cases = []
+    first: list[BatchCase] = []
+    seen: set[int] = set()  # a case that moved in the order between two chunks is taken once
+    after: tuple[Any, int] | None = None
+    while True:
+        with services.database.reading() as connection:
+            rows = stored_search.instance_chunk(connection, where, order, after, RESOLVE_CHUNK)
+        for row in rows:
+            if row.id not in seen:
+                seen.add(row.id)
+                cases.append((row.id, row.business_key))
+                if len(first) < PREVIEW_ROWS:
+                    first.append(_case(row))
+        _check_size(len(cases))
+        if len(rows) < RESOLVE_CHUNK:
+            return cases, first
+        after = (rows[-1].sort_value, rows[-1].id)
 
 
 def _prepared(services: Services, batch_id: int, actor: Actor) -> AnyRow:

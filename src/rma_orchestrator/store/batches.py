@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, case, delete, exists, func, insert, select, update
+from sqlalchemy import Connection, bindparam, case, delete, exists, func, insert, select, text, update
 
 from .db import AnyRow
 from .models import TABLES
@@ -17,6 +17,7 @@ _item = TABLES["batch_item"]
 _instance = TABLES["process_instance"]
 _event = TABLES["event"]
 
+ANALYZE_AFTER = 10_000  # cases of a new run after which PostgreSQL's statistics are refreshed
 OPEN = ("running", "stopped")  # runs whose cases may still be worked (a stopped one: those under way)
 _PENDING = (_item.c.batch_id == bindparam("b_id"), _item.c.outcome == "pending")
 _ANY_PENDING = exists().where(*_PENDING)
@@ -39,6 +40,12 @@ def batch_items(
         query = query.where(_item.c.outcome == outcome)
     query = query.order_by(_item.c.position).offset(offset).limit(limit)
     return list(connection.execute(query).all())
+
+
+def batch_instance_ids(connection: Connection, batch_id: int) -> list[int]:
+    """The case ids of a run, in order."""
+    query = select(_item.c.instance_id).where(_item.c.batch_id == batch_id).order_by(_item.c.position)
+    return list(connection.execute(query).scalars())
 
 
 def outcome_counts(connection: Connection, batch_id: int) -> dict[str, int]:
@@ -110,19 +117,25 @@ class BatchRepository:
             )
             .returning(_run.c.id)
         ).scalar_one()
-        rows = [
-            {
-                "batch_id": batch_id,
-                "position": position,
-                "instance_id": instance_id,
-                "business_key": key,
-                "outcome": "pending",
-                "attempts": 0,
-            }
-            for position, (instance_id, key) in enumerate(cases)
-        ]
-        for start in range(0, len(rows), 5000):  # bounded statements; one transaction
-            self._connection.execute(insert(_item), rows[start : start + 5000])
+        for start in range(0, len(cases), 5000):  # bounded statements (and memory); one transaction
+            rows = [
+                {
+                    "batch_id": batch_id,
+                    "position": position,
+                    "instance_id": instance_id,
+                    "business_key": key,
+                    "outcome": "pending",
+                    "attempts": 0,
+                }
+                for position, (instance_id, key) in enumerate(cases[start : start + 5000], start)
+            ]
+            self._connection.execute(insert(_item), rows)
+        if self._lock_rows and len(cases) >= ANALYZE_AFTER:
+            # PostgreSQL plans the worker's claim from the statistics of the pending cases: taken
+            # while few were pending (the migration's index on a table of ended runs), they make it
+            # sort every pending case of a large run at each claim (230 ms instead of 5 ms for
+            # 100,000) until autovacuum analyzes the table again
+            self._connection.execute(text("ANALYZE batch_item"))
         return batch_id
 
     def start_prepared(self, batch_id: int, actor: str, reason: str, at: datetime) -> bool:
