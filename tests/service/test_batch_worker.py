@@ -119,6 +119,27 @@ def test_a_preview_is_worked_only_once_its_owner_starts_it(deployed: Services, s
     assert statuses(deployed, cases) == ["cancelled", "cancelled"]
 
 
+def test_refused_previews_and_starts_record_no_run(deployed: Services, start_order: Start) -> None:
+    case = start_order()
+    refusals: list[Callable[[], object]] = [
+        lambda: prepare_batch(deployed, MANAGER, "delete", instance_ids=[case.id]),
+        lambda: prepare_batch(deployed, MANAGER, "cancel", instance_ids=[]),
+        lambda: prepare_batch(deployed, MANAGER, "cancel", instance_ids=[case.id, 987654]),
+        lambda: prepare_batch(deployed, AGENT, "cancel", instance_ids=[case.id]),
+        lambda: start_batch(deployed, MANAGER, "cancel", [case.id], " "),
+        lambda: start_batch(deployed, MANAGER, "explode", [case.id], "why"),
+        lambda: start_batch(deployed, MANAGER, "cancel", [], "why"),
+        lambda: start_batch(deployed, AGENT, "cancel", [case.id], "why"),
+    ]
+    for refusal in refusals:
+        with pytest.raises((InvalidData, Forbidden)):
+            refusal()
+    with deployed.uow() as uow:
+        assert uow.batches.count() == 0
+    assert work_on_batches(deployed) == 0
+    assert statuses(deployed, [case]) == ["running"]
+
+
 def test_a_stopped_run_does_nothing_more(deployed: Services, start_order: Start) -> None:
     cases = [start_order() for _ in range(4)]
     started = start_batch(deployed, MANAGER, "cancel", [c.id for c in cases], "closing the season")
