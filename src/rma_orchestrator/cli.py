@@ -307,7 +307,9 @@ def calendar_confirm(year: int) -> None:
 @main.command()
 @_serving_options
 @click.option(
-    "--no-scheduler", is_flag=True, help="Serve web pages and API only; another process fires timers."
+    "--no-scheduler",
+    is_flag=True,
+    help="Serve web pages and API only; another process fires timers and works batch actions.",
 )
 @_one_line_errors
 def serve(host: str, port: int, workers: int | None, threads: int, dev: bool, no_scheduler: bool) -> None:
@@ -359,7 +361,7 @@ def _serve_dev(services: Services, host: str, port: int, with_scheduler: bool) -
 @click.option("--parent-pid", type=int, default=None, hidden=True, help="Exit when this process is gone.")
 @_one_line_errors
 def scheduler_command(sweep_seconds: float, poll_seconds: float, parent_pid: int | None) -> None:
-    """Fire timers only (no web server); several may share one PostgreSQL database."""
+    """Fire timers and work batch actions (no web server); several may share one PostgreSQL database."""
     import os
     import signal
     import threading

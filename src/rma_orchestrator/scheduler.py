@@ -9,6 +9,11 @@ a poll job asks the database several times a second whether anything is due to b
 before its due time fires within about a poll interval. Claims are atomic in the database
 and leased (``service.timers``), so several schedulers can share one database, each timer
 fires once, and the claims of a scheduler that died are fired by another within seconds.
+
+The scheduler process also works batch actions (``BatchWorker``): a thread of its own that asks the
+database every ``BATCH_POLL_SECONDS`` whether a started run has cases to take and works them one
+by one (``service.batch_work``), so a run of 100,000 cases never holds a web request, and one
+interrupted by a restart goes on with its pending cases when a scheduler runs again.
 """
 
 from __future__ import annotations
@@ -23,11 +28,13 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from .service.batch_work import work_on_batches
 from .service.calendar import warn_if_calendar_runs_out
 from .service.context import Services
 from .service.timers import fire_due_timers, fire_timer_if_due, has_due_timers, upcoming_timers
 
 log = logging.getLogger(__name__)
+BATCH_POLL_SECONDS = 0.5  # how often an idle batch worker asks whether a run has cases to take
 
 
 class _QuietBusySweep(logging.Filter):
@@ -51,9 +58,15 @@ class TimerScheduler:
     """
 
     def __init__(
-        self, services: Services, sweep_seconds: float = 2.0, workers: int = 4, poll_seconds: float = 0.25
+        self,
+        services: Services,
+        sweep_seconds: float = 2.0,
+        workers: int = 4,
+        poll_seconds: float = 0.25,
+        batches: bool = True,
     ) -> None:
         self.services = services
+        self.batches = BatchWorker(services) if batches else None
         self.sweep_seconds = sweep_seconds
         self.poll_seconds = poll_seconds
         # misfire_grace_time=None: APScheduler's 1 s default silently drops jobs that start late
@@ -79,10 +92,14 @@ class TimerScheduler:
         if self.poll_seconds > 0:
             self.scheduler.add_job(self.poll, "interval", seconds=self.poll_seconds, id="poll")
         self.scheduler.start()
+        if self.batches is not None:
+            self.batches.start()
 
     def shutdown(self, wait: bool = True) -> None:
         if self.on_commit in self.services.timer_listeners:
             self.services.timer_listeners.remove(self.on_commit)
+        if self.batches is not None:
+            self.batches.stop(wait=wait)
         self.scheduler.shutdown(wait=wait)
 
     def on_commit(self, created: list[tuple[int, datetime]], removed: list[int]) -> None:
@@ -161,3 +178,34 @@ class TimerScheduler:
         except Exception:  # noqa: BLE001 - a database hiccup must not end the sweep job
             log.exception("timer sweep failed")
         return fired
+
+
+class BatchWorker:
+    """A thread that works started batch runs (``work_on_batches``) and waits ``poll_seconds`` when
+    there is nothing to take. ``stop()`` lets the case under way finish and writes its outcome."""
+
+    def __init__(
+        self, services: Services, poll_seconds: float = BATCH_POLL_SECONDS, worker: str | None = None
+    ) -> None:
+        self.services = services
+        self.poll_seconds = poll_seconds
+        self.worker = worker
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="batch-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, wait: bool = True) -> None:
+        self._stop.set()
+        if wait and self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                work_on_batches(self.services, self.worker, self._stop.is_set)
+            except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
+                log.exception("batch worker failed; trying again")
+            self._stop.wait(self.poll_seconds)

@@ -1,14 +1,34 @@
 """Batch actions in headless Chromium: a manager ticks two cases in the case list, previews the batch,
-cancels them with a reason and reads the report; the test leaves a screenshot under test-artifacts/."""
+cancels them with a reason and reads the report, which reloads itself until the batch worker has
+worked every case; the test leaves screenshots under test-artifacts/.
+
+The app serves from a thread of the test process (``serving_workspace``); the batch worker runs
+beside it as ``rma scheduler`` runs it: a ``BatchWorker`` thread on the same database.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 from support import MANAGER
-from workspace import Workspace, screenshot
+from workspace import Workspace, screenshot, serving_workspace
 
+from rma_orchestrator.scheduler import BatchWorker
 from rma_orchestrator.service.instances import get_instance, list_events
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Iterator[Workspace]:
+    with serving_workspace(tmp_path) as served:
+        worker = BatchWorker(served.services)
+        worker.start()
+        try:
+            yield served
+        finally:
+            worker.stop()
 
 
 def test_a_manager_cancels_two_ticked_cases_with_a_reason_and_reads_the_report(
@@ -26,19 +46,23 @@ def test_a_manager_cancels_two_ticked_cases_with_a_reason_and_reads_the_report(
         page.select_option("#batch-action", "cancel")
         screenshot(page, "monitor_batch_ticked")
         page.click("#batch-preview")
-        page.wait_for_url(f"{workspace.base}/monitor/batches/preview")
+        page.wait_for_url(f"{workspace.base}/monitor/batches/*")
+        batch_url = page.url  # the preview, and once started the report, of this run
         assert "2 个案件" in page.locator("#preview-summary").inner_text()
         listed = page.locator(".batch-preview tr[data-instance]")
         assert sorted(listed.nth(i).get_attribute("data-instance") for i in range(listed.count())) == sorted(
             str(case.id) for case in chosen
         )
         page.click("#batch-run")  # no reason yet: the browser keeps the form
-        assert page.url == f"{workspace.base}/monitor/batches/preview"
+        assert page.url == batch_url and page.locator("#batch-run-form").count() == 1
         page.fill("#reason", "客户撤回申请 Customer withdrew")
         screenshot(page, "monitor_batch_preview")
-        page.click("#batch-run")
-        page.wait_for_url(f"{workspace.base}/monitor/batches/*")
+        with page.expect_navigation():
+            page.click("#batch-run")
+        assert page.url == batch_url
         assert page.locator("h1").inner_text() == "批量操作：结果报告"
+        # the page reloads itself while the worker goes through the cases; an upper bound only
+        page.locator("#batch-summary[data-status='finished']").wait_for(timeout=120_000)
         rows = page.locator("#batch-items tr[data-instance]")
         outcomes = {
             rows.nth(i).get_attribute("data-instance"): rows.nth(i).get_attribute("data-outcome")

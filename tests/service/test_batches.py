@@ -1,5 +1,6 @@
 """Batch actions (issue 11 item 5): each case in its own transaction, the preview's exact ids, the cap,
-the reason in every case's audit trail, retrying incidents, who may do it."""
+the reason in every case's audit trail, retrying incidents, who may do it. Starting a run records it;
+the batch worker (``work_on_batches``, drained here in the test's thread) acts."""
 
 from __future__ import annotations
 
@@ -11,9 +12,16 @@ from support import ADMIN, AGENT, ANALYST, MANAGER
 
 from rma_orchestrator.errors import Forbidden, InvalidData
 from rma_orchestrator.service import batches
-from rma_orchestrator.service.batches import get_batch, preview_batch, run_batch, run_matching_batch
+from rma_orchestrator.service.batch_work import work_on_batches
+from rma_orchestrator.service.batches import (
+    BatchReport,
+    get_batch,
+    preview_batch,
+    start_batch,
+    start_matching_batch,
+)
 from rma_orchestrator.service.calendar import confirm_year
-from rma_orchestrator.service.context import Services
+from rma_orchestrator.service.context import Actor, Services
 from rma_orchestrator.service.definitions import deploy
 from rma_orchestrator.service.instance_search import InstanceSearch
 from rma_orchestrator.service.instances import (
@@ -37,6 +45,29 @@ def reasons(services: Services, instance_id: int, kind: str) -> list[object]:
     return [
         e.details.get("reason") for e in list_events(services, instance_id, MANAGER).items if e.kind == kind
     ]
+
+
+def run_batch(
+    services: Services,
+    actor: Actor,
+    action: str,
+    ids: list[int],
+    reason: str,
+    filter_params: dict[str, str] | None = None,
+) -> BatchReport:
+    """Start a run and let the worker drain it: the report once every case has its outcome."""
+    started = start_batch(services, actor, action, ids, reason, filter_params)
+    assert started.status == "running" and started.pending == started.total  # nothing done yet
+    work_on_batches(services)
+    return get_batch(services, started.id, ADMIN)
+
+
+def run_matching_batch(
+    services: Services, actor: Actor, action: str, search: InstanceSearch, reason: str
+) -> BatchReport:
+    started = start_matching_batch(services, actor, action, search, reason)
+    work_on_batches(services)
+    return get_batch(services, started.id, ADMIN)
 
 
 def test_one_failing_case_does_not_undo_the_others(deployed: Services, start_order: Start) -> None:
@@ -121,7 +152,7 @@ def test_a_batch_is_capped(deployed: Services, start_order: Start, monkeypatch: 
         run_batch(deployed, MANAGER, "cancel", list(range(1, batches.MAX_BATCH + 2)), "too many")
     assert (
         refused.value.message == "too many cases"
-        and "at most 1,000 cases" in refused.value.items[0]["message"]
+        and "at most 100,000 cases" in refused.value.items[0]["message"]
     )
 
     cases = [start_order() for _ in range(3)]
@@ -220,3 +251,18 @@ def test_a_run_over_a_filter_checks_the_reason_before_looking_anything_up(
         "q": cases[1].business_key
     }
     assert [status(deployed, c.id) for c in cases] == ["running", "suspended"]
+
+
+def test_a_filter_is_read_in_chunks_in_the_list_order(
+    deployed: Services, start_order: Start, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cases = [start_order() for _ in range(5)]
+    monkeypatch.setattr(batches, "RESOLVE_CHUNK", 2)
+    preview = preview_batch(
+        deployed, MANAGER, "suspend", search=InstanceSearch(status="running", sort="started")
+    )
+    assert preview.instance_ids == [c.id for c in cases] and preview.total == 5
+    assert [c.business_key for c in preview.first] == [c.business_key for c in cases]
+    monkeypatch.setattr(batches, "MAX_BATCH", 4)
+    with pytest.raises(InvalidData, match="too many cases"):
+        preview_batch(deployed, MANAGER, "suspend", search=InstanceSearch(status="running"))

@@ -34,10 +34,12 @@ def retry_incident(
     actor: Actor,
     data: dict[str, Any] | None = None,
     reason: str | None = None,
+    batch_id: int | None = None,
 ) -> RetryResult:
     """Merge ``data`` into the failed task and run it again; a new failure opens a new incident.
 
-    ``reason`` (the monitor and batch retries ask for one) goes into the ``incident_resolved`` audit event.
+    ``reason`` (the monitor and batch retries ask for one) goes into the ``incident_resolved`` audit event,
+    with ``batch_id`` when a batch run retried it.
     """
     permissions.require_may_manage_instances(actor)
     check_id("incident", incident_id, limits.INCIDENT_ID)
@@ -64,6 +66,8 @@ def retry_incident(
             raise Conflict.of("incident_task_gone", incident=incident_id) from None
         uow.incidents.resolve(incident_id, now, actor.name)
         because: dict[str, Any] = {"reason": reason} if reason else {}
+        if batch_id is not None:
+            because["batch_id"] = batch_id
         uow.events.record(
             instance.id,
             "incident_resolved",

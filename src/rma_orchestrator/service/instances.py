@@ -146,7 +146,11 @@ def list_events(services: Services, instance_id: int, actor: Actor) -> Page[Even
 
 @retried_on_conflict
 def cancel_instance(
-    services: Services, instance_id: int, actor: Actor, reason: str | None = None
+    services: Services,
+    instance_id: int,
+    actor: Actor,
+    reason: str | None = None,
+    batch_id: int | None = None,
 ) -> InstanceInfo:
     """Cancel a case; ``reason`` (the monitor asks for one) goes into the audit trail."""
     permissions.require_may_manage_instances(actor)
@@ -157,13 +161,17 @@ def cancel_instance(
         if instance.ended:
             raise Conflict.of("instance_ended", instance=instance_id, status=instance.status)
         run_step(services, uow, instance, Cancel(), actor.name, "cancel", status="cancelled")
-        uow.events.record(instance.id, "instance_cancelled", now, actor.name, **_because(reason))
+        uow.events.record(instance.id, "instance_cancelled", now, actor.name, **_because(reason, batch_id))
         uow.commit()
         return instance_info(instance)
 
 
 def suspend_instance(
-    services: Services, instance_id: int, actor: Actor, reason: str | None = None
+    services: Services,
+    instance_id: int,
+    actor: Actor,
+    reason: str | None = None,
+    batch_id: int | None = None,
 ) -> InstanceInfo:
     permissions.require_may_manage_instances(actor)
     _check_instance_id(instance_id)
@@ -174,13 +182,17 @@ def suspend_instance(
             raise Conflict.of("not_suspendable", instance=instance_id, status=instance.status)
         carry_cached_workflow(services, uow, instance)
         uow.instances.set_status(instance, "suspended")
-        uow.events.record(instance.id, "instance_suspended", now, actor.name, **_because(reason))
+        uow.events.record(instance.id, "instance_suspended", now, actor.name, **_because(reason, batch_id))
         uow.commit()
         return instance_info(instance)
 
 
 def resume_instance(
-    services: Services, instance_id: int, actor: Actor, reason: str | None = None
+    services: Services,
+    instance_id: int,
+    actor: Actor,
+    reason: str | None = None,
+    batch_id: int | None = None,
 ) -> InstanceInfo:
     """Resume and catch up: timers that fell due meanwhile fire in due order, kept messages arrive."""
     permissions.require_may_manage_instances(actor)
@@ -195,7 +207,7 @@ def resume_instance(
             uow.instances.set_status(
                 instance, "error" if uow.incidents.open_count(instance_id) else "running"
             )
-            uow.events.record(instance.id, "instance_resumed", now, actor.name, **_because(reason))
+            uow.events.record(instance.id, "instance_resumed", now, actor.name, **_because(reason, batch_id))
             uow.commit()
         if instance.status == "running":
             fire_due_timers(services, now, instance_id=instance_id)
@@ -203,9 +215,13 @@ def resume_instance(
         return instance_info(instance)
 
 
-def _because(reason: str | None) -> dict[str, Any]:
-    """The audit detail of a manager's action: its reason, when one was given."""
-    return {"reason": reason} if reason else {}
+def _because(reason: str | None, batch_id: int | None = None) -> dict[str, Any]:
+    """The audit detail of a manager's action: its reason, when one was given, and the batch run it
+    was part of (a batch worker that takes over a case looks for it, so as never to act twice)."""
+    details: dict[str, Any] = {"reason": reason} if reason else {}
+    if batch_id is not None:
+        details["batch_id"] = batch_id
+    return details
 
 
 @retried_on_conflict

@@ -147,4 +147,4 @@ class UnitOfWork:
 
     @cached_property
     def batches(self) -> BatchRepository:
-        return BatchRepository(self.connection)
+        return BatchRepository(self.connection, lock_rows=not self.database.is_sqlite)

@@ -70,7 +70,8 @@ def operation(
     also: tuple[int, ...] = (),
     also_media: tuple[str, ...] = (),
 ) -> Callable[[View], View]:
-    """Register ``view`` at ``rule``; it returns a result of type ``returns`` (or ``(result, status)``)."""
+    """Register ``view`` at ``rule``; it returns a result of type ``returns`` (or ``(result, status)``,
+    or ``(result, status, headers)``)."""
     adapter: TypeAdapter[Any] | None = (
         TypeAdapter(returns) if returns is not None and media_type == "application/json" else None
     )
@@ -79,12 +80,13 @@ def operation(
         @functools.wraps(view)
         def answer(**kwargs: Any) -> Any:
             value = view(**kwargs)
-            code = status
+            code, headers = status, None
             if isinstance(value, tuple):
-                value, code = value
+                value, code, *more = value
+                headers = more[0] if more else None
             if isinstance(value, Response) or adapter is None:
                 return value
-            return Response(adapter.dump_json(value), code, mimetype="application/json")
+            return Response(adapter.dump_json(value), code, headers=headers, mimetype="application/json")
 
         bp.add_url_rule(rule, view.__name__, answer, methods=[method.upper()])
         prefix = bp.url_prefix or ""
