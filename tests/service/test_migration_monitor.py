@@ -29,7 +29,7 @@ def _present(database: Database) -> set[tuple[str, str]]:
 def test_the_monitor_indexes_are_added_and_dropped(db_url: str) -> None:
     database = Database(db_url)
     try:
-        assert current_revision(database) == "0014"  # the head
+        assert current_revision(database) == "0016"  # the head
         assert _present(database) == MONITOR_INDEXES
         downgrade(database, "0009")
         assert _present(database) == set()

@@ -32,7 +32,7 @@ def _reason_column_and_index(services: Services) -> tuple[bool, bool]:
 def test_the_reason_column_is_filled_from_the_cases_data(services: Services) -> None:
     deploy_rma(services)
     started = start_instance(services, "rma_case", case_data(services, reason="wrong_item"), AGENT)
-    assert current_revision(services.database) == "0014"  # the head
+    assert current_revision(services.database) == "0016"  # the head
     try:
         downgrade(services.database, "0010")
         assert _reason_column_and_index(services) == (False, False)

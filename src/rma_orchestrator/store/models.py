@@ -108,6 +108,8 @@ class ProcessInstance(Base):
             "ix_process_instance_dashboard",
             *("started_at", "kind", "reason", "product_category", "status", "outcome", "ended_at"),
         ),
+        # The SLA heatmap: one version's cases of a period, from the index alone.
+        Index("ix_process_instance_heatmap", "process_key", "version", "started_at", "id"),
     )
     # Every UPDATE says WHERE revision = <the one read> and bumps it: a write based on a stale
     # read fails (StaleDataError) instead of overwriting, whatever locking did or did not happen.
@@ -158,6 +160,11 @@ class HumanTask(Base):
         Index("ix_human_task_instance_open", "instance_id", "status", "due_at"),  # a case's next deadline
         # The dashboard's first response: a case's tasks at an element with their completion.
         Index("ix_human_task_instance_element", "instance_id", "element_id", "completed_at"),
+        # The SLA heatmap: a case's tasks with what it counts and times, read from the index alone.
+        Index(
+            "ix_human_task_heatmap",
+            *("instance_id", "process_key", "element_id", "status", "created_at", "completed_at"),
+        ),
     )
 
 
@@ -185,6 +192,7 @@ class Timer(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(120))
     claimed_until: Mapped[datetime | None]
     fired_at: Mapped[datetime | None]
+    created_at: Mapped[datetime | None]  # set since migration 0016 (estimated there for older rows)
     lag_seconds: Mapped[float | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # claims not fired
     __table_args__ = (
@@ -192,10 +200,18 @@ class Timer(Base):
         Index("ix_timer_status_due", "status", "due_at"),
         Index("ix_timer_sla_breach", "status", "sla", "instance_id"),  # cases whose SLA was breached
         Index("ix_timer_instance_sla", "instance_id", "sla", "status"),  # the dashboard's breach rates
+        Index(  # the SLA heatmap: a case's timers, waited at or breached, with their times
+            "ix_timer_heatmap",
+            *("instance_id", "process_key", "element_id", "attached_to", "status", "sla"),
+            *("created_at", "fired_at"),
+        ),
     )
 
 
 class MessageSubscription(Base):
+    """A wait for a message: open while ``status`` is waiting; kept when it ends (delivered, or
+    withdrawn: another event won, the activity ended) with the time, for the SLA heatmap."""
+
     __tablename__ = "message_subscription"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
@@ -203,8 +219,39 @@ class MessageSubscription(Base):
     message_name: Mapped[str] = mapped_column(String(255))
     task_id: Mapped[str] = mapped_column(String(36))
     element_id: Mapped[str] = mapped_column(String(255))
+    process_key: Mapped[str | None] = mapped_column(String(255))  # the process drawing the element
     created_at: Mapped[datetime]
-    __table_args__ = (Index("ix_subscription_key_name", "business_key", "message_name"),)
+    status: Mapped[str] = mapped_column(String(20), default="waiting", server_default="waiting")
+    ended_at: Mapped[datetime | None]
+    __table_args__ = (
+        Index("ix_subscription_key_name", "business_key", "message_name"),
+        Index(
+            "ix_subscription_heatmap",
+            *("instance_id", "process_key", "element_id", "status", "created_at", "ended_at"),
+        ),
+    )
+
+
+class CalledProcess(Base):
+    """One run of a call activity: the called process runs inside the case's own workflow (no
+    instance row of its own), from ``started_at`` until it ends (completed) or is cancelled."""
+
+    __tablename__ = "called_process"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    task_id: Mapped[str] = mapped_column(String(36))  # the engine's call activity task
+    process_key: Mapped[str] = mapped_column(String(255))  # the process drawing the call activity
+    element_id: Mapped[str] = mapped_column(String(255))
+    called_key: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(20))  # running | completed | cancelled
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    __table_args__ = (
+        Index(
+            "ix_called_process_heatmap",
+            *("instance_id", "process_key", "element_id", "status", "started_at", "ended_at"),
+        ),
+    )
 
 
 class MessageInbox(Base):
