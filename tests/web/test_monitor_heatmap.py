@@ -5,12 +5,14 @@ that reproduces them in the case list."""
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
+from parcel_cases import parcel_cases
 from rma_cases import case_data, deploy_rma
 from support import ADMIN, AGENT, MANAGER
 
@@ -135,3 +137,34 @@ def test_the_dashboard_links_to_the_heatmap_of_its_period(services: Services, ma
     deploy_rma(services)
     text = manager.get("/monitor/dashboard?days=7").get_data(as_text=True)
     assert links(text)["heatmap-link"] == {"process": ["rma_case"], "days": ["7"]}
+
+
+def test_a_call_activity_links_to_the_heatmap_of_the_process_it_calls(
+    services: Services, manager: FlaskClient
+) -> None:
+    parcel_cases(services)
+    text = manager.get("/monitor/heatmap?process=heat_parent&days=7").get_data(as_text=True)
+    row = re.search(r'<tr data-element="check_parcel">(.*?)</tr>', text, re.S)
+    assert row is not None, "the call activity has its row"
+    cells = re.findall(r"<td>(.*?)</td>", row.group(1), re.S)
+    assert cells[1:5] == ["1", "1", "4.0 h", "4.0 h"]  # passed, running now, median, p90
+    href = re.search(r'<a href="([^"]+)" class="call-link">Check the parcel</a>', row.group(1))
+    assert href is not None
+    called = parse_qs(urlsplit(html.unescape(href.group(1))).query)
+    assert called == {"process": ["heat_parent"], "days": ["7"], "version": ["1"], "call": ["heat_child"]}
+    drawn = json.loads(html.unescape(re.search(r'id="heatmap-data">(.*?)</script>', text, re.S).group(1)))
+    overlays = {e["element_id"]: e for e in drawn["elements"]}
+    assert overlays["check_parcel"]["url"] == html.unescape(href.group(1))  # the diagram's click
+    assert overlays["wait_parcel"]["url"] is None and "median 1.0 h" in overlays["wait_parcel"]["label"]
+    assert (
+        "passed 3" in overlays["wait_two_hours"]["label"]
+        and "median 2.0 h" in overlays["wait_two_hours"]["label"]
+    )
+
+    text = manager.get(html.unescape(href.group(1))).get_data(as_text=True)
+    assert "heat_parent v1 › heat_child" in text
+    assert (
+        re.search(r'<tr data-element="inspect_parcel">', text) and 'data-element="check_parcel"' not in text
+    )
+    back = links(text)["caller-link"]
+    assert back == {"process": ["heat_parent"], "days": ["7"], "version": ["1"]}
