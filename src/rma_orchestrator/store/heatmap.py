@@ -1,10 +1,10 @@
 """The SLA heatmap of one process version: per diagram element, aggregates over the cases of a period.
 
-Each figure is one SQL statement grouped by element; no case is looped over in Python. Percentiles
-are the dashboard's nearest rank (the value at rank ⌈p·n⌉), ranked per element with a window
-function, so SQLite and PostgreSQL give the same figures. Every statement starts from the period's
-cases of the version (``ix_process_instance_heatmap``) and reads each case's rows from a covering
-index (``ix_*_heatmap``, migration 0016): no case's or task's row is read.
+Each figure is one SQL statement grouped by element. Percentiles are the dashboard's nearest rank
+(the value at rank ⌈p·n⌉): PostgreSQL's ``percentile_disc``, on SQLite an aggregate of ours that
+sorts each element's values (``rma_nearest_ranks``), so both give the same figures. Every statement
+starts from the period's cases of the version (``ix_process_instance_heatmap``) and reads each
+case's rows from a covering index (``ix_*_heatmap``, migration 0016): no case's or task's row is read.
 """
 
 from __future__ import annotations
@@ -82,74 +82,79 @@ def _figures(
     group: tuple[Any, Any] | None = None,
     sla: Any = None,
 ) -> list[tuple[int, ElementRow, Any, Any]]:
-    """Per element of ``table`` (rows of the chosen cases at the diagram's processes) in one pass: the
-    rows that ``passed``, those ``waiting``, the cases, the percentiles (nearest rank) of ``span``
-    (start, end) of those that passed. ``group``: (kind, element) expressions to group by instead of
-    the element alone (kind 0); ``sla``: a column whose least and greatest value per group come too.
-
-    PostgreSQL's ``percentile_disc`` is the nearest rank (the first value whose rank reaches p·n) and
-    sorts each group once; SQLite has no such aggregate, so each value is ranked within its group by
-    a window and the values at ranks ⌈n/2⌉ and ⌈9n/10⌉ are picked: the same figures."""
+    """Per element of ``table`` (rows of the chosen cases at the diagram's processes), one aggregate
+    over them: the rows that ``passed``, those ``waiting``, the cases, the median and 90th percentile
+    (nearest rank) of ``span`` (start, end) of those that passed. ``group``: (kind, element)
+    expressions to group by instead of the element alone (kind 0); ``sla``: a column whose least and
+    greatest value per group come too."""
     start, end = span
     kind, element = group if group is not None else (literal(0), table.c.element_id)
     done = and_(passed, end.is_not(None), start.is_not(None))
     spent = case((done, seconds_between(connection, end, start)))
-    columns = (
-        kind.label("kind"),
-        element.label("element_id"),
-        case((passed, 1), else_=0).label("passed"),
-        case((waiting, 1), else_=0).label("waiting"),
-        table.c.instance_id.label("instance_id"),
-        (sla if sla is not None else null()).label("sla"),
-    )
-    source = table.join(_instance, _instance.c.id == table.c.instance_id)
-    where = (*cases.where(), table.c.process_key.in_(sorted(cases.process_keys)), *where)
-    if connection.dialect.name == "postgresql":
-        rows = select(*columns, spent.label("value")).select_from(source).where(*where).subquery("rows")
-        median: Any = func.percentile_disc(0.5).within_group(rows.c.value)
-        p90: Any = func.percentile_disc(0.9).within_group(rows.c.value)
-    else:
-        partition = (kind, element, case((done, 1), else_=0))
-        rows = (
-            select(
-                *columns,
-                spent.label("value"),
-                func.row_number().over(partition_by=partition, order_by=spent).label("rank"),
-                # the group's rows that passed (the others' partition counts no value); the same
-                # window as the rank's, so that one sort serves both
-                func.count(spent)
-                .over(partition_by=partition, order_by=spent, rows=(None, None))
-                .label("total"),
-            )
-            .select_from(source)
-            .where(*where)
-            .subquery("rows")
-        )
-
-        def at(rank: Any) -> Any:
-            return func.max(case((and_(rows.c.value.is_not(None), rows.c.rank == rank), rows.c.value)))
-
-        median = at((rows.c.total + 1) // 2)  # ⌈n/2⌉ in integer arithmetic
-        p90 = at((rows.c.total * 9 + 9) // 10)  # ⌈9n/10⌉
+    if connection.dialect.name == "sqlite":
+        ranks: list[Any] = [_sqlite_ranks(connection, spent)]
+    else:  # the first value whose rank reaches p·n: the nearest rank
+        ranks = [func.percentile_disc(p).within_group(spent) for p in (0.5, 0.9)]
     query = (
         select(
-            rows.c.kind,
-            rows.c.element_id,
-            func.sum(rows.c.passed),
-            func.sum(rows.c.waiting),
-            func.count(func.distinct(rows.c.instance_id)),
-            median,
-            p90,
-            func.min(rows.c.sla),
-            func.max(rows.c.sla),
+            kind,
+            element,
+            func.count().filter(passed),
+            func.count().filter(waiting),
+            func.count(func.distinct(table.c.instance_id)),
+            *ranks,
+            func.min(sla if sla is not None else null()),
+            func.max(sla if sla is not None else null()),
         )
-        .group_by(rows.c.kind, rows.c.element_id)
-        .order_by(rows.c.kind, rows.c.element_id)
+        .select_from(table.join(_instance, _instance.c.id == table.c.instance_id))
+        .where(*cases.where(), table.c.process_key.in_(sorted(cases.process_keys)), *where)
+        .group_by(kind, element)
+        .order_by(kind, element)
     )
-    return [
-        (int(k), ElementRow(str(e), int(p or 0), int(w or 0), int(c), _seconds(m), _seconds(q)), low, high)
-        for k, e, p, w, c, m, q, low, high in connection.execute(query)
-    ]
+    found = []
+    for k, e, p, w, c, *figures, low, high in connection.execute(query):
+        median, p90 = _NearestRanks.parse(figures[0]) if len(figures) == 1 else figures
+        found.append(
+            (int(k), ElementRow(str(e), int(p), int(w), int(c), _seconds(median), _seconds(p90)), low, high)
+        )
+    return found
+
+
+class _NearestRanks:
+    """SQLite's aggregate ``rma_nearest_ranks(value)``: the median and the 90th percentile of the
+    values that are not null, by nearest rank (the values at ranks ⌈n/2⌉ and ⌈9n/10⌉, as
+    PostgreSQL's ``percentile_disc``), written "median p90" (exact float reprs); null without values.
+
+    SQLite has no percentile aggregate; ranking each value within its element by window functions
+    cost half again the time of the whole pass (two windows and their sort per statement)."""
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+
+    def step(self, value: float | None) -> None:
+        if value is not None:
+            self.values.append(value)
+
+    def finalize(self) -> str | None:
+        if not self.values:
+            return None
+        values = sorted(self.values)
+        n = len(values)
+        return f"{values[(n + 1) // 2 - 1]!r} {values[(9 * n + 9) // 10 - 1]!r}"
+
+    @staticmethod
+    def parse(text: str | None) -> tuple[float | None, float | None]:
+        if text is None:
+            return None, None
+        median, p90 = text.split()
+        return float(median), float(p90)
+
+
+def _sqlite_ranks(connection: Connection, value: Any) -> Any:
+    """``rma_nearest_ranks(value)``, registered on this SQLite connection (cheap to do again)."""
+    driver = connection.connection.driver_connection
+    driver.create_aggregate("rma_nearest_ranks", 1, _NearestRanks)  # type: ignore[union-attr]
+    return func.rma_nearest_ranks(value)
 
 
 def _seconds(value: Any) -> float | None:
