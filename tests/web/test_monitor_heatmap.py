@@ -74,6 +74,8 @@ def test_staff_without_the_manager_role_get_403(signed_in: Callable[..., FlaskCl
         ("process=rma_case&days=5", "must be one of 7, 30, 90"),
         ("process=rma_case&from=2026-13-01&to=2026-12-01", "must be a date written YYYY-MM-DD"),
         ("process=rma_case&threshold=abc", "must be a percentage from 0 to 100"),
+        ("process=rma_case&call=no_such_process", "calls no process 'no_such_process'"),
+        ("process=rma_case&call=" + "x" * 300, "name a process the version calls"),
         ("days=7", "name a deployed process"),
     ],
 )
