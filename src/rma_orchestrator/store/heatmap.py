@@ -14,7 +14,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, case, func, literal, null, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+)
 
 from .dashboard import seconds_between
 from .models import TABLES
@@ -89,6 +101,7 @@ def _figures(
     greatest value per group come too."""
     start, end = span
     kind, element = group if group is not None else (literal(0), table.c.element_id)
+    grouped = (kind, element) if group is not None else (element,)  # never a bare number to group by
     done = and_(passed, end.is_not(None), start.is_not(None))
     spent = case((done, seconds_between(connection, end, start)))
     if connection.dialect.name == "sqlite":
@@ -108,8 +121,8 @@ def _figures(
         )
         .select_from(table.join(_instance, _instance.c.id == table.c.instance_id))
         .where(*cases.where(), table.c.process_key.in_(sorted(cases.process_keys)), *where)
-        .group_by(kind, element)
-        .order_by(kind, element)
+        .group_by(*grouped)
+        .order_by(*grouped)
     )
     found = []
     for k, e, p, w, c, *figures, low, high in connection.execute(query):
@@ -180,7 +193,7 @@ def timer_figures(
     fired, with those timers' names (the first and the last by name)."""
     status = _timer.c.status
     waited = _timer.c.attached_to.is_(None)
-    breach = and_(_timer.c.attached_to.is_not(None), _timer.c.sla.is_not(None), status == "fired")
+    fired_sla = and_(_timer.c.sla.is_not(None), status == literal_column("'fired'"))
     guarded = case(dict(attached), value=_timer.c.element_id, else_=_timer.c.element_id) if attached else None
     group = (
         case((waited, 0), else_=1),
@@ -193,7 +206,7 @@ def timer_figures(
         and_(waited, status == "fired"),
         and_(waited, status.in_(WAITING_TIMER)),
         (_timer.c.created_at, _timer.c.fired_at),
-        or_(waited, breach),
+        or_(waited, fired_sla),  # = TIMER_HEATMAP_WHERE, the condition of the timers' partial index
         group=group,
         sla=_timer.c.sla,
     )

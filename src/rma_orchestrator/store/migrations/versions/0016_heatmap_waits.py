@@ -13,8 +13,9 @@
   element states (which call activities they entered and how those ended) and the called process's
   own tasks and timers (its first task or timer created: the start; its last one done: the end),
   an estimate, as a called process that ends on an automatic step or a message leaves no later trace.
-- Covering indexes for the heatmap: a version's cases of a period, and a case's tasks, timers,
-  message waits and called processes with what the heatmap counts and times.
+- Covering indexes for the heatmap: a version's cases of a period, and a case's tasks, timers
+  (only those it reads: waited at, or fired on an SLA), message waits and called processes with
+  what the heatmap counts and times.
 
 Revision ID: 0016
 Revises: 0014
@@ -40,12 +41,15 @@ depends_on = None
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 CONTAINERS = {f"{BPMN}{name}" for name in ("process", "subProcess", "transaction", "adHocSubProcess")}
 CHUNK = 2_000
-INDEXES = (
-    ("ix_process_instance_heatmap", "process_instance", ["process_key", "version", "started_at", "id"]),
+# = models.TIMER_HEATMAP_WHERE: only the timers the heatmap reads (waited at, or fired on an SLA)
+TIMER_WHERE = "attached_to IS NULL OR (sla IS NOT NULL AND status = 'fired')"
+INDEXES: tuple[tuple[str, str, list[str], str | None], ...] = (
+    ("ix_process_instance_heatmap", "process_instance", ["process_key", "version", "started_at", "id"], None),
     (
         "ix_human_task_heatmap",
         "human_task",
         ["instance_id", "process_key", "element_id", "status", "created_at", "completed_at"],
+        None,
     ),
     (
         "ix_timer_heatmap",
@@ -60,11 +64,13 @@ INDEXES = (
             "created_at",
             "fired_at",
         ],
+        TIMER_WHERE,
     ),
     (
         "ix_subscription_heatmap",
         "message_subscription",
         ["instance_id", "process_key", "element_id", "status", "created_at", "ended_at"],
+        None,
     ),
 )
 _instance = sa.table(
@@ -138,12 +144,15 @@ def upgrade() -> None:
     bind = op.get_bind()
     _fill_subscription_processes(bind)
     _fill_called_processes(bind, called)
-    for name, table, columns in INDEXES:
-        op.create_index(name, table, columns, unique=False)
+    for name, table, columns, where in INDEXES:
+        partial = (
+            {} if where is None else {"sqlite_where": sa.text(where), "postgresql_where": sa.text(where)}
+        )
+        op.create_index(name, table, columns, unique=False, **partial)
 
 
 def downgrade() -> None:
-    for name, table, _columns in reversed(INDEXES):
+    for name, table, _columns, _where in reversed(INDEXES):
         op.drop_index(name, table_name=table)
     op.drop_index("ix_called_process_heatmap", table_name="called_process")
     op.drop_table("called_process")
