@@ -240,9 +240,12 @@ def get_late_cases(services: Services, actor: Actor, query: HeatmapQuery, elemen
     permissions.require_may_monitor(actor)
     if text_problem(element_id, limits.ELEMENT_ID) is not None:
         raise InvalidData("bad element", [{"field": "element", "message": "must be a diagram element id"}])
-    cases, _links, _version, _xml = _cases(services, query)
+    cases, links, _version, _xml = _cases(services, query)
+    guards = [event for event, activity in links.attached.items() if activity == element_id]
+    if not guards:  # no boundary event on it: never late
+        return LateCases(element_id, 0, [], [], [])
     with services.database.reading() as connection:
-        total, shown = heatmap_late.late_cases(connection, cases, element_id)
-        by_reason = heatmap_late.late_breakdown(connection, cases, element_id, "reason")
-        by_category = heatmap_late.late_breakdown(connection, cases, element_id, "category")
+        total, shown = heatmap_late.late_cases(connection, cases, guards)
+        by_reason = heatmap_late.late_breakdown(connection, cases, guards, "reason")
+        by_category = heatmap_late.late_breakdown(connection, cases, guards, "category")
     return LateCases(element_id, total, shown, by_reason, by_category)

@@ -184,6 +184,17 @@ def task_figures(connection: Connection, cases: Cases) -> list[ElementRow]:
     ]
 
 
+def fired_sla() -> ColumnElement[bool]:
+    """A timer with an SLA that fired (``'fired'`` written out, as in the index's condition)."""
+    return and_(_timer.c.sla.is_not(None), _timer.c.status == literal_column("'fired'"))
+
+
+def timers_read() -> ColumnElement[bool]:
+    """The timers the heatmap reads: waited at, or fired on an SLA. The condition of their partial
+    index (``TIMER_HEATMAP_WHERE``) said the very same way, or neither database uses the index."""
+    return or_(_timer.c.attached_to.is_(None), fired_sla())
+
+
 def timer_figures(
     connection: Connection, cases: Cases, attached: Mapping[str, str]
 ) -> tuple[list[ElementRow], list[SlaRow]]:
@@ -193,7 +204,6 @@ def timer_figures(
     fired, with those timers' names (the first and the last by name)."""
     status = _timer.c.status
     waited = _timer.c.attached_to.is_(None)
-    fired_sla = and_(_timer.c.sla.is_not(None), status == literal_column("'fired'"))
     guarded = case(dict(attached), value=_timer.c.element_id, else_=_timer.c.element_id) if attached else None
     group = (
         case((waited, 0), else_=1),
@@ -206,7 +216,7 @@ def timer_figures(
         and_(waited, status == "fired"),
         and_(waited, status.in_(WAITING_TIMER)),
         (_timer.c.created_at, _timer.c.fired_at),
-        or_(waited, fired_sla),  # = TIMER_HEATMAP_WHERE, the condition of the timers' partial index
+        timers_read(),
         group=group,
         sla=_timer.c.sla,
     )

@@ -13,7 +13,8 @@
   element states (which call activities they entered and how those ended) and the called process's
   own tasks and timers (its first task or timer created: the start; its last one done: the end),
   an estimate, as a called process that ends on an automatic step or a message leaves no later trace.
-- Covering indexes for the heatmap: a version's cases of a period, and a case's tasks, timers
+- Covering indexes for the heatmap: a version's cases of a period (with what the list of late cases
+  and its breakdowns show), and a case's tasks, timers
   (only those it reads: waited at, or fired on an SLA), message waits and called processes with
   what the heatmap counts and times.
 
@@ -44,7 +45,18 @@ CHUNK = 2_000
 # = models.TIMER_HEATMAP_WHERE: only the timers the heatmap reads (waited at, or fired on an SLA)
 TIMER_WHERE = "attached_to IS NULL OR (sla IS NOT NULL AND status = 'fired')"
 INDEXES: tuple[tuple[str, str, list[str], str | None], ...] = (
-    ("ix_process_instance_heatmap", "process_instance", ["process_key", "version", "started_at", "id"], None),
+    (
+        "ix_process_instance_heatmap",
+        "process_instance",
+        [
+            "process_key",
+            "version",
+            "started_at",
+            "id",
+            *("status", "reason", "product_category", "business_key"),
+        ],
+        None,
+    ),
     (
         "ix_human_task_heatmap",
         "human_task",
