@@ -245,28 +245,6 @@ class MessageSubscription(Base):
     )
 
 
-class CalledProcess(Base):
-    """One run of a call activity: the called process runs inside the case's own workflow (no
-    instance row of its own), from ``started_at`` until it ends (completed) or is cancelled."""
-
-    __tablename__ = "called_process"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
-    task_id: Mapped[str] = mapped_column(String(36))  # the engine's call activity task
-    process_key: Mapped[str] = mapped_column(String(255))  # the process drawing the call activity
-    element_id: Mapped[str] = mapped_column(String(255))
-    called_key: Mapped[str] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(20))  # running | completed | cancelled
-    started_at: Mapped[datetime]
-    ended_at: Mapped[datetime | None]
-    __table_args__ = (
-        Index(
-            "ix_called_process_heatmap",
-            *("instance_id", "process_key", "element_id", "status", "started_at", "ended_at"),
-        ),
-    )
-
-
 class MessageInbox(Base):
     """Every message received: kept until an instance waits for it, and the idempotency record."""
 
@@ -411,8 +389,8 @@ class Setting(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
-# The product records live in a module of their own on the same Base; importing it here registers
-# their tables wherever the metadata is read.
-from . import batch_models, product_models  # noqa: E402, F401
+# The product records, the batch runs and the runs of call activities live in modules of their own on
+# the same Base; importing them here registers their tables wherever the metadata is read.
+from . import batch_models, call_models, product_models  # noqa: E402, F401
 
 TABLES = Base.metadata.tables
