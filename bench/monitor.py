@@ -171,6 +171,7 @@ def _finished_copy(
                 "status": "fired" if fired else "cancelled",
                 "fired_at": due if fired else None,
                 "lag_seconds": 0.4 if fired else None,
+                "created_at": _moved(timer.get("created_at"), shift),
             }
         )
         if fired:

@@ -254,6 +254,7 @@ def _clone(
                 "due_at": due,
                 "status": status,
                 "fired_at": due if status == "fired" else _shifted(timer["fired_at"], shift),
+                "created_at": _shifted(timer.get("created_at"), shift),
             }
         )
     for recorded in template.events:

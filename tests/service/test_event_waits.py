@@ -41,7 +41,9 @@ def _timers(services: Services, instance_id: int) -> list[tuple[str, datetime, s
 def _waits(services: Services, instance_id: int) -> list[tuple[str, str]]:
     with services.database.read() as session:
         rows = session.scalars(
-            select(MessageSubscription).where(MessageSubscription.instance_id == instance_id)
+            select(MessageSubscription).where(
+                MessageSubscription.instance_id == instance_id, MessageSubscription.status == "waiting"
+            )
         )
         return sorted((s.element_id, s.message_name) for s in rows)
 

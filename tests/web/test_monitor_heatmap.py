@@ -5,12 +5,14 @@ that reproduces them in the case list."""
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
+from parcel_cases import parcel_cases
 from rma_cases import case_data, deploy_rma
 from support import ADMIN, AGENT, MANAGER
 
@@ -72,6 +74,8 @@ def test_staff_without_the_manager_role_get_403(signed_in: Callable[..., FlaskCl
         ("process=rma_case&days=5", "must be one of 7, 30, 90"),
         ("process=rma_case&from=2026-13-01&to=2026-12-01", "must be a date written YYYY-MM-DD"),
         ("process=rma_case&threshold=abc", "must be a percentage from 0 to 100"),
+        ("process=rma_case&call=no_such_process", "calls no process 'no_such_process'"),
+        ("process=rma_case&call=" + "x" * 300, "name a process the version calls"),
         ("days=7", "name a deployed process"),
     ],
 )
@@ -135,3 +139,34 @@ def test_the_dashboard_links_to_the_heatmap_of_its_period(services: Services, ma
     deploy_rma(services)
     text = manager.get("/monitor/dashboard?days=7").get_data(as_text=True)
     assert links(text)["heatmap-link"] == {"process": ["rma_case"], "days": ["7"]}
+
+
+def test_a_call_activity_links_to_the_heatmap_of_the_process_it_calls(
+    services: Services, manager: FlaskClient
+) -> None:
+    parcel_cases(services)
+    text = manager.get("/monitor/heatmap?process=heat_parent&days=7").get_data(as_text=True)
+    row = re.search(r'<tr data-element="check_parcel">(.*?)</tr>', text, re.S)
+    assert row is not None, "the call activity has its row"
+    cells = re.findall(r"<td>(.*?)</td>", row.group(1), re.S)
+    assert cells[1:5] == ["1", "1", "4.0 h", "4.0 h"]  # passed, running now, median, p90
+    href = re.search(r'<a href="([^"]+)" class="call-link">Check the parcel</a>', row.group(1))
+    assert href is not None
+    called = parse_qs(urlsplit(html.unescape(href.group(1))).query)
+    assert called == {"process": ["heat_parent"], "days": ["7"], "version": ["1"], "call": ["heat_child"]}
+    drawn = json.loads(html.unescape(re.search(r'id="heatmap-data">(.*?)</script>', text, re.S).group(1)))
+    overlays = {e["element_id"]: e for e in drawn["elements"]}
+    assert overlays["check_parcel"]["url"] == html.unescape(href.group(1))  # the diagram's click
+    assert overlays["wait_parcel"]["url"] is None and "median 1.0 h" in overlays["wait_parcel"]["label"]
+    assert (
+        "passed 3" in overlays["wait_two_hours"]["label"]
+        and "median 2.0 h" in overlays["wait_two_hours"]["label"]
+    )
+
+    text = manager.get(html.unescape(href.group(1))).get_data(as_text=True)
+    assert "heat_parent v1 › heat_child" in text
+    assert (
+        re.search(r'<tr data-element="inspect_parcel">', text) and 'data-element="check_parcel"' not in text
+    )
+    back = links(text)["caller-link"]
+    assert back == {"process": ["heat_parent"], "days": ["7"], "version": ["1"]}

@@ -7,9 +7,10 @@ element states under the subprocess's id, so a diagram shows the states of those
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity, SubWorkflowTask
 
 from .bundle import ProcessDefinition
@@ -23,6 +24,8 @@ class DiagramLinks:
     file: str
     embedded: frozenset[str]
     calls: dict[str, str]  # call activity element id -> called process key
+    names: dict[str, str] = field(default_factory=dict)  # element id -> its name (or id) on the diagram
+    attached: dict[str, str] = field(default_factory=dict)  # boundary event id -> its activity's id
 
 
 def diagram_links(definition: ProcessDefinition, process_key: str) -> DiagramLinks | None:
@@ -33,17 +36,26 @@ def diagram_links(definition: ProcessDefinition, process_key: str) -> DiagramLin
         return None
     embedded: set[str] = set()
     calls: dict[str, str] = {}
+    names: dict[str, str] = {}
+    attached: dict[str, str] = {}
     pending = [spec]
     while pending:
         for task_spec in pending.pop().task_specs.values():
-            if isinstance(task_spec, CallActivity):
+            if task_spec.bpmn_id is not None:
+                names.setdefault(task_spec.bpmn_id, task_spec.bpmn_name or task_spec.bpmn_id)
+            if isinstance(task_spec, BoundaryEventSplit):
+                activity = [o.bpmn_id for o in task_spec.outputs if not hasattr(o, "cancel_activity")]
+                for event in task_spec.outputs:
+                    if hasattr(event, "cancel_activity") and activity:
+                        attached[event.bpmn_id] = activity[0]
+            elif isinstance(task_spec, CallActivity):
                 calls[task_spec.bpmn_id] = task_spec.spec
             elif isinstance(task_spec, SubWorkflowTask) and task_spec.spec not in embedded:
                 embedded.add(task_spec.spec)
                 if task_spec.spec in specs:
                     pending.append(specs[task_spec.spec])
     file = definition.file if process_key == definition.key else spec.file
-    return DiagramLinks(process_key, str(file), frozenset(embedded), calls)
+    return DiagramLinks(process_key, str(file), frozenset(embedded), calls, names, attached)
 
 
 def _is_embedded(specs: dict[str, BpmnProcessSpec], process_key: str) -> bool:

@@ -6,7 +6,7 @@ waits) and keeps the case data and element states for reads, so no read restores
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,11 +19,12 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimeDateEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from .multiple_events import awaited, fired_timer
+from .multiple_events import awaited, fired_timer, seen_definitions
 from .spec_extensions import spec_properties, task_form
 
 LEGAL_BREACH = "legal"  # a timer with the property breach = legal guards a legal deadline
@@ -60,6 +61,16 @@ class MessageWaitView:
 
 
 @dataclass(frozen=True)
+class CallView:
+    """A call activity whose called process runs now."""
+
+    task_id: str
+    element_id: str
+    process_key: str  # the process the call activity belongs to
+    called_key: str
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """The workflow after a step, as the service projects it."""
 
@@ -73,6 +84,9 @@ class Snapshot:
     error_task_ids: list[str]
     fired_timer_task_ids: frozenset[str]  # timer tasks not cancelled: they completed or (cycles) went on
     fired_timers: list[TimerView]  # timers the engine ran in this step, with their due times
+    calls: list[CallView] = field(default_factory=list)
+    completed_calls: frozenset[str] = frozenset()  # call activity tasks whose called process ended
+    caught_messages: frozenset[str] = frozenset()  # "task id|message name" of the messages caught
 
     def timer_fired(self, task_id: str) -> bool:
         """Whether a timer that no longer waits at its old due time fired (else it was cancelled)."""
@@ -88,6 +102,7 @@ _STATE_NAMES = {
     TaskState.ERROR: "error",
 }
 _NOT_CANCELLED = TaskState.COMPLETED | TaskState.WAITING | TaskState.READY
+_CAUGHT = TaskState.COMPLETED | TaskState.READY  # an event that happened (not waiting, not cancelled)
 
 
 def take(workflow: BpmnWorkflow, fired_timers: list[TimerView]) -> Snapshot:
@@ -98,10 +113,20 @@ def take(workflow: BpmnWorkflow, fired_timers: list[TimerView]) -> Snapshot:
     ends: list[Task] = []
     states: dict[str, dict[str, dict[str, Any]]] = {}
     latest: dict[tuple[str, str], float] = {}
+    calls: list[CallView] = []
+    completed_calls: set[str] = set()
+    caught: set[str] = set()
     for task in workflow.get_tasks():
         spec = task.task_spec
         state = task.state
         process_key = task.workflow.spec.name
+        if isinstance(spec, CallActivity):
+            if state == TaskState.STARTED:
+                calls.append(CallView(str(task.id), spec.bpmn_id, process_key, spec.spec))
+            elif state == TaskState.COMPLETED:
+                completed_calls.add(str(task.id))
+        elif task.has_state(_CAUGHT) and getattr(spec, "event_definition", None) is not None:
+            caught.update(f"{task.id}|{name}" for name in caught_messages(task))
         if state == TaskState.READY and spec.manual:
             user_tasks.append(
                 UserTaskView(
@@ -148,7 +173,20 @@ def take(workflow: BpmnWorkflow, fired_timers: list[TimerView]) -> Snapshot:
         # a start or catch event with several definitions forgets which one happened once it ran
         fired_timer_task_ids=frozenset(fired_ids | {timer.task_id for timer in fired_timers}),
         fired_timers=fired_timers,
+        calls=calls,
+        completed_calls=frozenset(completed_calls),
+        caught_messages=frozenset(caught),
     )
+
+
+def caught_messages(task: Task) -> list[str]:
+    """The names of the messages a task that no longer waits caught (none: it was withdrawn)."""
+    definition = task.task_spec.event_definition
+    if isinstance(definition, MessageEventDefinition):
+        return [definition.name]
+    if isinstance(definition, MultipleEventDefinition):
+        return [d.name for d in seen_definitions(task, definition) if isinstance(d, MessageEventDefinition)]
+    return []
 
 
 def message_waits(workflow: BpmnWorkflow) -> list[MessageWaitView]:

@@ -1,4 +1,5 @@
-"""Keeps the projection tables (open human tasks, pending timers, message subscriptions) in step.
+"""Keeps the projection tables (open human tasks, pending timers, message subscriptions, running
+called processes) in step.
 
 The instance row remembers what it last projected, so a step compares in memory and
 writes only what changed, one statement per kind of change, instead of reading the tables.
@@ -29,16 +30,20 @@ class Projection:
     waits: dict[str, str] = field(default_factory=dict)  # "task_id|name" -> message name
     kept: int = 0
     records: dict[str, Any] = field(default_factory=dict)  # case_records taken (``case_records``)
+    # call activity task id -> called process; None: projected before the runs were kept (0016)
+    calls: dict[str, str] | None = field(default_factory=dict)
 
     @classmethod
     def load(cls, value: dict[str, Any] | None) -> Projection:
         value = value or {}
+        calls: dict[str, str] | None = value.get("calls")
         return cls(
             dict(value.get("tasks", {})),
             dict(value.get("timers", {})),
             dict(value.get("waits", {})),
             int(value.get("kept", 0)),
             dict(value.get("records", {})),
+            dict(calls or {}) if calls is not None or not value else None,
         )
 
     def dump(self) -> dict[str, Any]:
@@ -48,6 +53,7 @@ class Projection:
             "waits": self.waits,
             "kept": self.kept,
             "records": self.records,
+            "calls": self.calls or {},
         }
 
     def waits_for(self, name: str) -> bool:
@@ -88,6 +94,7 @@ def sync_projection(
     step.sync_tasks()
     changes = step.sync_timers()
     step.sync_waits()
+    step.sync_calls()
     return step.current, changes
 
 
@@ -205,6 +212,7 @@ class _ProjectionStep:
             "due_at": view.due_at,
             "status": status,
             "sla": view.sla,
+            "created_at": self.now,
         }
 
     def _close_fired(self, timer_ids: list[int]) -> None:
@@ -278,16 +286,54 @@ class _ProjectionStep:
                         "message_name": wait.name,
                         "task_id": wait.task_id,
                         "element_id": wait.element_id,
+                        "process_key": wait.process_key,
                         "created_at": self.now,
+                        "status": "waiting",
                     }
                 )
         self.rows.insert_subscriptions(new)
+        caught = self.snap.caught_messages
         gone = [
-            (key.split("|", 1)[0], name)
+            (key.split("|", 1)[0], name, "delivered" if key in caught else "withdrawn")
             for key, name in self.previous.waits.items()
             if key not in self.current.waits
         ]
-        self.rows.delete_subscriptions(self.instance.id, gone)
+        self.rows.end_subscriptions(self.instance.id, gone, self.now)
+
+    def sync_calls(self) -> None:
+        """A row per run of a call activity: started when its called process starts, ended with it."""
+        running = {call.task_id: call for call in self.snap.calls}
+        self.current.calls = {task_id: call.called_key for task_id, call in running.items()}
+        previous = self.previous.calls
+        if previous is None:  # projected before 0016: the migration's rows know no task ids yet
+            states = self.snap.element_states
+            previous = self.rows.adopt_calls(
+                self.instance.id,
+                [(c.task_id, c.process_key, c.element_id, c.called_key) for c in running.values()],
+                lambda key, element: states.get(key, {}).get(element, {}).get("state") == "completed",
+                self.now,
+            )
+        self.rows.insert_calls(
+            [
+                {
+                    "instance_id": self.instance.id,
+                    "task_id": call.task_id,
+                    "process_key": call.process_key,
+                    "element_id": call.element_id,
+                    "called_key": call.called_key,
+                    "status": "running",
+                    "started_at": self.now,
+                }
+                for task_id, call in running.items()
+                if task_id not in previous
+            ]
+        )
+        ended = [
+            (task_id, "completed" if task_id in self.snap.completed_calls else "cancelled")
+            for task_id in previous
+            if task_id not in running
+        ]
+        self.rows.end_calls(self.instance.id, ended, self.now)
 
 
 def _lag(now: datetime, due_at: datetime) -> float:

@@ -1,17 +1,32 @@
 """The SLA heatmap of one process version: per diagram element, aggregates over the cases of a period.
 
-Each figure is one SQL statement grouped by element; no case is looped over in Python. Percentiles
-are the dashboard's nearest rank (the value at rank ⌈p·n⌉), ranked per element with a window
-function, so SQLite and PostgreSQL give the same figures.
+Each figure is one SQL statement grouped by element. Percentiles are the dashboard's nearest rank
+(the value at rank ⌈p·n⌉): PostgreSQL's ``percentile_disc``, on SQLite an aggregate of ours that
+sorts each element's values (``rma_nearest_ranks``), so both give the same figures. Every statement
+starts from the period's cases of the version (``ix_process_instance_heatmap``) and reads each
+case's rows from a covering index (``ix_*_heatmap``, migration 0016): no case's or task's row is read.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+)
 
 from .dashboard import seconds_between
 from .models import TABLES
@@ -20,33 +35,26 @@ _instance = TABLES["process_instance"]
 _task = TABLES["human_task"]
 _timer = TABLES["timer"]
 _subscription = TABLES["message_subscription"]
+_call = TABLES["called_process"]
 WAITING_TIMER = ("pending", "claimed")
-INSTANCE_STATUSES = (
-    "running",
-    "completed",
-    "cancelled",
-    "suspended",
-    "error",
-)  # = service.instances.STATUSES
-LATE_CASES_SHOWN = 200
 
 
 @dataclass(frozen=True)
 class Cases:
-    """The cases of one definition version registered from ``start`` (inclusive) to ``end`` (exclusive)."""
+    """The cases of one definition version registered from ``start`` (inclusive) to ``end`` (exclusive),
+    and the processes whose elements are counted: those drawn on the diagram shown (the version's own
+    process and its embedded subprocesses, or a process it calls and that one's embedded ones)."""
 
     process_key: str
     version: int
     start: datetime
     end: datetime
-    process_keys: frozenset[str]  # the processes drawn on the diagram (its own and embedded ones)
+    process_keys: frozenset[str]
 
     def where(self) -> list[ColumnElement[bool]]:
-        """The condition on ``process_instance``: every status named, so that the monitor's index
-        (status, started_at, id, process_key, version) answers it alone, one range per status,
-        never reading a case's row (each holds its state: a page or more)."""
+        """The condition on ``process_instance``, answered by ``ix_process_instance_heatmap`` alone
+        (one range; a case's row holds its state: a page or more)."""
         return [
-            _instance.c.status.in_(INSTANCE_STATUSES),
             _instance.c.process_key == self.process_key,
             _instance.c.version == self.version,
             _instance.c.started_at >= self.start,
@@ -55,13 +63,16 @@ class Cases:
 
 
 @dataclass(frozen=True)
-class TaskRow:
+class ElementRow:
+    """One element's figures from one table: ``passed`` (tasks completed, timers fired, messages
+    delivered, called processes ended), ``waiting`` there now, ``cases`` that reached it, and the
+    median and 90th percentile of the seconds spent by those that passed (None: none did)."""
+
     element_id: str
-    name: str
-    passed: int  # completed tasks
-    waiting: int  # open tasks
-    cases: int  # cases that reached the element (a task there, whatever its status)
-    median: float | None  # seconds from creation to completion, None without a completed task
+    passed: int
+    waiting: int
+    cases: int
+    median: float | None
     p90: float | None
 
 
@@ -72,180 +83,168 @@ class SlaRow:
     slas: tuple[str, ...]  # the names of those timers (the first and the last by name)
 
 
-@dataclass(frozen=True)
-class LateCase:
-    instance_id: int
-    business_key: str
-    status: str
-    reason: str | None
-    product_category: str | None
-    started_at: datetime
-
-
-def _case_tasks() -> Any:
-    return _task.join(_instance, _instance.c.id == _task.c.instance_id)
-
-
-def task_figures(connection: Connection, cases: Cases) -> list[TaskRow]:
-    """Per user task element, in one pass over the chosen cases' tasks: completed and open tasks, the
-    cases that reached it, and the median and 90th percentile (nearest rank) of the seconds from a
-    task's creation to its completion (each completed task ranked within its element by a window)."""
-    status = _task.c.status
-    done = and_(status == "completed", _task.c.completed_at.is_not(None))
-    spent = case((done, seconds_between(connection, _task.c.completed_at, _task.c.created_at)))
-    partition = (_task.c.element_id, case((done, 1), else_=0))
-    ranked = (
-        select(
-            _task.c.element_id.label("element_id"),
-            _task.c.name.label("name"),
-            status.label("status"),
-            _task.c.instance_id.label("instance_id"),
-            spent.label("value"),
-            func.row_number().over(partition_by=partition, order_by=spent).label("rank"),
-            # the completed tasks of the element (the open ones' partition counts no value); the
-            # same window as the rank's, so that one sort serves both
-            func.count(spent).over(partition_by=partition, order_by=spent, rows=(None, None)).label("total"),
-        )
-        .select_from(_case_tasks())
-        .where(*cases.where(), _task.c.process_key.in_(sorted(cases.process_keys)))
-        .subquery("ranked")
-    )
-    measured = ranked.c.value.is_not(None)
-
-    def at(rank: Any) -> Any:
-        return func.max(case((and_(measured, ranked.c.rank == rank), ranked.c.value)))
-
+def _figures(
+    connection: Connection,
+    cases: Cases,
+    table: Table,
+    passed: ColumnElement[bool],
+    waiting: ColumnElement[bool],
+    span: tuple[Any, Any],
+    *where: ColumnElement[bool],
+    group: tuple[Any, Any] | None = None,
+    sla: Any = None,
+) -> list[tuple[int, ElementRow, Any, Any]]:
+    """Per element of ``table`` (rows of the chosen cases at the diagram's processes), one aggregate
+    over them: the rows that ``passed``, those ``waiting``, the cases, the median and 90th percentile
+    (nearest rank) of ``span`` (start, end) of those that passed. ``group``: (kind, element)
+    expressions to group by instead of the element alone (kind 0); ``sla``: a column whose least and
+    greatest value per group come too."""
+    start, end = span
+    kind, element = group if group is not None else (literal(0), table.c.element_id)
+    grouped = (kind, element) if group is not None else (element,)  # never a bare number to group by
+    done = and_(passed, end.is_not(None), start.is_not(None))
+    spent = case((done, seconds_between(connection, end, start)))
+    if connection.dialect.name == "sqlite":
+        ranks: list[Any] = [_sqlite_ranks(connection, spent)]
+    else:  # the first value whose rank reaches p·n: the nearest rank
+        ranks = [func.percentile_disc(p).within_group(spent) for p in (0.5, 0.9)]
     query = (
         select(
-            ranked.c.element_id,
-            func.min(ranked.c.name),
-            func.count().filter(ranked.c.status == "completed"),
-            func.count().filter(ranked.c.status == "open"),
-            func.count(func.distinct(ranked.c.instance_id)),
-            at((ranked.c.total + 1) // 2),  # ⌈n/2⌉ in integer arithmetic both databases share
-            at((ranked.c.total * 9 + 9) // 10),  # ⌈9n/10⌉
+            kind,
+            element,
+            func.count().filter(passed),
+            func.count().filter(waiting),
+            func.count(func.distinct(table.c.instance_id)),
+            *ranks,
+            func.min(sla if sla is not None else null()),
+            func.max(sla if sla is not None else null()),
         )
-        .group_by(ranked.c.element_id)
-        .order_by(ranked.c.element_id)
+        .select_from(table.join(_instance, _instance.c.id == table.c.instance_id))
+        .where(*cases.where(), table.c.process_key.in_(sorted(cases.process_keys)), *where)
+        .group_by(*grouped)
+        .order_by(*grouped)
     )
-    return [
-        TaskRow(str(e), str(n), int(p), int(w), int(c), _seconds(m), _seconds(p90))
-        for e, n, p, w, c, m, p90 in connection.execute(query)
-    ]
+    found = []
+    for k, e, p, w, c, *figures, low, high in connection.execute(query):
+        median, p90 = _NearestRanks.parse(figures[0]) if len(figures) == 1 else figures
+        found.append(
+            (int(k), ElementRow(str(e), int(p), int(w), int(c), _seconds(median), _seconds(p90)), low, high)
+        )
+    return found
+
+
+class _NearestRanks:
+    """SQLite's aggregate ``rma_nearest_ranks(value)``: the median and the 90th percentile of the
+    values that are not null, by nearest rank (the values at ranks ⌈n/2⌉ and ⌈9n/10⌉, as
+    PostgreSQL's ``percentile_disc``), written "median p90" (exact float reprs); null without values.
+
+    SQLite has no percentile aggregate; ranking each value within its element by window functions
+    cost half again the time of the whole pass (two windows and their sort per statement)."""
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+
+    def step(self, value: float | None) -> None:
+        if value is not None:
+            self.values.append(value)
+
+    def finalize(self) -> str | None:
+        if not self.values:
+            return None
+        values = sorted(self.values)
+        n = len(values)
+        return f"{values[(n + 1) // 2 - 1]!r} {values[(9 * n + 9) // 10 - 1]!r}"
+
+    @staticmethod
+    def parse(text: str | None) -> tuple[float | None, float | None]:
+        if text is None:
+            return None, None
+        median, p90 = text.split()
+        return float(median), float(p90)
+
+
+def _sqlite_ranks(connection: Connection, value: Any) -> Any:
+    """``rma_nearest_ranks(value)``, registered on this SQLite connection (cheap to do again)."""
+    driver = connection.connection.driver_connection
+    driver.create_aggregate("rma_nearest_ranks", 1, _NearestRanks)  # type: ignore[union-attr]
+    return func.rma_nearest_ranks(value)
 
 
 def _seconds(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def timer_figures(connection: Connection, cases: Cases) -> tuple[list[tuple[str, int, int]], list[SlaRow]]:
-    """In one pass over the chosen cases' timers: (element, fired, waiting now) of the timers cases
-    wait at (not boundary timers on a task), and per user task element the cases where an SLA
-    boundary timer on it fired (``attached_to`` = the task) with those timers' names."""
+def task_figures(connection: Connection, cases: Cases) -> list[ElementRow]:
+    """User tasks: completed and open ones, from creation to completion."""
+    status = _task.c.status
+    span = (_task.c.created_at, _task.c.completed_at)
+    return [
+        row
+        for _, row, _, _ in _figures(connection, cases, _task, status == "completed", status == "open", span)
+    ]
+
+
+def fired_sla() -> ColumnElement[bool]:
+    """A timer with an SLA that fired (``'fired'`` written out, as in the index's condition)."""
+    return and_(_timer.c.sla.is_not(None), _timer.c.status == literal_column("'fired'"))
+
+
+def timers_read() -> ColumnElement[bool]:
+    """The timers the heatmap reads: waited at, or fired on an SLA. The condition of their partial
+    index (``TIMER_HEATMAP_WHERE``) said the very same way, or neither database uses the index."""
+    return or_(_timer.c.attached_to.is_(None), fired_sla())
+
+
+def timer_figures(
+    connection: Connection, cases: Cases, attached: Mapping[str, str]
+) -> tuple[list[ElementRow], list[SlaRow]]:
+    """In one pass over the chosen cases' timers: those cases wait at (not boundary timers), fired and
+    waiting, from the timer's creation to its firing; and per activity (``attached``: boundary event
+    -> the activity it is attached to, from the diagram) the cases where an SLA boundary timer on it
+    fired, with those timers' names (the first and the last by name)."""
     status = _timer.c.status
-    breach = and_(_timer.c.sla.is_not(None), status == "fired", _timer.c.attached_to.is_not(None))
     waited = _timer.c.attached_to.is_(None)
-    kind = case((waited, 1), else_=0)
-    element = case((waited, _timer.c.element_id), else_=_task.c.element_id)
-    keys = sorted(cases.process_keys)
-    query = (
-        select(
-            element,
-            kind,
-            func.count().filter(status == "fired"),
-            func.count().filter(status.in_(WAITING_TIMER)),
-            func.count(func.distinct(case((breach, _timer.c.instance_id)))),
-            func.min(case((breach, _timer.c.sla))),
-            func.max(case((breach, _timer.c.sla))),
-        )
-        .select_from(
-            _timer.join(_instance, _instance.c.id == _timer.c.instance_id).outerjoin(
-                _task, and_(_task.c.id == _timer.c.attached_to, breach)
-            )
-        )
-        .where(
-            *cases.where(),
-            or_(and_(waited, _timer.c.process_key.in_(keys)), and_(breach, _task.c.process_key.in_(keys))),
-        )
-        .group_by(element, kind)
-        .order_by(element)
+    guarded = case(dict(attached), value=_timer.c.element_id, else_=_timer.c.element_id) if attached else None
+    group = (
+        case((waited, 0), else_=1),
+        case((waited, _timer.c.element_id), else_=guarded) if guarded is not None else _timer.c.element_id,
     )
-    waits: list[tuple[str, int, int]] = []
-    breaches: list[SlaRow] = []
-    for element_id, is_wait, fired, waiting, late, first, last in connection.execute(query):
-        if is_wait:
-            waits.append((str(element_id), int(fired), int(waiting)))
-        elif late:
-            breaches.append(SlaRow(str(element_id), int(late), tuple(sorted({str(first), str(last)}))))
+    rows = _figures(
+        connection,
+        cases,
+        _timer,
+        and_(waited, status == "fired"),
+        and_(waited, status.in_(WAITING_TIMER)),
+        (_timer.c.created_at, _timer.c.fired_at),
+        timers_read(),
+        group=group,
+        sla=_timer.c.sla,
+    )
+    waits = [row for kind, row, _, _ in rows if kind == 0]
+    breaches = [
+        SlaRow(row.element_id, row.cases, tuple(sorted({str(low), str(high)})))
+        for kind, row, low, high in rows
+        if kind == 1
+    ]
     return waits, breaches
 
 
-def message_waits(connection: Connection, cases: Cases) -> list[tuple[str, int]]:
-    """(element, cases waiting there now for a message)."""
-    query = (
-        select(_subscription.c.element_id, func.count(func.distinct(_subscription.c.instance_id)))
-        .select_from(_subscription.join(_instance, _instance.c.id == _subscription.c.instance_id))
-        .where(*cases.where())
-        .group_by(_subscription.c.element_id)
-        .order_by(_subscription.c.element_id)
-    )
-    return [(str(e), int(n)) for e, n in connection.execute(query)]
+def message_figures(connection: Connection, cases: Cases) -> list[ElementRow]:
+    """Message catches (events, receive tasks, boundary events): delivered and open waits, from the
+    wait's start to the message."""
+    status = _subscription.c.status
+    span = (_subscription.c.created_at, _subscription.c.ended_at)
+    rows = _figures(connection, cases, _subscription, status == "delivered", status == "waiting", span)
+    return [row for _, row, _, _ in rows]
 
 
-def _late_at(connection: Connection, cases: Cases, element_id: str) -> ColumnElement[bool]:
-    """The case had an SLA timer fire on a task at ``element_id``.
-
-    PostgreSQL is asked for the late ones among the period's cases (``IN``: its plan starts from
-    their index; as ``EXISTS`` it hashed every fired timer there is, 500 ms at 100,000 cases
-    whatever the period); SQLite is faster with ``EXISTS``, a look at each case's own timers."""
-    fired = (
-        _timer.c.sla.is_not(None),
-        _timer.c.status == "fired",
-        _task.c.element_id == element_id,
-        _task.c.process_key.in_(sorted(cases.process_keys)),
-    )
-    guarded = _timer.join(_task, _task.c.id == _timer.c.attached_to)
-    if connection.dialect.name == "sqlite":
-        return exists(
-            select(_timer.c.id).select_from(guarded).where(_timer.c.instance_id == _instance.c.id, *fired)
+def call_figures(connection: Connection, cases: Cases) -> list[ElementRow]:
+    """Call activities: called processes that ended and those running, from their start to their end."""
+    status = _call.c.status
+    span = (_call.c.started_at, _call.c.ended_at)
+    return [
+        row
+        for _, row, _, _ in _figures(
+            connection, cases, _call, status == "completed", status == "running", span
         )
-    late = (
-        select(_timer.c.instance_id)
-        .select_from(_instance.join(guarded, _timer.c.instance_id == _instance.c.id))
-        .where(*cases.where(), *fired)
-    )
-    return _instance.c.id.in_(late)
-
-
-def late_cases(connection: Connection, cases: Cases, element_id: str) -> tuple[int, list[LateCase]]:
-    """(how many, the newest ``LATE_CASES_SHOWN``) of the cases late at ``element_id``."""
-    where = (*cases.where(), _late_at(connection, cases, element_id))
-    total = int(connection.execute(select(func.count()).select_from(_instance).where(*where)).scalar_one())
-    query = (
-        select(
-            _instance.c.id,
-            _instance.c.business_key,
-            _instance.c.status,
-            _instance.c.reason,
-            _instance.c.product_category,
-            _instance.c.started_at,
-        )
-        .where(*where)
-        .order_by(_instance.c.started_at.desc(), _instance.c.id.desc())
-        .limit(LATE_CASES_SHOWN)
-    )
-    return total, [LateCase(*row) for row in connection.execute(query)]
-
-
-def late_breakdown(
-    connection: Connection, cases: Cases, element_id: str, by: str
-) -> list[tuple[str | None, int]]:
-    """(reason or product category, late cases at ``element_id``), most first."""
-    column = {"reason": _instance.c.reason, "category": _instance.c.product_category}[by]
-    query = (
-        select(column, func.count())
-        .where(*cases.where(), _late_at(connection, cases, element_id))
-        .group_by(column)
-        .order_by(func.count().desc(), column)
-    )
-    return [(k, int(n)) for k, n in connection.execute(query)]
+    ]

@@ -116,6 +116,13 @@ class ProcessInstance(Base):
             "ix_process_instance_dashboard",
             *("started_at", "kind", "reason", "product_category", "status", "outcome", "ended_at"),
         ),
+        # The SLA heatmap: one version's cases of a period, and its late cases with what the list and
+        # its breakdowns show, from the index alone (reason and category sit past the state).
+        Index(
+            "ix_process_instance_heatmap",
+            *("process_key", "version", "started_at", "id"),
+            *("status", "reason", "product_category", "business_key"),
+        ),
     )
     # Every UPDATE says WHERE revision = <the one read> and bumps it: a write based on a stale
     # read fails (StaleDataError) instead of overwriting, whatever locking did or did not happen.
@@ -166,6 +173,11 @@ class HumanTask(Base):
         Index("ix_human_task_instance_open", "instance_id", "status", "due_at"),  # a case's next deadline
         # The dashboard's first response: a case's tasks at an element with their completion.
         Index("ix_human_task_instance_element", "instance_id", "element_id", "completed_at"),
+        # The SLA heatmap: a case's tasks with what it counts and times, read from the index alone.
+        Index(
+            "ix_human_task_heatmap",
+            *("instance_id", "process_key", "element_id", "status", "created_at", "completed_at"),
+        ),
     )
 
 
@@ -180,6 +192,9 @@ class TaskDraft(Base):
 
 
 _BREACHED = text("status = 'fired' AND sla IS NOT NULL")  # an SLA timer that fired
+# The timers the SLA heatmap reads (a partial index: most timers are boundary timers cancelled with
+# their task); its statement says the very same, or neither database uses the index.
+TIMER_HEATMAP_WHERE = "attached_to IS NULL OR (sla IS NOT NULL AND status = 'fired')"
 
 
 class Timer(Base):
@@ -196,6 +211,7 @@ class Timer(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(120))
     claimed_until: Mapped[datetime | None]
     fired_at: Mapped[datetime | None]
+    created_at: Mapped[datetime | None]  # set since migration 0016 (estimated there for older rows)
     lag_seconds: Mapped[float | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # claims not fired
     __table_args__ = (
@@ -205,10 +221,20 @@ class Timer(Base):
         # The cases whose SLA was breached, in id order: counted (and listed) from this index alone.
         Index("ix_timer_breached", "instance_id", postgresql_where=_BREACHED, sqlite_where=_BREACHED),
         Index("ix_timer_instance_sla", "instance_id", "sla", "status"),  # the dashboard's breach rates
+        Index(  # the SLA heatmap: a case's timers waited at, or fired on an SLA, with their times
+            "ix_timer_heatmap",
+            *("instance_id", "process_key", "element_id", "attached_to", "status", "sla"),
+            *("created_at", "fired_at"),
+            sqlite_where=text(TIMER_HEATMAP_WHERE),
+            postgresql_where=text(TIMER_HEATMAP_WHERE),
+        ),
     )
 
 
 class MessageSubscription(Base):
+    """A wait for a message: open while ``status`` is waiting; kept when it ends (delivered, or
+    withdrawn: another event won, the activity ended) with the time, for the SLA heatmap."""
+
     __tablename__ = "message_subscription"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
@@ -216,8 +242,17 @@ class MessageSubscription(Base):
     message_name: Mapped[str] = mapped_column(String(255))
     task_id: Mapped[str] = mapped_column(String(36))
     element_id: Mapped[str] = mapped_column(String(255))
+    process_key: Mapped[str | None] = mapped_column(String(255))  # the process drawing the element
     created_at: Mapped[datetime]
-    __table_args__ = (Index("ix_subscription_key_name", "business_key", "message_name"),)
+    status: Mapped[str] = mapped_column(String(20), default="waiting", server_default="waiting")
+    ended_at: Mapped[datetime | None]
+    __table_args__ = (
+        Index("ix_subscription_key_name", "business_key", "message_name"),
+        Index(
+            "ix_subscription_heatmap",
+            *("instance_id", "process_key", "element_id", "status", "created_at", "ended_at"),
+        ),
+    )
 
 
 class MessageInbox(Base):
@@ -364,8 +399,8 @@ class Setting(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
-# The product records live in a module of their own on the same Base; importing it here registers
-# their tables wherever the metadata is read.
-from . import batch_models, product_models  # noqa: E402, F401
+# The product records, the batch runs and the runs of call activities live in modules of their own on
+# the same Base; importing them here registers their tables wherever the metadata is read.
+from . import batch_models, call_models, product_models  # noqa: E402, F401
 
 TABLES = Base.metadata.tables

@@ -1,4 +1,5 @@
-"""Writes to the projection tables: open human tasks, pending timers, message subscriptions.
+"""Writes to the projection tables: open human tasks, pending timers, message subscriptions, the
+runs of call activities.
 
 Each method is one prebuilt statement, run once per step with every row it concerns
 (an executemany, or one ``IN`` list), never one statement per row.
@@ -6,11 +7,11 @@ Each method is one prebuilt statement, run once per step with every row it conce
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from .drafts import delete_drafts_of
 from .models import TABLES
@@ -18,6 +19,7 @@ from .models import TABLES
 _task = TABLES["human_task"]
 _timer = TABLES["timer"]
 _subscription = TABLES["message_subscription"]
+_call = TABLES["called_process"]
 
 _INSERT_TASKS = insert(_task)
 _SET_TASK_DUE = update(_task).where(_task.c.id == bindparam("b_id")).values(due_at=bindparam("due_at"))
@@ -42,10 +44,25 @@ _MARK_FIRED = (
     .values(status="fired", fired_at=bindparam("fired_at"), lag_seconds=bindparam("lag_seconds"))
 )
 _INSERT_SUBSCRIPTIONS = insert(_subscription)
-_DELETE_SUBSCRIPTION = delete(_subscription).where(
-    _subscription.c.instance_id == bindparam("instance_id"),
-    _subscription.c.task_id == bindparam("task_id"),
-    _subscription.c.message_name == bindparam("message_name"),
+_END_SUBSCRIPTION = (
+    update(_subscription)
+    .where(
+        _subscription.c.instance_id == bindparam("b_instance_id"),
+        _subscription.c.task_id == bindparam("b_task_id"),
+        _subscription.c.message_name == bindparam("b_message_name"),
+        _subscription.c.status == "waiting",
+    )
+    .values(status=bindparam("status"), ended_at=bindparam("ended_at"))
+)
+_INSERT_CALLS = insert(_call)
+_END_CALL = (
+    update(_call)
+    .where(
+        _call.c.instance_id == bindparam("b_instance_id"),
+        _call.c.task_id == bindparam("b_task_id"),
+        _call.c.status == "running",
+    )
+    .values(status=bindparam("status"), ended_at=bindparam("ended_at"))
 )
 
 
@@ -96,10 +113,64 @@ class ProjectionRepository:
         if rows:
             self._connection.execute(_INSERT_SUBSCRIPTIONS, rows)
 
-    def delete_subscriptions(self, instance_id: int, waits: list[tuple[str, str]]) -> None:
-        """Remove the subscriptions (task id, message name) that no longer wait."""
+    def end_subscriptions(self, instance_id: int, waits: list[tuple[str, str, str]], now: datetime) -> None:
+        """(task id, message name, delivered or withdrawn) of the subscriptions that no longer wait."""
         if waits:
             self._connection.execute(
-                _DELETE_SUBSCRIPTION,
-                [{"instance_id": instance_id, "task_id": t, "message_name": n} for t, n in waits],
+                _END_SUBSCRIPTION,
+                [
+                    {
+                        "b_instance_id": instance_id,
+                        "b_task_id": t,
+                        "b_message_name": n,
+                        "status": s,
+                        "ended_at": now,
+                    }
+                    for t, n, s in waits
+                ],
+            )
+
+    def insert_calls(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self._connection.execute(_INSERT_CALLS, rows)
+
+    def adopt_calls(
+        self,
+        instance_id: int,
+        running: list[tuple[str, str, str, str]],
+        completed: Callable[[str, str], bool],
+        now: datetime,
+    ) -> dict[str, str]:
+        """An instance's first step since migration 0016: its running rows (written by the migration,
+        no task id) take the task id of the call running at their element, the others end (completed
+        when ``completed(process key, element)``); returns call task id -> called key of those taken.
+        ``running``: (task id, process key, element id, called key) of the calls running now."""
+        legacy = self._connection.execute(
+            select(_call.c.id, _call.c.process_key, _call.c.element_id).where(
+                _call.c.instance_id == instance_id, _call.c.task_id == "", _call.c.status == "running"
+            )
+        ).all()
+        free = list(running)
+        adopted: dict[str, str] = {}
+        for row in legacy:
+            match = next((c for c in free if (c[1], c[2]) == (row.process_key, row.element_id)), None)
+            if match is not None:
+                free.remove(match)
+                adopted[match[0]] = match[3]
+                values: dict[str, Any] = {"task_id": match[0]}
+            else:
+                status = "completed" if completed(row.process_key, row.element_id) else "cancelled"
+                values = {"status": status, "ended_at": now}
+            self._connection.execute(update(_call).where(_call.c.id == row.id).values(**values))
+        return adopted
+
+    def end_calls(self, instance_id: int, calls: list[tuple[str, str]], now: datetime) -> None:
+        """(call activity task id, completed or cancelled) of the called processes that ended."""
+        if calls:
+            self._connection.execute(
+                _END_CALL,
+                [
+                    {"b_instance_id": instance_id, "b_task_id": t, "status": s, "ended_at": now}
+                    for t, s in calls
+                ],
             )

@@ -1,6 +1,7 @@
 """``/monitor/heatmap``: the SLA heatmap of one process version for a period, the diagram with every
 element's figures, the late elements red; ``?element=ID`` lists that element's late cases with
-their reasons and product categories (the table beside the diagram links there too)."""
+their reasons and product categories (the table beside the diagram links there too); a call
+activity opens the heatmap of the process it calls (``?call=KEY``), over the same cases."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ FIELDS = {
     "version": lazy_gettext("Version"),
     "threshold": lazy_gettext("Threshold"),
     "element": lazy_gettext("Element"),
+    "call": lazy_gettext("Called process"),
 }
 
 
@@ -90,6 +92,18 @@ class _Links:
     def element(self, element_id: str) -> str:
         return self.heatmap(element=element_id) + "#late-cases"
 
+    def called(self, process_key: str | None) -> str:
+        """The heatmap of a process the version calls (None: of the version's own diagram)."""
+        return self.heatmap(call=process_key)
+
+    def of(self, element: ElementHeat) -> str | None:
+        """Where a click on the element leads: a task's late cases, a call activity's called process."""
+        if element.kind == "task":
+            return self.element(element.element_id)
+        if element.kind == "call" and element.called:
+            return self.called(element.called)
+        return None
+
     def cases(self, late: LateCases | None = None, **filters: Any) -> str:
         """The case list of the same version and period; of an element's late cases, by its SLA."""
         params: dict[str, Any] = {
@@ -118,7 +132,7 @@ def _diagram(heat: Heatmap) -> dict[str, Any]:
             {
                 "element_id": e.element_id,
                 "hot": e.hot,
-                "url": links.element(e.element_id),
+                "url": links.of(e),
                 "label": _overlay(e),
             }
             for e in heat.elements
@@ -128,10 +142,7 @@ def _diagram(heat: Heatmap) -> dict[str, Any]:
 
 def _overlay(element: ElementHeat) -> str:
     """The figures on the diagram beside the element, in the page's language."""
-    parts = []
-    if element.passed is not None:
-        parts.append(_("passed %(n)s", n=element.passed))
-    parts.append(_("waiting %(n)s", n=element.waiting))
+    parts = [_("passed %(n)s", n=element.passed), _("waiting %(n)s", n=element.waiting)]
     if element.median is not None:
         parts.append(_("median %(time)s", time=_hours(element.median)))
         parts.append(_("p90 %(time)s", time=_hours(element.p90)))

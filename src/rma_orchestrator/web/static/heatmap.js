@@ -1,6 +1,7 @@
 // The SLA heatmap: bpmn-js's navigated viewer (window.BpmnJS) shows the version's diagram; each
 // element with figures gets an overlay (passed / waiting now / median / p90 / late), the late ones
-// a red marker; a click on such an element opens its late cases (the same link as the table's).
+// a red marker; a click on a user task opens its late cases, on a call activity the heatmap of the
+// process it calls (the same links as the table's).
 (function () {
   "use strict";
 
@@ -22,11 +23,12 @@
     for (const element of data.elements) {
       if (!registry.get(element.element_id)) continue;
       canvas.addMarker(element.element_id, "rma-figures");
+      if (element.url) canvas.addMarker(element.element_id, "rma-link");
       if (element.hot) canvas.addMarker(element.element_id, "rma-hot");
-      const badge = document.createElement("a");
+      const badge = document.createElement(element.url ? "a" : "span");
       badge.className = element.hot ? "rma-heat hot" : "rma-heat";
       badge.dataset.element = element.element_id;
-      badge.href = element.url;
+      if (element.url) badge.href = element.url;
       badge.textContent = element.label;
       overlays.add(element.element_id, "rma-heat", { position: { bottom: -6, left: -10 }, html: badge });
     }
@@ -34,7 +36,7 @@
 
   viewer.get("eventBus").on("element.click", (event) => {
     const element = byId.get(event.element.id);
-    if (element) window.location.assign(element.url);
+    if (element && element.url) window.location.assign(element.url);
   });
 
   viewer
