@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import inspect
+from support import migrations_head
 
 from rma_orchestrator.store.db import Database
 from rma_orchestrator.store.migrate import current_revision, downgrade, upgrade
@@ -29,7 +30,7 @@ def _present(database: Database) -> set[tuple[str, str]]:
 def test_the_monitor_indexes_are_added_and_dropped(db_url: str) -> None:
     database = Database(db_url)
     try:
-        assert current_revision(database) == "0014"  # the head
+        assert current_revision(database) == migrations_head()
         assert _present(database) == MONITOR_INDEXES
         downgrade(database, "0009")
         assert _present(database) == set()

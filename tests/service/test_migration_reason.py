@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rma_cases import case_data, deploy_rma
 from sqlalchemy import inspect, text
-from support import AGENT
+from support import AGENT, migrations_head
 
 from rma_orchestrator.service.context import Services
 from rma_orchestrator.service.instances import start_instance
@@ -32,7 +32,7 @@ def _reason_column_and_index(services: Services) -> tuple[bool, bool]:
 def test_the_reason_column_is_filled_from_the_cases_data(services: Services) -> None:
     deploy_rma(services)
     started = start_instance(services, "rma_case", case_data(services, reason="wrong_item"), AGENT)
-    assert current_revision(services.database) == "0014"  # the head
+    assert current_revision(services.database) == migrations_head()
     try:
         downgrade(services.database, "0010")
         assert _reason_column_and_index(services) == (False, False)

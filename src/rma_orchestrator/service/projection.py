@@ -201,6 +201,7 @@ class _ProjectionStep:
             "due_at": view.due_at,
             "status": status,
             "sla": view.sla,
+            "case_started_at": self.instance.started_at if self.instance.kind is not None else None,
         }
 
     def _close_fired(self, timer_ids: list[int]) -> None:

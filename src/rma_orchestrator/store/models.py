@@ -19,10 +19,16 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
+
+
+def _where(condition: str) -> dict[str, Any]:
+    """A partial index's condition, on both databases: the index holds the rows that meet it."""
+    return {"sqlite_where": text(condition), "postgresql_where": text(condition)}
 
 
 class Blob(Base):
@@ -88,6 +94,11 @@ class ProcessInstance(Base):
     product_category: Mapped[str | None] = mapped_column(String(40))
     product_name: Mapped[str | None] = mapped_column(String(255))
     reason: Mapped[str | None] = mapped_column(String(40))  # the case's reason (the dashboard's rates)
+    # The dashboard's per-case figures, set in the step that ends them (store/instances.py): seconds
+    # from registration to the first completed review_case or request_documents task, and to the end
+    # of a completed case (null while there is none, and for a cancelled case).
+    first_response_seconds: Mapped[float | None]
+    resolution_seconds: Mapped[float | None]
     # The inbox's kind filter and text search read this index, never the rows: a row's later
     # columns sit past its state, which SQLite keeps in overflow pages.
     __table_args__ = (
@@ -103,10 +114,32 @@ class ProcessInstance(Base):
         # The managers' instance list (/monitor/instances): newest first, with what it filters on.
         Index("ix_process_instance_monitor", "status", "started_at", "id", "process_key", "version", "kind"),
         Index("ix_process_instance_started", "started_at", "id"),  # an export's chunks, newest first
-        # The managers' dashboard (/monitor/dashboard): the cases of a period with what it groups by.
+        # The managers' dashboard (/monitor/dashboard): the cases of a period with what it groups by
+        # and sums, and each figure in its own order, for its median and 90th percentile.
         Index(
             "ix_process_instance_dashboard",
             *("started_at", "kind", "reason", "product_category", "status", "outcome", "ended_at"),
+            *("first_response_seconds", "resolution_seconds"),
+        ),
+        Index(  # the same in the order of what a period's pass groups by, for a long period
+            "ix_process_instance_dashboard_groups",
+            *("reason", "product_category", "started_at", "kind", "outcome"),
+            *("first_response_seconds", "resolution_seconds"),
+        ),
+        Index("ix_process_instance_kind_started", "kind", "started_at", "status"),  # the repair figures
+        Index(
+            "ix_process_instance_first_response",
+            "first_response_seconds",
+            "started_at",
+            "kind",
+            **_where("first_response_seconds IS NOT NULL"),
+        ),
+        Index(
+            "ix_process_instance_resolution",
+            "resolution_seconds",
+            "started_at",
+            "kind",
+            **_where("resolution_seconds IS NOT NULL"),
         ),
     )
     # Every UPDATE says WHERE revision = <the one read> and bumps it: a write based on a stale
@@ -155,6 +188,8 @@ class HumanTask(Base):
         Index("ix_human_task_status_group", "status", "group_name"),
         Index("ix_human_task_assignee_status", "assignee", "status"),
         Index("ix_human_task_step", "status", "element_id", "instance_id"),  # cases waiting at a step
+        # The same with the step's name: the dashboard's open cases by step from the index alone.
+        Index("ix_human_task_step_names", "status", "element_id", "instance_id", "name"),
         Index("ix_human_task_instance_open", "instance_id", "status", "due_at"),  # a case's next deadline
         # The dashboard's first response: a case's tasks at an element with their completion.
         Index("ix_human_task_instance_element", "instance_id", "element_id", "completed_at"),
@@ -187,11 +222,17 @@ class Timer(Base):
     fired_at: Mapped[datetime | None]
     lag_seconds: Mapped[float | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # claims not fired
+    # The registration of the timer's case (its instance's started_at; null when the instance is no
+    # case), which never changes: the dashboard's breach rates of a period read the timers alone.
+    case_started_at: Mapped[datetime | None]
     __table_args__ = (
         UniqueConstraint("instance_id", "task_id", "due_at"),
         Index("ix_timer_status_due", "status", "due_at"),
         Index("ix_timer_sla_breach", "status", "sla", "instance_id"),  # cases whose SLA was breached
-        Index("ix_timer_instance_sla", "instance_id", "sla", "status"),  # the dashboard's breach rates
+        Index("ix_timer_instance_sla", "instance_id", "sla", "status"),  # a case's SLA timers
+        # The dashboard's breach rates of a period, and of a long period in their groups' order.
+        Index("ix_timer_case_sla", "case_started_at", "sla", "status", **_where("sla IS NOT NULL")),
+        Index("ix_timer_sla_case", "sla", "status", "case_started_at", **_where("sla IS NOT NULL")),
     )
 
 
