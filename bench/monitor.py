@@ -5,13 +5,16 @@ demo's cases started through the service, copies of its cases with open tasks in
 executemany until --tasks tasks are open), then adds finished copies until --cases cases exist:
 spread over the past 365 days, 92 % completed with an outcome that fits their kind, 8 % cancelled,
 their tasks completed, their timers fired (one in ten an SLA breach, with its event) or cancelled,
-an end event in the audit trail. A progress line on stderr shows the fill.
+an end event in the audit trail, the follow-up's satisfaction score of a resolution the customer
+experienced and a repaired unit's repair attempts; the dashboard's figures stored on each case and
+timer as the steps store them. A progress line on stderr shows the fill.
 
 Then times --requests GETs of each monitoring page through the Flask test client as a manager
 (the server's time: routing, session, queries, template), the pages taking turns: the case list
-(default, filtered, searched, sorted by deadline) and, where the routes exist, the dashboard and
-the heatmap. Prints p50/p95/max in ms and p95 against the goal (lists 100 ms, dashboard and
-heatmap 500 ms). SQLite always; --postgres adds a private PostgreSQL database on 127.0.0.1.
+(default, filtered, searched, sorted by deadline) and, where the routes exist, the dashboard (7,
+30, 90 and 365 days) and the heatmap. Prints p50/p95/max in ms and p95 against the goal (lists
+100 ms, dashboard and heatmap 500 ms). SQLite always; --postgres adds a private PostgreSQL database
+on 127.0.0.1.
 Usage: python bench/monitor.py [--cases 100000] [--tasks 20000] [--requests 100] [--postgres]
        python bench/monitor.py --database URL   (fill it once and keep it; later runs time it as it is)
 """
@@ -54,6 +57,11 @@ from rma_orchestrator.store.models import TABLES
 _instance, _task, _timer, _event = (
     TABLES[name] for name in ("process_instance", "human_task", "timer", "event")
 )
+_product, _repair, _score = (TABLES[name] for name in ("product", "product_repair", "satisfaction_score"))
+FOLLOWED_UP = {  # the outcomes whose case ends with a satisfaction follow-up (rma_case.bpmn)
+    *("end_refunded", "end_exchanged", "end_repaired", "end_quote_declined", "end_complaint_answered"),
+}
+FIRST_RESPONSE_STEPS = ("review_case", "request_documents")
 BATCH = 2_000  # finished cases per transaction
 GOALS_MS = {"list": 100.0, "dashboard": 500.0, "heatmap": 500.0}
 OUTCOMES = {
@@ -78,7 +86,7 @@ def add_history(
 ) -> None:
     """Finished copies of the demo cases until ``cases`` cases exist, BATCH per transaction."""
     began = time.perf_counter()
-    rng = random.Random(20261203)
+    rng, follow = random.Random(20261203), random.Random(FOLLOW_UP_SEED)
     now = services.clock.now()
     with services.database.reading() as connection:
         templates = _finished_templates(connection)
@@ -87,9 +95,10 @@ def add_history(
         rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for _ in range(min(BATCH, cases - filled.cases)):
             _finished_copy(rng.choice(templates), next_id, now, rng, rows)
+            follow_ups(rows[_instance.name][-1], follow, rows)
             next_id += 1
         with services.database.engine.begin() as connection:
-            for table in (_instance, _task, _timer, _event):
+            for table in (_instance, _task, _timer, _event, _product, _repair, _score):
                 if rows[table.name]:
                     connection.execute(insert(table), rows[table.name])
         filled.cases += len(rows[_instance.name])
@@ -97,8 +106,66 @@ def add_history(
     if not services.database.is_sqlite:
         with services.database.engine.execution_options(isolation_level="AUTOCOMMIT").connect() as connection:
             connection.execute(text(RESET_SEQUENCE))
+            connection.execute(text(RESET_PRODUCTS))
             connection.execute(text("VACUUM ANALYZE"))
     filled.seconds += time.perf_counter() - began
+
+
+FOLLOW_UP_SEED = 20261204
+PRODUCT_IDS = 10_000_000  # a finished repair copy's unit: this plus its case's id
+RESET_PRODUCTS = "SELECT setval(pg_get_serial_sequence('product', 'id'), max(id)) FROM product"
+
+
+def follow_ups(case: dict[str, Any], rng: random.Random, rows: dict[str, list[Any]]) -> None:
+    """What the procedure stores for a finished copy: the follow-up's satisfaction score of a
+    resolution the customer experienced and, for a repaired unit, its repair attempts (one in five
+    fixed at the second attempt), each repaired case on a unit of its own."""
+    if case["status"] != "completed" or case["outcome"] not in FOLLOWED_UP:
+        return
+    reached = rng.random() < 0.9
+    rows[_score.name].append(
+        {
+            "instance_id": case["id"],
+            "business_key": case["business_key"],
+            "entry_no": 0,
+            "score": rng.choice((1, 2, 3, 4, 4, 5, 5, 5)) if reached else None,
+            "source": rng.choice(("customer_reply", "phone_call")) if reached else "phone_call",
+            "reached": reached,
+            "recorded_at": case["ended_at"],
+            "case_started_at": case["started_at"] if case["kind"] is not None else None,
+        }
+    )
+    if case["kind"] != "repair" or case["outcome"] != "end_repaired":
+        return
+    product_id = PRODUCT_IDS + case["id"]
+    rows[_product.name].append(
+        {
+            "id": product_id,
+            "serial_no": f"SN-H{case['id']:07d}",
+            "category": case["product_category"],
+            "created_at": case["started_at"],
+            "updated_at": case["ended_at"],
+        }
+    )
+    began = case["started_at"].date()
+    attempts = [False, True] if rng.random() < 0.2 else [True]
+    for entry_no, fixed in enumerate(attempts, start=1):
+        days = rng.randrange(1, 31)
+        rows[_repair.name].append(
+            {
+                "product_id": product_id,
+                "instance_id": case["id"],
+                "business_key": case["business_key"],
+                "entry_no": entry_no,
+                "started_on": began,
+                "ended_on": began + timedelta(days=days),
+                "days": days,
+                "in_warranty": True,
+                "fixed": fixed,
+                "recorded_at": case["ended_at"],
+            }
+        )
+        began += timedelta(days=days)
 
 
 def _finished_templates(connection: Connection) -> list[dict[str, Any]]:
@@ -142,9 +209,12 @@ def _finished_copy(
     )
     first_done = started + timedelta(minutes=rng.randrange(5, 30 * 60))
     ids: dict[str, str] = {}
+    answered: list[datetime] = []
     for task in template["tasks"]:
         ids[task["id"]] = str(uuid.uuid4())
         done = min(first_done + timedelta(minutes=rng.randrange(0, 3 * 24 * 60)), ended)
+        if not cancelled and task["element_id"] in FIRST_RESPONSE_STEPS:
+            answered.append(done)
         rows[_task.name].append(
             {
                 **task,
@@ -172,6 +242,7 @@ def _finished_copy(
                 "fired_at": due if fired else None,
                 "lag_seconds": 0.4 if fired else None,
                 "created_at": _moved(timer.get("created_at"), shift),
+                "case_started_at": started if source["kind"] is not None else None,
             }
         )
         if fired:
@@ -190,6 +261,9 @@ def _finished_copy(
         )
     end_kind = "instance_cancelled" if cancelled else "instance_completed"
     rows[_event.name].append(_event_row(instance_id, end_kind, ended, outcome))
+    case = rows[_instance.name][-1]  # the dashboard's figures, as the steps would have stored them
+    case["first_response_seconds"] = (min(answered) - started).total_seconds() if answered else None
+    case["resolution_seconds"] = None if cancelled else (ended - started).total_seconds()
 
 
 def _event_row(
@@ -219,6 +293,8 @@ def monitor_pages(manager: Any, filled: Filled) -> list[Page]:
         return phone[start : start + 5]
 
     month_ago = (datetime.now() - timedelta(days=30)).date().isoformat()
+    today = datetime.now().date()
+    year = f"from={today - timedelta(days=364)}&to={today}"  # the dashboard's own choices end at 90 days
     timed = [
         Page("cases, default (newest first)", "list", manager, lambda rng: "/monitor/instances"),
         Page("cases, running", "list", manager, lambda rng: "/monitor/instances?status=running"),
@@ -237,6 +313,7 @@ def monitor_pages(manager: Any, filled: Filled) -> list[Page]:
             (f"dashboard, {days} days", "dashboard", f"/monitor/dashboard?days={days}")
             for days in (7, 30, 90)
         ),
+        ("dashboard, 365 days", "dashboard", f"/monitor/dashboard?{year}"),
         *(
             (f"heatmap, rma_case, {days} days", "heatmap", f"/monitor/heatmap?process=rma_case&days={days}")
             for days in (7, 30, 90)

@@ -210,6 +210,7 @@ def _clone(
         "customer_phone": person["phone"],
         "order_no": person["order_no"],
         "product_name": person["product"],
+        "first_response_seconds": None,  # a copy's tasks are its open ones: none answered it
     }
     rows[_instance.name].append(instance)
     filled.phones.append(person["phone"])
@@ -255,6 +256,7 @@ def _clone(
                 "status": status,
                 "fired_at": due if status == "fired" else _shifted(timer["fired_at"], shift),
                 "created_at": _shifted(timer.get("created_at"), shift),
+                "case_started_at": _shifted(timer["case_started_at"], shift),
             }
         )
     for recorded in template.events:

@@ -17,6 +17,18 @@ DATA = Path(__file__).parent / "data"
 LIFECYCLE = DATA / "lifecycle"
 DIVIDE_FILE = DATA / "incident" / "divide.bpmn"
 
+
+def migrations_head() -> str:
+    """The newest migration's revision (what ``upgrade`` brings a database to)."""
+    from alembic.script import ScriptDirectory
+
+    from rma_orchestrator.store.migrate import MIGRATIONS
+
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert head is not None
+    return head
+
+
 ANALYST = Actor("ana", "analyst")
 MANAGER = Actor("mia", "manager", frozenset({"customer_service"}))
 AGENT = Actor("cs1", "staff", frozenset({"customer_service"}))

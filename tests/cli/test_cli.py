@@ -17,7 +17,7 @@ from support import AGENT, DIVIDE_FILE, LIFECYCLE, RMA, free_port
 from rma_orchestrator.service.context import Services
 from rma_orchestrator.service.definitions import list_definitions
 from rma_orchestrator.service.users import actor_for_token
-from rma_orchestrator.store.models import CalendarOverride, ConfirmedCalendarYear
+from rma_orchestrator.store.staff_models import CalendarOverride, ConfirmedCalendarYear
 
 ROOT = Path(__file__).parents[2]
 Rma = Callable[..., Result]

@@ -4,12 +4,13 @@ satisfaction entries stored through the product test process (tests/data/product
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from products_support import add_records, deploy_product_case, repair, start_product_case
 from rma_cases import case_data, deploy_rma
+from sqlalchemy import select
 from support import ADMIN, AGENT, MANAGER
 
 from rma_orchestrator.errors import Forbidden, InvalidData
@@ -22,9 +23,11 @@ from rma_orchestrator.service.dashboard import (
     parse_period,
     today_of,
 )
-from rma_orchestrator.service.instances import get_instance, start_instance
+from rma_orchestrator.service.instances import cancel_instance, get_instance, start_instance
 from rma_orchestrator.service.messages import deliver_message
 from rma_orchestrator.service.tasks import complete_task
+from rma_orchestrator.store import dashboard_period
+from rma_orchestrator.store.models import TABLES
 
 HOUR = 3600.0
 
@@ -225,3 +228,118 @@ def test_the_period_comes_from_the_url(services: Services) -> None:
 def test_only_managers_read_the_dashboard(services: Services) -> None:
     with pytest.raises(Forbidden):
         get_dashboard(services, AGENT, parse_period({}, today_of(services)))
+
+
+def rows_of(services: Services, table: str) -> list[Any]:
+    with services.database.reading() as connection:
+        return list(connection.execute(select(TABLES[table])))
+
+
+def answered_at(services: Services) -> dict[int, datetime]:
+    """Each case's first completed review_case or request_documents task, from the task rows."""
+    first: dict[int, datetime] = {}
+    for task in rows_of(services, "human_task"):
+        if task.status == "completed" and task.element_id in ("review_case", "request_documents"):
+            first[task.instance_id] = min(first.get(task.instance_id, task.completed_at), task.completed_at)
+    return first
+
+
+def test_each_case_keeps_its_figures_as_its_steps_set_them(rma: Services) -> None:
+    cases = known_cases(rma)
+    cancelled = start_instance(rma, "rma_case", case_data(rma, reason="wrong_item"), AGENT)
+    cancel_instance(rma, cancelled.id, MANAGER)  # its review task is cancelled: no answer
+    answered = answered_at(rma)
+    instances = {row.id: row for row in rows_of(rma, "process_instance")}
+    for row in instances.values():
+        first = answered.get(row.id)
+        assert row.first_response_seconds == ((first - row.started_at).total_seconds() if first else None), (
+            row.business_key
+        )
+        ended = row.status == "completed"
+        assert row.resolution_seconds == ((row.ended_at - row.started_at).total_seconds() if ended else None)
+    assert instances[cases["answered"]].first_response_seconds == pytest.approx(2 * HOUR, abs=1)
+    assert instances[cases["late"]].first_response_seconds == pytest.approx(26 * HOUR, abs=1)
+    assert instances[cases["waiting"]].first_response_seconds is None
+    assert instances[cancelled.id].first_response_seconds is None
+    assert instances[cancelled.id].resolution_seconds is None
+    assert instances[cases["refunded"]].resolution_seconds == board_hours(rma, cases["refunded"])
+    timers, scores = rows_of(rma, "timer"), rows_of(rma, "satisfaction_score")
+    assert timers and scores
+    for row in (*timers, *scores):  # they carry their case's registration
+        assert row.case_started_at == instances[row.instance_id].started_at
+
+
+def nearest_rank(values: list[float]) -> tuple[float | None, float | None]:
+    """Median and 90th percentile by nearest rank (the value at rank ⌈p·n⌉), in Python."""
+    ordered, n = sorted(values), len(values)
+    return (ordered[(n + 1) // 2 - 1], ordered[(9 * n + 9) // 10 - 1]) if ordered else (None, None)
+
+
+@pytest.mark.parametrize("long_period", [False, True], ids=["short", "long"])
+def test_the_figures_are_those_of_the_raw_rows(
+    rma: Services, monkeypatch: pytest.MonkeyPatch, long_period: bool
+) -> None:
+    """Computed here from the instance, task, timer, repair and score rows; ``long``: read the way a
+    period of many cases is (on SQLite each index in its own order)."""
+    if long_period:
+        monkeypatch.setattr(dashboard_period, "WALK_FROM", 1)
+    known_cases(rma)
+    cancelled = start_instance(rma, "rma_case", case_data(rma, reason="other"), AGENT)
+    cancel_instance(rma, cancelled.id, MANAGER)
+    board = period(rma, days="7")
+    cases = {row.id: row for row in rows_of(rma, "process_instance") if row.kind is not None}
+    answered = answered_at(rma)
+    first = [(answered[i] - cases[i].started_at).total_seconds() for i in cases if i in answered]
+    ended = [(c.ended_at - c.started_at).total_seconds() for c in cases.values() if c.status == "completed"]
+    assert board.cases == len(cases)
+    assert (board.first_response.count, board.first_response.median, board.first_response.p90) == (
+        len(first),
+        *nearest_rank(first),
+    )
+    assert (board.resolution.count, board.resolution.median, board.resolution.p90) == (
+        len(ended),
+        *nearest_rank(ended),
+    )
+    assert board.resolution.average == pytest.approx(sum(ended) / len(ended))
+    for field, rates in (("reason", board.by_reason), ("product_category", board.by_category)):
+        expected: dict[str | None, list[int]] = {}
+        for case in cases.values():
+            counts = expected.setdefault(getattr(case, field), [0, 0])
+            counts[0] += 1
+            counts[1] += case.outcome == "end_refunded"
+        assert {r.key: [r.cases, r.refunded] for r in rates} == expected
+        assert [r.cases for r in rates] == sorted((r.cases for r in rates), reverse=True)
+    sla: dict[str, list[int]] = {}
+    for timer in rows_of(rma, "timer"):
+        if timer.sla is not None and timer.instance_id in cases:
+            counts = sla.setdefault(timer.sla, [0, 0, 0])
+            counts[0] += timer.status == "fired"
+            counts[1] += timer.status == "cancelled"
+            counts[2] += timer.status in ("pending", "claimed")
+    assert {s.sla: [s.breached, s.met, s.pending] for s in board.sla} == sla
+    assert [s.sla for s in board.sla] == sorted(sla)
+    days = [float(r.days) for r in rows_of(rma, "product_repair") if cases[r.instance_id].kind == "repair"]
+    assert (board.repair_days.count, board.repair_days.median, board.repair_days.p90) == (
+        len(days),
+        *nearest_rank(days),
+    )
+    scores = [s for s in rows_of(rma, "satisfaction_score") if s.instance_id in cases]
+    given = [s.score for s in scores if s.score is not None]
+    assert (board.csat.entries, board.csat.scored, board.csat.reached) == (
+        len(scores),
+        len(given),
+        sum(s.reached for s in scores),
+    )
+    assert board.csat.average == round(sum(given) / len(given), 3)
+
+
+def test_a_period_of_other_days_counts_none_of_these_cases(rma: Services) -> None:
+    """The period's bounds hold for every figure (the timers and scores by their case's registration)."""
+    known_cases(rma)
+    today = today_of(rma)
+    for first, last in (
+        (today + timedelta(days=1), today + timedelta(days=30)),
+        (today - timedelta(days=9), today - timedelta(days=7)),
+    ):
+        board = period(rma, **{"from": first.isoformat(), "to": last.isoformat()})
+        assert (board.cases, board.sla, board.csat.entries, board.repair_days.count) == (0, [], 0, 0)

@@ -97,7 +97,7 @@ def test_files_with_identical_content_share_one_blob(services: Services) -> None
 
 
 def test_the_lanes_exist_as_groups_with_labels(services: Services) -> None:
-    from rma_orchestrator.store.models import Group
+    from rma_orchestrator.store.staff_models import Group
 
     with services.database.read() as session:
         labels = {g.name: (g.label_zh, g.label_en) for g in session.scalars(select(Group))}

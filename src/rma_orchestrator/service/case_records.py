@@ -101,7 +101,8 @@ def _store_entry(uow: UnitOfWork, instance: InstanceRecord, entry: Any, number: 
             message=problem.message,
         )
         return
-    origin = Origin(instance.id, instance.business_key, number)
+    registered = instance.started_at if instance.kind is not None else None
+    origin = Origin(instance.id, instance.business_key, number, registered)
     if apply_entry(uow.products, fact, origin, now):
         serial = getattr(fact, "serial_no", None)
         uow.events.record(

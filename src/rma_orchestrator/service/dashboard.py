@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from ..errors import InvalidData
 from ..store import dashboard as figures
 from ..store.dashboard import Period, Spread
+from ..store.dashboard_period import period_figures
 from . import permissions
 from .calendar import CalendarStatus, calendar_status
 from .context import Actor, Services
@@ -171,35 +172,26 @@ def get_dashboard(services: Services, actor: Actor, period: DashboardPeriod) -> 
     )
     now = services.clock.now()
     with services.database.reading() as connection:
-        cases = figures.case_count(connection, window)
+        registered = period_figures(connection, window)
         by_kind = [OpenCount(*row) for row in figures.open_by_kind(connection)]
         by_step = [StepCount(*row) for row in figures.open_by_step(connection)]
         overdue = [GroupCount(*row) for row in figures.overdue_by_group(connection, now)]
-        sla = [SlaRate(*row) for row in figures.sla_outcomes(connection, window)]
-        first_response = figures.first_response_seconds(connection, window)
-        resolution = figures.resolution_seconds(connection, window)
-        by_reason = [
-            RefundRate(r.key, r.cases, r.hits) for r in figures.refund_rates(connection, window, "reason")
-        ]
-        by_category = [
-            RefundRate(r.key, r.cases, r.hits) for r in figures.refund_rates(connection, window, "category")
-        ]
-        repair_days = figures.repair_days(connection, window)
-        repaired, first_time = figures.first_time_fixes(connection, window)
-        entries, scored, total, reached = figures.csat(connection, window)
+    repair_days = registered.repair_days
+    repaired, first_time = registered.first_time_fixes
+    entries, scored, total, reached = registered.csat
     average = round(total / scored, 3) if scored else None
     return Dashboard(
         period=period,
         now=now,
-        cases=cases,
+        cases=registered.cases,
         open_by_kind=by_kind,
         open_by_step=by_step,
         overdue_by_group=overdue,
-        sla=sla,
-        first_response=first_response,
-        resolution=resolution,
-        by_reason=by_reason,
-        by_category=by_category,
+        sla=[SlaRate(*row) for row in registered.sla],
+        first_response=registered.first_response,
+        resolution=registered.resolution,
+        by_reason=[RefundRate(r.key, r.cases, r.hits) for r in registered.by_reason],
+        by_category=[RefundRate(r.key, r.cases, r.hits) for r in registered.by_category],
         repair_days=repair_days,
         repair_days_average=round(repair_days.average, 2) if repair_days.average is not None else None,
         first_time_fix=FixRate(repaired, first_time),

@@ -60,6 +60,7 @@ class Origin:
     instance_id: int | None = None
     business_key: str | None = None
     entry_no: int | None = None
+    case_started_at: datetime | None = None  # the case's registration (none when the instance is no case)
 
 
 def serial_number(value: Any, field: str = "serial_no", required: bool = True) -> str | None:
@@ -205,6 +206,7 @@ def apply_satisfaction(rows: ProductRepository, score: Satisfaction, origin: Ori
             "source": score.source,
             "reached": score.reached,
             "recorded_at": now,
+            "case_started_at": origin.case_started_at,  # the dashboard's CSAT of a period
         }
     )
 

@@ -213,6 +213,7 @@ class _ProjectionStep:
             "status": status,
             "sla": view.sla,
             "created_at": self.now,
+            "case_started_at": self.instance.started_at if self.instance.kind is not None else None,
         }
 
     def _close_fired(self, timer_ids: list[int]) -> None:

@@ -9,6 +9,7 @@ from ..engine.step import CompleteTask
 from ..errors import Conflict, InvalidData, NotFound, TaskHeldByOther, TaskNotOpen
 from ..store import limits, queries
 from ..store import users as stored_users
+from ..store.dashboard import FIRST_RESPONSE_STEPS
 from ..store.instances import InstanceRecord
 from ..store.tasks import TaskRecord
 from ..store.uow import UnitOfWork
@@ -216,6 +217,8 @@ def complete_task(services: Services, task_id: str, data: dict[str, Any] | None,
         assignee = task.assignee or actor.name
         if not uow.tasks.complete(task, now, actor.name, assignee):
             raise _changed_meanwhile(uow, task_id)
+        if task.element_id in FIRST_RESPONSE_STEPS:  # the dashboard's time to first response
+            uow.instances.note_first_response(instance, now)
         if files:
             uow.attachments.tag_task(files, instance.id, task_id)
         uow.drafts.delete_of_tasks([task_id])

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -18,7 +18,7 @@ from .tasks import TASK_COLUMNS, TaskRecord
 _instance = TABLES["process_instance"]
 _counter = TABLES["business_key_counter"]
 
-_HEAD_COLUMNS = (
+_HEAD_COLUMNS: tuple[Any, ...] = (
     _instance.c.id,
     _instance.c.definition_id,
     _instance.c.process_key,
@@ -30,6 +30,7 @@ _HEAD_COLUMNS = (
     _instance.c.ended_at,
     _instance.c.revision,
     _instance.c.projection,
+    _instance.c.kind,
 )
 _HEAD_BY_ID = select(*_HEAD_COLUMNS).where(_instance.c.id == bindparam("id"))
 _HEAD_BY_KEY = select(*_HEAD_COLUMNS).where(_instance.c.business_key == bindparam("key"))
@@ -58,12 +59,30 @@ _WRITE_BACK = (
         outcome=bindparam("outcome"),
         ended_at=bindparam("ended_at"),
         next_due_at=bindparam("next_due_at"),
+        resolution_seconds=bindparam("resolution_seconds"),
     )
 )
 _SET_STATUS = (
     update(_instance)
     .where(_instance.c.id == bindparam("b_id"), _instance.c.revision == bindparam("b_revision"))
-    .values(revision=_instance.c.revision + 1, status=bindparam("status"), ended_at=bindparam("ended_at"))
+    .values(
+        revision=_instance.c.revision + 1,
+        status=bindparam("status"),
+        ended_at=bindparam("ended_at"),
+        resolution_seconds=bindparam("resolution_seconds"),
+    )
+)
+# The earliest first response wins (the clocks of several service hosts may disagree a little).
+_NOTE_FIRST_RESPONSE = (
+    update(_instance)
+    .where(
+        _instance.c.id == bindparam("b_id"),
+        or_(
+            _instance.c.first_response_seconds.is_(None),
+            _instance.c.first_response_seconds > bindparam("seconds"),
+        ),
+    )
+    .values(first_response_seconds=bindparam("seconds"))
 )
 _SET_PROJECTION = (
     update(_instance)
@@ -103,6 +122,7 @@ class InstanceRecord:
     ended_at: datetime | None
     revision: int
     projection: dict[str, Any]
+    kind: str | None  # a case has one (the dashboard counts cases only)
 
     @property
     def ended(self) -> bool:
@@ -196,7 +216,7 @@ class InstanceRepository:
             "started_by": new.started_by,
             "revision": 1,
             **new.fields,
-            **_write_values(write),
+            **_write_values(write, new.started_at),
         }
         _, insert_new = _upserts(self._connection.dialect.name)
         instance_id = self._connection.execute(insert_new, values).scalar_one_or_none()
@@ -214,17 +234,29 @@ class InstanceRepository:
             write.ended_at,
             1,
             write.projection,
+            new.fields.get("kind"),
         )
 
     def write_back(self, record: InstanceRecord, write: InstanceWrite) -> None:
         """Write a step's result; fails with StaleRevision if the row changed since it was read."""
-        self._checked(_WRITE_BACK, record, _write_values(write))
+        self._checked(_WRITE_BACK, record, _write_values(write, record.started_at))
         record.status, record.outcome, record.ended_at = write.status, write.outcome, write.ended_at
         record.projection = write.projection
 
     def set_status(self, record: InstanceRecord, status: str, ended_at: datetime | None = None) -> None:
-        self._checked(_SET_STATUS, record, {"status": status, "ended_at": ended_at or record.ended_at})
-        record.status, record.ended_at = status, ended_at or record.ended_at
+        ended_at = ended_at or record.ended_at
+        resolution = resolution_seconds(status, record.started_at, ended_at)
+        values = {"status": status, "ended_at": ended_at, "resolution_seconds": resolution}
+        self._checked(_SET_STATUS, record, values)
+        record.status, record.ended_at = status, ended_at
+
+    def note_first_response(self, record: InstanceRecord, at: datetime) -> None:
+        """The case was answered at ``at`` (a first-response task completed), unless it was earlier.
+
+        Part of the step's unit of work, after its write lock; the revision stays (no state changed).
+        """
+        seconds = (at - record.started_at).total_seconds()
+        self._connection.execute(_NOTE_FIRST_RESPONSE, {"b_id": record.id, "seconds": seconds})
 
     def set_projection(self, record: InstanceRecord, projection: dict[str, Any]) -> None:
         self._checked(_SET_PROJECTION, record, {"projection": projection})
@@ -242,7 +274,14 @@ class InstanceRepository:
         record.revision += 1
 
 
-def _write_values(write: InstanceWrite) -> dict[str, Any]:
+def resolution_seconds(status: str, started_at: datetime, ended_at: datetime | None) -> float | None:
+    """Registration to the end of a completed case, in seconds (the dashboard's time to resolution)."""
+    if status != "completed" or ended_at is None:
+        return None
+    return (ended_at - started_at).total_seconds()
+
+
+def _write_values(write: InstanceWrite, started_at: datetime) -> dict[str, Any]:
     return {
         "state": write.state,
         "data": write.data,
@@ -252,4 +291,5 @@ def _write_values(write: InstanceWrite) -> dict[str, Any]:
         "outcome": write.outcome,
         "ended_at": write.ended_at,
         "next_due_at": write.next_due_at,
+        "resolution_seconds": resolution_seconds(write.status, started_at, write.ended_at),
     }

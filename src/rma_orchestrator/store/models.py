@@ -6,12 +6,10 @@ The declarative classes give Alembic and the tests their metadata; the repositor
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
-    Date,
     ForeignKey,
     Index,
     Integer,
@@ -24,6 +22,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
+
+
+def _where(condition: str) -> dict[str, Any]:
+    """A partial index's condition, on both databases: the index holds the rows that meet it."""
+    return {"sqlite_where": text(condition), "postgresql_where": text(condition)}
 
 
 class Blob(Base):
@@ -92,6 +95,11 @@ class ProcessInstance(Base):
     # The earliest due time of the case's open tasks (null without one), written with each step's
     # projection: the case list sorts by it from an index instead of grouping every open task.
     next_due_at: Mapped[datetime | None]
+    # The dashboard's per-case figures, set in the step that ends them (store/instances.py): seconds
+    # from registration to the first completed review_case or request_documents task, and to the end
+    # of a completed case (null while there is none, and for a cancelled case).
+    first_response_seconds: Mapped[float | None]
+    resolution_seconds: Mapped[float | None]
     # The inbox's kind filter and text search read this index, never the rows: a row's later
     # columns sit past its state, which SQLite keeps in overflow pages.
     __table_args__ = (
@@ -111,10 +119,32 @@ class ProcessInstance(Base):
         # latest first (a scan runs one way over every column, hence one index per direction).
         Index("ix_process_instance_due_first", text("(next_due_at IS NULL)"), "next_due_at", "id"),
         Index("ix_process_instance_due_last", text("(next_due_at IS NOT NULL)"), "next_due_at", "id"),
-        # The managers' dashboard (/monitor/dashboard): the cases of a period with what it groups by.
+        # The managers' dashboard (/monitor/dashboard): the cases of a period with what it groups by
+        # and sums, and each figure in its own order, for its median and 90th percentile.
         Index(
             "ix_process_instance_dashboard",
             *("started_at", "kind", "reason", "product_category", "status", "outcome", "ended_at"),
+            *("first_response_seconds", "resolution_seconds"),
+        ),
+        Index(  # the same in the order of what a period's pass groups by, for a long period
+            "ix_process_instance_dashboard_groups",
+            *("reason", "product_category", "started_at", "kind", "outcome"),
+            *("first_response_seconds", "resolution_seconds"),
+        ),
+        Index("ix_process_instance_kind_started", "kind", "started_at", "status"),  # the repair figures
+        Index(
+            "ix_process_instance_first_response",
+            "first_response_seconds",
+            "started_at",
+            "kind",
+            **_where("first_response_seconds IS NOT NULL"),
+        ),
+        Index(
+            "ix_process_instance_resolution",
+            "resolution_seconds",
+            "started_at",
+            "kind",
+            **_where("resolution_seconds IS NOT NULL"),
         ),
         # The SLA heatmap: one version's cases of a period, and its late cases with what the list and
         # its breakdowns show, from the index alone (reason and category sit past the state).
@@ -170,6 +200,8 @@ class HumanTask(Base):
         Index("ix_human_task_status_group", "status", "group_name"),
         Index("ix_human_task_assignee_status", "assignee", "status"),
         Index("ix_human_task_step", "status", "element_id", "instance_id"),  # cases waiting at a step
+        # The same with the step's name: the dashboard's open cases by step from the index alone.
+        Index("ix_human_task_step_names", "status", "element_id", "instance_id", "name"),
         Index("ix_human_task_instance_open", "instance_id", "status", "due_at"),  # a case's next deadline
         # The dashboard's first response: a case's tasks at an element with their completion.
         Index("ix_human_task_instance_element", "instance_id", "element_id", "completed_at"),
@@ -214,13 +246,15 @@ class Timer(Base):
     created_at: Mapped[datetime | None]  # set since migration 0016 (estimated there for older rows)
     lag_seconds: Mapped[float | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # claims not fired
+    # The registration of the timer's case (its instance's started_at; null when the instance is no
+    # case), which never changes: the dashboard's breach rates of a period read the timers alone.
+    case_started_at: Mapped[datetime | None]
     __table_args__ = (
         UniqueConstraint("instance_id", "task_id", "due_at"),
         Index("ix_timer_status_due", "status", "due_at"),
         Index("ix_timer_sla_breach", "status", "sla", "instance_id"),  # cases whose SLA was breached
         # The cases whose SLA was breached, in id order: counted (and listed) from this index alone.
         Index("ix_timer_breached", "instance_id", postgresql_where=_BREACHED, sqlite_where=_BREACHED),
-        Index("ix_timer_instance_sla", "instance_id", "sla", "status"),  # the dashboard's breach rates
         Index(  # the SLA heatmap: a case's timers waited at, or fired on an SLA, with their times
             "ix_timer_heatmap",
             *("instance_id", "process_key", "element_id", "attached_to", "status", "sla"),
@@ -228,6 +262,10 @@ class Timer(Base):
             sqlite_where=text(TIMER_HEATMAP_WHERE),
             postgresql_where=text(TIMER_HEATMAP_WHERE),
         ),
+        Index("ix_timer_instance_sla", "instance_id", "sla", "status"),  # a case's SLA timers
+        # The dashboard's breach rates of a period, and of a long period in their groups' order.
+        Index("ix_timer_case_sla", "case_started_at", "sla", "status", **_where("sla IS NOT NULL")),
+        Index("ix_timer_sla_case", "sla", "status", "case_started_at", **_where("sla IS NOT NULL")),
     )
 
 
@@ -319,88 +357,9 @@ class Attachment(Base):
     task_id: Mapped[str | None] = mapped_column(String(36))  # the task whose form it came with
 
 
-class Group(Base):
-    __tablename__ = "user_group"
-    name: Mapped[str] = mapped_column(String(120), primary_key=True)
-    label_en: Mapped[str | None] = mapped_column(String(255))
-    label_zh: Mapped[str | None] = mapped_column(String(255))
-
-
-class User(Base):
-    __tablename__ = "app_user"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(120), unique=True)
-    role: Mapped[str] = mapped_column(String(20))
-    password_hash: Mapped[str | None] = mapped_column(String(255))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime]
-    locale: Mapped[str | None] = mapped_column(String(10))  # the pages' language; None: the browser's
-
-
-class SavedFilter(Base):
-    """An inbox query a user named, kept as the inbox URL's query string."""
-
-    __tablename__ = "saved_filter"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_name: Mapped[str] = mapped_column(String(120))
-    name: Mapped[str] = mapped_column(String(120))
-    query: Mapped[str] = mapped_column(String(1000))
-    created_at: Mapped[datetime]
-    __table_args__ = (UniqueConstraint("user_name", "name"),)
-
-
-class SignInFailure(Base):
-    """Consecutive failed sign-ins per user name and per client address, shared by every process."""
-
-    __tablename__ = "sign_in_failure"
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # "name:<user>" or "address:<ip>"
-    failures: Mapped[int]
-    last_failed_at: Mapped[datetime]
-
-
-class Membership(Base):
-    __tablename__ = "membership"
-    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
-    group_name: Mapped[str] = mapped_column(ForeignKey("user_group.name"), primary_key=True)
-
-
-class ApiToken(Base):
-    __tablename__ = "api_token"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime]
-
-
-class CalendarOverride(Base):
-    """A date whose working-day status an operator set (``rma calendar set``)."""
-
-    __tablename__ = "calendar_override"
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    workday: Mapped[bool] = mapped_column(Boolean)
-    set_by: Mapped[str | None] = mapped_column(String(120))
-    set_at: Mapped[datetime]
-
-
-class ConfirmedCalendarYear(Base):
-    """A year whose holiday schedule an operator confirmed (``rma calendar confirm``)."""
-
-    __tablename__ = "calendar_year"
-    year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    confirmed_by: Mapped[str | None] = mapped_column(String(120))
-    confirmed_at: Mapped[datetime]
-
-
-class Setting(Base):
-    """Small shared values, such as the controlled clock's time."""
-
-    __tablename__ = "setting"
-    key: Mapped[str] = mapped_column(String(120), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
-
-
-# The product records, the batch runs and the runs of call activities live in modules of their own on
-# the same Base; importing them here registers their tables wherever the metadata is read.
-from . import batch_models, call_models, product_models  # noqa: E402, F401
+# The product records, the batch runs, the runs of call activities and the staff's accounts and
+# settings live in modules of their own on the same Base; importing them here registers their tables
+# wherever the metadata is read.
+from . import batch_models, call_models, product_models, staff_models  # noqa: E402, F401
 
 TABLES = Base.metadata.tables

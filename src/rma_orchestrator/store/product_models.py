@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -60,7 +60,10 @@ class ProductRepair(Base):
     in_warranty: Mapped[bool] = mapped_column(Boolean)
     fixed: Mapped[bool] = mapped_column(Boolean)
     recorded_at: Mapped[datetime]
-    __table_args__ = (UniqueConstraint("instance_id", "entry_no"),)
+    __table_args__ = (
+        UniqueConstraint("instance_id", "entry_no"),
+        Index("ix_product_repair_case", "instance_id", "days", "fixed"),  # the dashboard's repair figures
+    )
 
 
 class ProductExchange(Base):
@@ -90,4 +93,10 @@ class SatisfactionScore(Base):
     source: Mapped[str] = mapped_column(String(40))
     reached: Mapped[bool] = mapped_column(Boolean)
     recorded_at: Mapped[datetime]
-    __table_args__ = (UniqueConstraint("instance_id", "entry_no"),)
+    # The registration of the score's case (null when the instance is no case), which never changes:
+    # the dashboard's CSAT of a period reads this table's index alone.
+    case_started_at: Mapped[datetime | None]
+    __table_args__ = (
+        UniqueConstraint("instance_id", "entry_no"),
+        Index("ix_satisfaction_score_case", "case_started_at", "score", "reached"),
+    )
