@@ -322,6 +322,20 @@ def test_a_start_naming_another_users_upload_is_refused_and_starts_nothing(claim
     assert get_attachment(claims, OTHER_AGENT, theirs.id).instance_id is None
 
 
+@pytest.mark.parametrize("wrong", [-(10**26), 0, 2**63, 10**30])
+def test_an_id_no_attachment_can_have_is_refused_at_its_field(claims: Services, wrong: int) -> None:
+    """Out of the id column's range (the API sweep once sent -3·10²⁵): the field's error, not a 500."""
+    with pytest.raises(InvalidData) as refused:
+        start_claim(claims, photos=[wrong])
+    assert refused.value.items == [
+        {"field": "photos.0", "message": f"attachment {wrong} is not an upload of yours waiting for a new case"}
+    ]
+    with claims.database.reading() as connection:
+        assert (
+            connection.execute(select(func.count()).select_from(TABLES["process_instance"])).scalar_one() == 0
+        )
+
+
 def test_a_file_field_takes_only_attachments_of_its_kind(claims: Services) -> None:
     """A photo named in the proof-of-purchase field would count as a proof: refused, nothing starts."""
     photo = add_attachment(claims, AGENT, None, "photo", "front.jpg", image_bytes("JPEG"))

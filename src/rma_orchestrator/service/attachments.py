@@ -228,7 +228,8 @@ def _referenced(
     """The distinct attachment ids of the form's file fields in ``data``; InvalidData at each field
     naming one that does not exist or is not ``allowed``."""
     references = file_references(schema, data)
-    rows = uow.attachments.by_ids([r.id for r in references])
+    # An id outside the column's range names nothing; the database is not asked (it would overflow).
+    rows = uow.attachments.by_ids([r.id for r in references if 1 <= r.id <= limits.ATTACHMENT_ID])
     errors = [
         {"field": r.path, "message": f"attachment {r.id} {why_not}"}
         for r in references
