@@ -29,7 +29,7 @@ from .decisions import harden_decisions
 from .dmn_checks import check_dmn
 from .form_schema import form_validator
 from .lanes import GroupLabels, assign_groups, check_lanes
-from .lint_checks import lint_bpmn
+from .lint_checks import lint_bpmn, possible_values
 from .multiple_events import harden_multiple_events
 from .parse import SourceFile, read_source, spiff_error
 from .spec_extensions import task_form
@@ -108,6 +108,10 @@ def load_bundle(
         limits=limits,
         groups=groups,
     )
+    if warnings is not None:
+        checker.values = possible_values(
+            (src.root for src in sources if src.root is not None), forms.values()
+        )
     for src in sources:
         if src.report:
             _check(checker, src)

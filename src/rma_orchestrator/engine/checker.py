@@ -62,6 +62,7 @@ class Checker:
     limits: TextLimits | None = None  # None: lengths are not checked
     groups: Mapping[str, tuple[str | None, str | None]] | None = None  # None: lanes are not checked
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    values: Mapping[str, frozenset[str] | None] | None = None  # lint: what each data name can hold
 
     def add(
         self,

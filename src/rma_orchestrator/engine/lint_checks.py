@@ -6,11 +6,17 @@ a confirmation has no form; a message that only says something happened carries 
 finding names its rule: ``user-task-form``, ``message-payload``, ``gateway-default`` and
 ``timer-evaluates`` (see ``timer_samples``). The deploy checks of the same rules, which refuse a
 deploy, live in ``bpmn_checks``, ``flow_checks`` and ``timer_checks``.
+
+An exclusive gateway needs no default flow when its conditions are complete: two that negate each
+other, or equality tests on one name that cover every string the files let it hold
+(``possible_values``: the scripts' literal assignments and the forms' enums, over every file).
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from .bpmn_xml import BPMN_NS, FORM_PROPERTY, SPIFF_NS, Element, bpmn_children, local, properties
 from .checker import Checker
@@ -116,6 +122,8 @@ def _gateway(checker: Checker, process: Element, gateway: Element) -> None:
         conditions.append(texts[0])
     if len(conditions) == 2 and _complementary(*conditions):
         return
+    if _covers_every_value(conditions, checker.values or {}):
+        return
     checker.warn(
         gateway,
         "Exclusive gateway has no default flow: a case whose data fits none of its conditions stops here "
@@ -147,3 +155,96 @@ def _complementary(first: str, second: str) -> bool:
         and ast.dump(one.left) == ast.dump(other.left)
         and ast.dump(one.comparators[0]) == ast.dump(other.comparators[0])
     )
+
+
+Values = Mapping[str, frozenset[str] | None]  # a data name -> every string it can hold; None: unknown
+
+
+def possible_values(
+    roots: Iterable[Element], forms: Iterable[dict[str, Any]]
+) -> dict[str, frozenset[str] | None]:
+    """What each data name can hold, where the files say it all: scripts assign it only string literals,
+    forms offer it only an enum of strings. A name also set another way (any other assignment, a form
+    field without enum, a decision's output, a message's payload) is unknown (None)."""
+    found: dict[str, set[str] | None] = {}
+
+    def add(name: str, value: str | None) -> None:
+        known = found.setdefault(name, set())
+        if known is not None and value is not None:
+            known.add(value)
+        else:
+            found[name] = None
+
+    for root in roots:
+        for node in root.iter():
+            tag = local(node)
+            if tag in ("script", "preScript", "postScript") and node.text:
+                _assigned(node.text, add)
+            elif tag == "messageVariable" and node.text:
+                add(node.text.strip(), None)
+            elif tag == "output" and node.get("name"):
+                add(str(node.get("name")), None)
+    for form in forms:
+        for name, field in (form.get("properties") or {}).items():
+            enum = field.get("enum") if isinstance(field, dict) else None
+            if isinstance(enum, list) and all(isinstance(value, str) for value in enum):
+                for value in enum:
+                    add(name, value)
+            else:
+                add(name, None)
+    return {name: frozenset(known) if known is not None else None for name, known in found.items()}
+
+
+def _assigned(source: str, add: Any) -> None:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            literal = node.value.value if isinstance(node.value, ast.Constant) else None
+            for target in node.targets:
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name):
+                        simple = target is name and isinstance(literal, str)
+                        add(name.id, literal if simple else None)
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.NamedExpr)) and isinstance(
+            node.target, ast.Name
+        ):
+            add(node.target.id, None)
+        elif isinstance(node, (ast.For, ast.comprehension)):
+            for name in ast.walk(node.target):
+                if isinstance(name, ast.Name):
+                    add(name.id, None)
+
+
+def _covers_every_value(conditions: list[str], values: Values) -> bool:
+    """Whether conditions ``name == "a"`` / ``name in ("b", "c")`` on one name cover all it can hold."""
+    names: set[str] = set()
+    covered: set[str] = set()
+    for text in conditions:
+        try:
+            node = ast.parse(text, mode="eval").body
+        except SyntaxError:
+            return False
+        if not (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.left, ast.Name)):
+            return False
+        right = node.comparators[0]
+        if (
+            isinstance(node.ops[0], ast.Eq)
+            and isinstance(right, ast.Constant)
+            and isinstance(right.value, str)
+        ):
+            covered.add(right.value)
+        elif isinstance(node.ops[0], ast.In) and isinstance(right, (ast.Tuple, ast.List, ast.Set)):
+            items = [item.value for item in right.elts if isinstance(item, ast.Constant)]
+            if len(items) != len(right.elts) or not all(isinstance(item, str) for item in items):
+                return False
+            covered.update(str(item) for item in items)
+        else:
+            return False
+        names.add(node.left.id)
+    if len(names) != 1:
+        return False
+    known = values.get(names.pop())
+    return known is not None and bool(known) and known <= covered
