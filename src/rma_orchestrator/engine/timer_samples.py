@@ -3,8 +3,8 @@
 The deploy checks (``timer_checks``) judge literal values and only compile the other expressions,
 since their value depends on the case. Here such an expression is run the way the engine will run it
 (in the sandbox, with the clock and working-day functions of a year the calendar knows) and its value
-is judged like a literal. Names of case data are given sample values, a date-time string, then a
-number, then a duration string; the expression passes when one of them gives a valid timer value.
+is judged like a literal. Names of case data are given sample values (a date-time string, a number,
+a duration string, in every combination); the expression passes when one gives a valid timer value.
 A warning, not an error: the case's real data may differ from every sample.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,9 +21,11 @@ from .checker import Checker
 from .sandbox import SandboxEnvironment
 from .sandbox_builtins import OFFERED
 from .sandbox_compiler import compile_check
+from .sandbox_guards import ScriptTimeout
 from .timer_checks import timer_problem
 from .workdays import UnknownCalendarYear, WorkCalendar, official_years, script_functions
 
+MAX_COMBINED = 3  # names whose sample values are combined
 TIME_LIMIT = 0.25  # seconds: validation answers an analyst while they wait
 _ISO = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -41,10 +44,14 @@ def _environment() -> SandboxEnvironment:
 
 
 def _samples(names: set[str]) -> list[dict[str, Any]]:
-    later = (_sample_now() + timedelta(days=3)).strftime(_ISO)
-    if not names:
-        return [{}]
-    return [dict.fromkeys(names, value) for value in (later, 3, "P3D")]
+    """Each combination of the sample values over up to 3 names (27 runs at most), else one value for all."""
+    values = ((_sample_now() + timedelta(days=3)).strftime(_ISO), 3, "P3D")
+    ordered = sorted(names)
+    if len(ordered) > MAX_COMBINED:
+        return [dict.fromkeys(ordered, value) for value in values]
+    return [
+        dict(zip(ordered, chosen, strict=True)) for chosen in itertools.product(values, repeat=len(ordered))
+    ]
 
 
 def check_timer_sample(checker: Checker, node: Element, kind: str) -> None:
@@ -58,7 +65,8 @@ def check_timer_sample(checker: Checker, node: Element, kind: str) -> None:
     if not text or compile_check(text, "eval") is not None:
         return  # empty or not sandboxed Python: a deploy error already
     environment = _environment()
-    names = {n.id for n in ast.walk(ast.parse(text, mode="eval")) if isinstance(n, ast.Name)}
+    used = [n for n in ast.walk(ast.parse(text, mode="eval")) if isinstance(n, ast.Name)]
+    names = {n.id for n in used} - {n.id for n in used if isinstance(n.ctx, ast.Store)}  # not loop variables
     names -= {*environment.globals, *OFFERED}
     problems: list[str] = []
     for data in _samples(names):
@@ -66,6 +74,9 @@ def check_timer_sample(checker: Checker, node: Element, kind: str) -> None:
             value = environment.evaluate(text, dict(data))
         except UnknownCalendarYear:
             return  # the sample ran past the calendar: nothing can be said
+        except ScriptTimeout as exc:
+            problems.append(f"{type(exc).__name__}: {exc}")
+            break  # one stop is enough: the analyst waits for the answer
         except Exception as exc:  # noqa: BLE001 - whatever the analyst's code raises is the finding
             problems.append(f"{type(exc).__name__}: {exc}")
             continue
