@@ -151,11 +151,21 @@ def test_processes(directory: Path, deploy_dirs: tuple[Path, ...]) -> None:
 @click.argument("files", nargs=-1, required=True)
 @_one_line_errors
 def validate(files: tuple[str, ...]) -> None:
-    """Validate BPMN, DMN and form files; print file:line: element: message per error."""
+    """Validate BPMN, DMN and form files: print file:line: element: message [rule] per finding.
+
+    Errors (they refuse a deploy) exit 1; warnings of the lint rules start with "warning: " and leave
+    the exit status 0.
+    """
     from .service.definitions import validate_files
 
-    validate_files(_collect_files(files))
-    click.echo("ok")
+    result = validate_files(_collect_files(files))
+    for finding in result.errors:
+        click.echo(f"{_format_definition_error(vars(finding))} [{finding.rule}]", err=True)
+    for finding in result.warnings:
+        click.echo(f"warning: {_format_definition_error(vars(finding))} [{finding.rule}]", err=True)
+    if result.errors:
+        sys.exit(1)
+    click.echo(f"ok ({len(result.warnings)} warnings)" if result.warnings else "ok")
 
 
 @main.group()

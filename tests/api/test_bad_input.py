@@ -167,12 +167,20 @@ def _text_cases() -> list[tuple[str, Case]]:
                 (f"filter-{path[1:]}-{arg}-{fault}", Case("manager", "GET", query, 400, frozenset({arg})))
             )
     for fault, name in (("nul", "a\x00b.bpmn"), ("too-long", "x" * limits.FILE_NAME + ".bpmn")):
-        cases.append(
-            (
-                f"deploy-file-name-{fault}",
-                Case("analyst", "POST", "/deployments", 400, frozenset({"files"}), files={name: b"<x/>"}),
+        for verb, path in (("deploy", "/deployments"), ("validate", "/validations")):
+            cases.append(
+                (
+                    f"{verb}-file-name-{fault}",
+                    Case("analyst", "POST", path, 400, frozenset({"files"}), files={name: b"<x/>"}),
+                )
             )
-        )
+    cases += [
+        ("validate-no-files", Case("analyst", "POST", "/validations", 422, files={})),
+        (
+            "validate-not-a-definition-file",
+            Case("analyst", "POST", "/validations", 422, files={"a.txt": b"x"}),
+        ),
+    ]
     long_id = lifecycle_files()["order_fix.bpmn"].replace(
         b'id="order_fix"', b'id="' + b"p" * (limits.PROCESS_KEY + 1) + b'"'
     )
@@ -355,13 +363,14 @@ def test_bad_input_is_a_clear_4xx_that_changes_nothing(shared_world: World, case
     assert database_state(world.services) == before
 
 
-@pytest.mark.parametrize("name", [*JSON_ENDPOINTS, "deploy"])
+@pytest.mark.parametrize("name", [*JSON_ENDPOINTS, "deploy", "validate"])
 def test_a_body_over_the_size_limit_is_a_documented_413_that_changes_nothing(
     shared_world: World, name: str
 ) -> None:
     world = shared_world
-    role, path, _ = JSON_ENDPOINTS.get(name, ("analyst", "/deployments", None))
-    kind = "multipart/form-data; boundary=b" if name == "deploy" else "application/json"
+    uploads = {"deploy": ("analyst", "/deployments", None), "validate": ("analyst", "/validations", None)}
+    role, path, _ = JSON_ENDPOINTS.get(name) or uploads[name]
+    kind = "multipart/form-data; boundary=b" if name in uploads else "application/json"
     before = database_state(world.services)
     response = world.client.post(
         "/api/v1" + path.format(task=world.task_id),

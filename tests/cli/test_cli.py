@@ -75,6 +75,22 @@ def test_validate_prints_file_line_element_message(rma: Rma, tmp_path: Path) -> 
     assert file_line == f"bad.bpmn:{script_line}" and element == "compute" and "import" in message
 
 
+def test_validate_marks_warnings_and_names_each_rule(rma: Rma, tmp_path: Path) -> None:
+    lint = ROOT / "tests" / "unit" / "data" / "lint"
+    warned = rma("validate", str(lint / "lint_gateway_default.bpmn"), str(lint / "lint_review.json"))
+    assert warned.exit_code == 0 and warned.stdout == "ok (1 warnings)\n"
+    (line,) = warned.stderr.splitlines()
+    assert line.startswith("warning: lint_gateway_default.bpmn:") and line.endswith(" [gateway-default]")
+    assert ": decide: Exclusive gateway has no default flow" in line
+    failed = rma("validate", str(lint / "lint_dead_end_flow.bpmn"), str(lint / "lint_review.json"))
+    assert failed.exit_code == 1 and failed.stdout == ""
+    (error,) = failed.stderr.splitlines()
+    assert error.startswith("lint_dead_end_flow.bpmn:") and ": stuck: " in error
+    assert error.endswith(" [dead-end-flow]")
+    shipped = rma("validate", str(ROOT / "processes"), str(ROOT / "forms"))
+    assert (shipped.exit_code, shipped.stdout, shipped.stderr) == (0, "ok\n", "")
+
+
 def test_serve_answers_on_the_given_port(rma: Rma, env: dict[str, str]) -> None:
     """A real process: the WSGI server must bind the port and answer over HTTP."""
     assert rma("db", "upgrade").exit_code == 0

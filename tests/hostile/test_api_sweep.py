@@ -58,6 +58,7 @@ CHECKS = [
 # they were); clock moves last: a far-off time would make every later deadline an incident.
 PLAN = {
     "POST /deployments": (30, 15),
+    "POST /validations": (20, 10),
     "GET /process-definitions": (10, 0),
     "GET /process-definitions/{key}/versions/{version}/bpmn": (30, 15),
     "GET /process-instances": (40, 25),
@@ -112,6 +113,7 @@ PRIVILEGED = {
     "POST /process-instances/{instance_id}/resume": ("manager",),
     "POST /process-instances/{instance_id}/cancel": ("manager",),
     "POST /deployments": ("analyst",),
+    "POST /validations": ("analyst",),
     "PUT /products/{serial_no}": ("manager", "admin"),
     "POST /batches": ("manager",),
     "GET /batches/{batch_id}": ("manager",),
@@ -264,7 +266,7 @@ def aim(sweep: Sweep, label: str, case: Any, rng: random.Random, positive: bool)
         params.update(key=key, version=version)
     if label in PRIVILEGED and rng.random() < 0.5:
         aimed.caller = rng.choice(world.with_role(*PRIVILEGED[label]))
-    if positive and label == "POST /deployments" and often(rng):
+    if positive and label in ("POST /deployments", "POST /validations") and often(rng):
         name, content = mutated_file(world.files, rng)
         boundary = f"sweep-{rng.getrandbits(64):016x}"
         case.body = _multipart(boundary, name, content)

@@ -45,7 +45,7 @@ def errors_of(files: dict[str, bytes], known: dict[str, bytes] | None = None) ->
     with pytest.raises(InvalidDefinition) as caught:
         load_bundle(files, known)
     for item in caught.value.items:
-        assert set(item) == {"file", "line", "element", "message"}
+        assert set(item) == {"file", "line", "element", "message", "rule"}
         assert item["message"]
     return caught.value.items
 

@@ -27,7 +27,7 @@ def _deploy_errors(files: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     with pytest.raises(InvalidDefinition) as caught:
         load_bundle({name: json.dumps(schema).encode() for name, schema in files.items()})
     for item in caught.value.items:
-        assert set(item) == {"file", "line", "element", "message"}
+        assert set(item) == {"file", "line", "element", "message", "rule"}
     return caught.value.items
 
 

@@ -19,7 +19,7 @@ def errors_of(text: str, name: str = "service_call.bpmn") -> list[dict[str, obje
     with pytest.raises(InvalidDefinition) as caught:
         load_bundle({name: text.encode()})
     for item in caught.value.items:
-        assert set(item) == {"file", "line", "element", "message"}
+        assert set(item) == {"file", "line", "element", "message", "rule"}
     return caught.value.items
 
 

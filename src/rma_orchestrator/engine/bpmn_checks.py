@@ -114,6 +114,7 @@ def _check_node(checker: Checker, node: Element) -> None:
                 node,
                 f"Form file '{form}' is not among the deployed files; upload it with this "
                 "diagram or fix the formJsonSchemaFilename property.",
+                rule="user-task-form",
             )
     for prop in extension(node, PROPERTY):
         if prop.get("name") is None or prop.get("value") is None:
@@ -193,7 +194,7 @@ def _check_timer(checker: Checker, node: Element) -> None:
         if exprs:
             check_timer_expression(checker, exprs[0], kind)
             return
-    checker.add(node, "Timer has no timeDate, timeDuration or timeCycle expression.")
+    checker.add(node, "Timer has no timeDate, timeDuration or timeCycle expression.", rule="timer-evaluates")
 
 
 def _check_service_task(checker: Checker, node: Element) -> None:

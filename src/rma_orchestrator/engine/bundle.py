@@ -29,6 +29,7 @@ from .decisions import harden_decisions
 from .dmn_checks import check_dmn
 from .form_schema import form_validator
 from .lanes import GroupLabels, assign_groups, check_lanes
+from .lint_checks import lint_bpmn, possible_values
 from .multiple_events import harden_multiple_events
 from .parse import SourceFile, read_source, spiff_error
 from .spec_extensions import task_form
@@ -78,6 +79,7 @@ def load_bundle(
     known: dict[str, bytes] | None = None,
     limits: TextLimits | None = None,
     groups: GroupLabels | None = None,
+    warnings: list[dict[str, Any]] | None = None,
 ) -> Bundle:
     """Parse and validate a set of files; raise InvalidDefinition listing every error.
 
@@ -88,7 +90,8 @@ def load_bundle(
     ``groups`` (group -> labels) are the groups lanes may stand for (``lanes``); None checks no lane.
     ``Bundle.processes`` holds the processes defined in ``files`` plus the known processes whose
     closure includes an uploaded file (so callers can re-version them); a known process that no
-    longer builds is left out silently.
+    longer builds is left out silently. ``warnings``, when given, also gets the lint findings
+    (``lint_checks``) of the uploaded files; a deploy passes None and runs no lint rule.
     """
     sources = [read_source(name, raw, report=True) for name, raw in files.items()]
     sources += [
@@ -105,9 +108,16 @@ def load_bundle(
         limits=limits,
         groups=groups,
     )
+    if warnings is not None:
+        checker.values = possible_values(
+            (src.root for src in sources if src.root is not None), forms.values()
+        )
     for src in sources:
         if src.report:
             _check(checker, src)
+            if warnings is not None and src.kind == "bpmn" and src.root is not None and src.checked:
+                checker.file, checker.warnings = src.name, warnings
+                lint_bpmn(checker, src.root)
     _drop_shadowed(sources, processes)
     parsers: dict[frozenset[str], SpiffBpmnParser] = {}
     definitions: dict[str, ProcessDefinition] = {}
@@ -147,6 +157,24 @@ def load_bundle(
         order = {src.name: index for index, src in enumerate(sources)}
         raise InvalidDefinition(sorted(unique, key=lambda e: (order.get(e["file"], -1), e["line"] or 0)))
     return Bundle(processes=definitions, forms=forms)
+
+
+def validate_bundle(
+    files: dict[str, bytes],
+    known: dict[str, bytes] | None = None,
+    limits: TextLimits | None = None,
+    groups: GroupLabels | None = None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(errors, warnings) of ``files``: what refuses their deploy, and what the lint rules warn about."""
+    warnings: list[dict[str, Any]] = []
+    try:
+        load_bundle(files, known, limits, groups, warnings)
+        errors: list[dict[str, Any]] = []
+    except InvalidDefinition as error:
+        errors = list(error.items)
+    order = {name: index for index, name in enumerate(files)}
+    warnings.sort(key=lambda w: (order.get(w["file"], -1), w["line"] or 0))
+    return errors, warnings
 
 
 def _check(checker: Checker, src: SourceFile) -> None:

@@ -2,7 +2,9 @@
 
 One ``Checker`` per file: it knows what the whole bundle defines (process ids and whether they are
 executable, decision ids, form files) and records each finding as ``{file, line, element,
-message}``; the checks never raise.
+message, rule}``; the checks never raise. ``rule`` is a stable id the modeler and ``rma validate``
+show (``RULES``); errors refuse a deploy, warnings (the lint rules that a working diagram may break on
+purpose) are reported and deploy anyway.
 """
 
 from __future__ import annotations
@@ -18,6 +20,17 @@ from .sandbox_compiler import compile_check
 from .script_library import VETTED_FUNCTIONS
 
 _LINE = re.compile(r"line (\d+)")
+# The rule ids findings carry; "deploy" for every other check of a deploy.
+RULES = (
+    "user-task-form",
+    "gateway-default",
+    "timer-evaluates",
+    "message-payload",
+    "unreachable",
+    "dead-end-flow",
+    "form-subset",
+    "deploy",
+)
 _OFFERED_HINT = ", ".join(f"{name}()" for name in sorted({*VETTED_FUNCTIONS, *NAMESPACE_VIEWS, "print"}))
 
 
@@ -48,15 +61,32 @@ class Checker:
     errors: list[dict[str, Any]] = field(default_factory=list)
     limits: TextLimits | None = None  # None: lengths are not checked
     groups: Mapping[str, tuple[str | None, str | None]] | None = None  # None: lanes are not checked
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    values: Mapping[str, frozenset[str] | None] | None = None  # lint: what each data name can hold
 
     def add(
-        self, node: Element | None, message: str, element: str | None = None, line: int | None = None
+        self,
+        node: Element | None,
+        message: str,
+        element: str | None = None,
+        line: int | None = None,
+        rule: str = "deploy",
     ) -> None:
+        """Record an error: the deploy is refused."""
+        self.errors.append(self._finding(node, message, element, line, rule))
+
+    def warn(self, node: Element | None, message: str, rule: str, element: str | None = None) -> None:
+        """Record a warning: reported by validation, the deploy goes ahead."""
+        self.warnings.append(self._finding(node, message, element, None, rule))
+
+    def _finding(
+        self, node: Element | None, message: str, element: str | None, line: int | None, rule: str
+    ) -> dict[str, Any]:
         if element is None and node is not None:
             element = owner_id(node)
         if line is None and node is not None:
             line = node.sourceline
-        self.errors.append({"file": self.file, "line": line, "element": element, "message": message})
+        return {"file": self.file, "line": line, "element": element, "message": message, "rule": rule}
 
     def check_length(self, node: Element, what: str, value: str | None, limit: int) -> None:
         if value is not None and len(value) > limit:

@@ -35,6 +35,7 @@ def check_flow(checker: Checker, scope: Element, top: bool) -> None:
                     flow,
                     f"Sequence flow {attr} '{ref}' is not an element of the same process or "
                     "subprocess; reconnect the flow.",
+                    rule="dead-end-flow",
                 )
     kind = "Process" if top else "Subprocess"
     starts = [key for key, node in nodes.items() if local(node) == "startEvent"]
@@ -63,6 +64,7 @@ def _check_outgoing(checker: Checker, node: Element, flows: list[Element]) -> No
             f"{name} has no outgoing sequence flow: the path would stop here and the process "
             "be reported complete without reaching an end event; connect it onwards or to an "
             "end event.",
+            rule="dead-end-flow",
         )
         return
     if len(flows) > 1 and name not in SPLITTING_NODES:
@@ -73,7 +75,11 @@ def _check_outgoing(checker: Checker, node: Element, flows: list[Element]) -> No
         )
     default = node.get("default")
     if default and default not in {flow.get("id") for flow in flows}:
-        checker.add(node, f"Default flow '{default}' is not an outgoing sequence flow of this element.")
+        checker.add(
+            node,
+            f"Default flow '{default}' is not an outgoing sequence flow of this element.",
+            rule="gateway-default",
+        )
     for flow in flows:
         has_condition = any((c.text or "").strip() for c in bpmn_children(flow, "conditionExpression"))
         if has_condition and name not in CONDITIONAL_GATEWAYS:
@@ -92,6 +98,7 @@ def _check_outgoing(checker: Checker, node: Element, flows: list[Element]) -> No
                 flow,
                 "Sequence flow leaves a gateway without a condition and is not its default "
                 "flow; add a condition or make it the gateway's default flow.",
+                rule="gateway-default",
             )
 
 
@@ -130,6 +137,7 @@ def _check_reachable(
             checker.add(
                 node,
                 f"{local(node)} has no incoming sequence flow, so it can never run; connect it or remove it.",
+                rule="unreachable",
             )
         else:
-            checker.add(node, f"{local(node)} cannot be reached from any start event.")
+            checker.add(node, f"{local(node)} cannot be reached from any start event.", rule="unreachable")

@@ -55,8 +55,12 @@ class SourceFile:
     errors: list[dict[str, Any]] = field(default_factory=list)
     checked: bool = False
 
-    def error(self, message: str, line: int | None = None, element: str | None = None) -> None:
-        self.errors.append({"file": self.name, "line": line, "element": element, "message": message})
+    def error(
+        self, message: str, line: int | None = None, element: str | None = None, rule: str = "deploy"
+    ) -> None:
+        self.errors.append(
+            {"file": self.name, "line": line, "element": element, "message": message, "rule": rule}
+        )
 
 
 def read_source(name: str, raw: bytes, report: bool) -> SourceFile:
@@ -162,7 +166,7 @@ def _read_form(src: SourceFile, text: str) -> None:
         return
     unshown = _subset_problems(text)
     for line, where, message in unshown:
-        src.error(f"At {where}: {message}", line, where)
+        src.error(f"At {where}: {message}", line, where, rule="form-subset")
     if not unshown:
         src.schema = schema
 
@@ -249,6 +253,7 @@ def spiff_error(exc: Exception, src: SourceFile) -> dict[str, Any]:
             "line": None,
             "element": None,
             "message": f"SpiffWorkflow could not parse this file: {type(exc).__name__}: {exc}",
+            "rule": "deploy",
         }
     element = exc.id or None
     line = exc.line_number if isinstance(exc.line_number, int) else None
@@ -261,4 +266,5 @@ def spiff_error(exc: Exception, src: SourceFile) -> dict[str, Any]:
         "line": line,
         "element": element,
         "message": f"SpiffWorkflow rejected this definition: {message}",
+        "rule": "deploy",
     }

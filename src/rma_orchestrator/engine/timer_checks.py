@@ -32,7 +32,11 @@ def check_timer_expression(checker: Checker, node: Element, kind: str) -> None:
     """Check the timeDate, timeDuration or timeCycle element ``node`` of a timer event definition."""
     text = (node.text or "").strip()
     if not text:
-        checker.add(node, f'Timer {kind} is empty; give a quoted ISO 8601 value such as "PT24H".')
+        checker.add(
+            node,
+            f'Timer {kind} is empty; give a quoted ISO 8601 value such as "PT24H".',
+            rule="timer-evaluates",
+        )
         return
     try:
         value = ast.literal_eval(text)
@@ -42,16 +46,19 @@ def check_timer_expression(checker: Checker, node: Element, kind: str) -> None:
                 node,
                 f"Timer {kind} {text} is not quoted: timer expressions are evaluated as "
                 f'Python, so write it as a string: "{text}".',
+                rule="timer-evaluates",
             )
         else:
             checker.compile(node, node.text or "", "eval", f"Timer {kind} expression")
         return
     if not isinstance(value, str):
-        checker.add(node, f'Timer {kind} {text} must be an ISO 8601 string such as "PT24H".')
+        checker.add(
+            node, f'Timer {kind} {text} must be an ISO 8601 string such as "PT24H".', rule="timer-evaluates"
+        )
         return
     message = timer_problem(kind, value)
     if message:
-        checker.add(node, message)
+        checker.add(node, message, rule="timer-evaluates")
 
 
 def _beyond_horizon(kind: str, value: str, due: Callable[[], datetime]) -> str | None:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..engine.bundle import ProcessDefinition as ParsedDefinition
-from ..engine.bundle import load_bundle
+from ..engine.bundle import load_bundle, validate_bundle
 from ..engine.checker import TextLimits
 from ..errors import InvalidData, InvalidDefinition, NotFound
 from ..store import definitions as stored
@@ -16,7 +16,7 @@ from ..store import users as stored_users
 from . import permissions
 from .context import Actor, Services
 from .inputs import check_text, text_problem
-from .results import DefinitionInfo, DeployedProcess, DeployResult, StartForm
+from .results import DefinitionInfo, DeployedProcess, DeployResult, Finding, StartForm, ValidationResult
 
 ALLOWED_SUFFIXES = (".bpmn", ".dmn", ".json")
 # What running a process records of its diagram, and in which columns (store/limits.py).
@@ -93,10 +93,35 @@ def deploy(services: Services, files: dict[str, bytes], actor: Actor, dry_run: b
         return DeployResult(deployment_id, results)
 
 
-def validate_files(files: dict[str, bytes]) -> None:
-    """Raise InvalidDefinition when ``files`` (on their own) would not deploy."""
+def validate_files(files: dict[str, bytes]) -> ValidationResult:
+    """The errors and lint warnings of ``files`` on their own, without a database (``rma validate``).
+
+    Lanes are not checked against the groups, and references must be among ``files``.
+    """
     _check_names(files)
-    load_bundle(files, limits=TEXT_LIMITS)
+    return _findings(*validate_bundle(files, limits=TEXT_LIMITS))
+
+
+def validate_definitions(services: Services, files: dict[str, bytes], actor: Actor) -> ValidationResult:
+    """The errors and lint warnings of ``files`` as a deploy would see them now; nothing is written.
+
+    Like a dry-run deploy, the latest deployed files resolve references and lanes must name groups.
+    """
+    permissions.require_may_deploy(actor)
+    _check_names(files)
+    with services.database.reading() as connection:
+        workspace = stored.workspace(connection)
+        known = stored.blobs(connection, {n: s for n, s in workspace.items() if n not in files})
+        groups = stored_users.group_labels(connection)
+    return _findings(*validate_bundle(files, known=known, limits=TEXT_LIMITS, groups=groups))
+
+
+def _findings(errors: list[dict[str, Any]], warnings: list[dict[str, Any]]) -> ValidationResult:
+    def finding(item: dict[str, Any]) -> Finding:
+        rule = item.get("rule", "deploy")
+        return Finding(item["file"], item["line"], item["element"], rule, item["message"])
+
+    return ValidationResult([finding(e) for e in errors], [finding(w) for w in warnings])
 
 
 def list_definitions(services: Services, actor: Actor) -> list[DefinitionInfo]:
@@ -145,7 +170,7 @@ def _check_names(files: dict[str, bytes]) -> None:
         raise InvalidData("bad file name", naming)
     if not files:
         raise InvalidDefinition(
-            [{"file": None, "line": None, "element": None, "message": "no files uploaded"}]
+            [{"file": None, "line": None, "element": None, "message": "no files uploaded", "rule": "deploy"}]
         )
     errors = [
         {
@@ -153,6 +178,7 @@ def _check_names(files: dict[str, bytes]) -> None:
             "line": None,
             "element": None,
             "message": f"unsupported file type; upload {', '.join(ALLOWED_SUFFIXES)} files",
+            "rule": "deploy",
         }
         for name in files
         if not name.endswith(ALLOWED_SUFFIXES) or "/" in name or "\\" in name
@@ -164,7 +190,13 @@ def _check_names(files: dict[str, bytes]) -> None:
 def _check_storable(processes: Iterable[ParsedDefinition]) -> None:
     """Ids and names longer than their columns: PostgreSQL would refuse them, SQLite keep them."""
     errors = [
-        {"file": parsed.file, "line": None, "element": parsed.key, "message": f"{what} {problem}"}
+        {
+            "file": parsed.file,
+            "line": None,
+            "element": parsed.key,
+            "message": f"{what} {problem}",
+            "rule": "deploy",
+        }
         for parsed in processes
         for what, value, limit in (
             ("the process id is", parsed.key, limits.PROCESS_KEY),

@@ -218,6 +218,25 @@ class DeployResult:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """One validation finding: ``rule`` a stable id (engine/checker.py RULES), ``element`` a diagram id."""
+
+    file: str | None
+    line: int | None
+    element: str | None
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """What refuses a deploy of the files (errors) and what the lint rules report about them (warnings)."""
+
+    errors: list[Finding]
+    warnings: list[Finding]
+
+
+@dataclass(frozen=True)
 class ClockReading:
     now: datetime
 

@@ -26,6 +26,7 @@ ERRORS_SCHEMA: dict[str, Any] = {
                     "file": {"type": ["string", "null"]},
                     "line": {"type": ["integer", "null"]},
                     "element": {"type": ["string", "null"]},
+                    "rule": {"type": "string", "description": "id of the validation rule an item breaks"},
                 },
             },
         }

@@ -14,6 +14,7 @@ from ...service.results import (
     DefinitionInfo,
     DeployResult,
     Page,
+    ValidationResult,
 )
 from ..auth import current_actor, services
 from . import bp
@@ -35,14 +36,35 @@ from .params import FLAG, bool_arg
 )
 def deploy() -> Any:
     actor = current_actor()
+    result = definitions.deploy(services(), _uploaded_files(), actor, dry_run=bool_arg("dry_run"))
+    return result, 201 if result.created and not result.dry_run else 200
+
+
+@operation(
+    bp,
+    "post",
+    "/validations",
+    summary=(
+        "Validate .bpmn, .dmn and .json form files as a deploy would, plus the lint rules; nothing is "
+        "deployed. errors refuse a deploy, warnings do not; each names its rule and element"
+    ),
+    returns=ValidationResult,
+    errors=(400, 403, 422),
+    body=Multipart({"files": {"type": "array", "items": {"type": "string", "format": "binary"}}}),
+)
+def validate() -> ValidationResult:
+    actor = current_actor()
+    return definitions.validate_definitions(services(), _uploaded_files(), actor)
+
+
+def _uploaded_files() -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for storage in request.files.getlist("files"):
         name = storage.filename or ""
         if name in files:
             raise InvalidData("duplicate file", [{"field": "files", "message": f"{name} uploaded twice"}])
         files[name] = storage.read()
-    result = definitions.deploy(services(), files, actor, dry_run=bool_arg("dry_run"))
-    return result, 201 if result.created and not result.dry_run else 200
+    return files
 
 
 @operation(
