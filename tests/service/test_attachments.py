@@ -327,9 +327,8 @@ def test_an_id_no_attachment_can_have_is_refused_at_its_field(claims: Services, 
     """Out of the id column's range (the API sweep once sent -3·10²⁵): the field's error, not a 500."""
     with pytest.raises(InvalidData) as refused:
         start_claim(claims, photos=[wrong])
-    assert refused.value.items == [
-        {"field": "photos.0", "message": f"attachment {wrong} is not an upload of yours waiting for a new case"}
-    ]
+    why = f"attachment {wrong} is not an upload of yours waiting for a new case"
+    assert refused.value.items == [{"field": "photos.0", "message": why}]
     with claims.database.reading() as connection:
         assert (
             connection.execute(select(func.count()).select_from(TABLES["process_instance"])).scalar_one() == 0
