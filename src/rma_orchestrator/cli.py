@@ -18,7 +18,6 @@ from .service.context import SYSTEM, Services
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_DEPLOY_DIRS = ("processes", "forms")
-_THIS_COMMAND = (sys.executable, "-m", "rma_orchestrator.cli")  # `rma` as a child process
 
 
 def _services() -> Services:
@@ -245,7 +244,9 @@ def demo(
         # Setting up takes steps, which start the step workers' fork server in the process taking them;
         # gunicorn's workers fork from this process and cannot use a fork server inherited from it
         # (every step would fail): set up in a child process and serve from a clean one.
-        setup = subprocess.run([*_THIS_COMMAND, "demo", "--no-serve", *(["--reset"] if reset else [])])
+        from .serving import RMA_COMMAND
+
+        setup = subprocess.run([*RMA_COMMAND, "demo", "--no-serve", *(["--reset"] if reset else [])])
         if setup.returncode:
             raise SystemExit(setup.returncode)
         _welcome(host, port, password)

@@ -70,9 +70,10 @@ def serve(
     _Server(settings, options, SCHEDULER_COMMAND if with_scheduler else None).run()
 
 
-# The scheduler child: ``rma scheduler`` under this interpreter; ``--parent-pid`` (the master's,
-# appended at each start) makes it leave when the master is gone.
-SCHEDULER_COMMAND = (sys.executable, "-m", "rma_orchestrator.cli", "scheduler")
+RMA_COMMAND = (sys.executable, "-m", "rma_orchestrator.cli")  # `rma` as a child, under this interpreter
+# The scheduler child: ``rma scheduler``; ``--parent-pid`` (the master's, appended at each start)
+# makes it leave when the master is gone.
+SCHEDULER_COMMAND = (*RMA_COMMAND, "scheduler")
 
 
 class _Server(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type information
