@@ -18,7 +18,20 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["rma"] = services
 
-    from . import cases, errors, i18n, labels, monitor, ops, request_metrics, session, shell, tasks, vendor
+    from . import (
+        cases,
+        errors,
+        i18n,
+        labels,
+        modeler,
+        monitor,
+        ops,
+        request_metrics,
+        session,
+        shell,
+        tasks,
+        vendor,
+    )
     from .api import bp as api_bp
 
     errors.init_app(app)
@@ -31,6 +44,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.register_blueprint(tasks.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(monitor.bp)
+    app.register_blueprint(modeler.bp)
     app.register_blueprint(ops.bp)
     app.register_blueprint(api_bp)
     return app
