@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..engine.decision_diff import DecisionChange
+from ..engine.decision_diff import DecisionChange, RuleChange
 from ..engine.diagram_diff import ElementChange, FileChange, UnreadableFile, diff_versions
 from ..errors import InvalidDefinition, NotFound
 from ..store import definitions as stored
@@ -15,6 +15,7 @@ from . import permissions
 from .context import Actor, Services
 from .inputs import text_problem
 
+__all__ = ["DecisionChange", "DiagramComparison", "RuleChange", "VersionComparison", "compare_versions"]
 MAX_VERSION = limits.VERSION  # the largest version number the store can hold
 
 
