@@ -31,3 +31,11 @@ def deploy_two_versions(services: Services) -> None:
     deploy_rma(services)
     result = deploy(services, changed_return(), ANALYST)
     assert ("return", 2, True) in [(p.process_key, p.version, p.created) for p in result.processes]
+
+
+def reshaped_return() -> dict[str, bytes]:
+    """``changed_return`` with the script task record_shipment replaced by note_shipment in its place:
+    one element removed, one added, and the two flows around it changed (their source or target)."""
+    files = changed_return()
+    assert files["return.bpmn"].count(b"record_shipment") >= 4
+    return {**files, "return.bpmn": files["return.bpmn"].replace(b"record_shipment", b"note_shipment")}

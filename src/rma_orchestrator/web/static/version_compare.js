@@ -57,6 +57,7 @@
       const element = registry.get(elementId);
       if (!element) continue;
       canvas.addMarker(element, "rma-focus");
+      canvas.zoom(1);  // close enough to read the element's label, then brought into view
       canvas.scrollToElement(element, { top: 80, bottom: 80, left: 80, right: 80 });
     }
     for (const item of list.querySelectorAll(".change-item")) {
