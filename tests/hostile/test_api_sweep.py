@@ -61,6 +61,7 @@ PLAN = {
     "POST /validations": (20, 10),
     "GET /process-definitions": (10, 0),
     "GET /process-definitions/{key}/versions/{version}/bpmn": (30, 15),
+    "GET /process-definitions/{key}/compare": (30, 15),
     "GET /process-instances": (40, 25),
     "GET /process-instances/{instance_id}": (40, 10),
     "GET /process-instances/{instance_id}/events": (25, 10),
@@ -114,6 +115,7 @@ PRIVILEGED = {
     "POST /process-instances/{instance_id}/cancel": ("manager",),
     "POST /deployments": ("analyst",),
     "POST /validations": ("analyst",),
+    "GET /process-definitions/{key}/compare": ("analyst",),
     "PUT /products/{serial_no}": ("manager", "admin"),
     "POST /batches": ("manager",),
     "GET /batches/{batch_id}": ("manager",),
@@ -207,6 +209,7 @@ class Aimed:
 
 
 TASK_ORDER = ("instance_id", "created_at", "element_id")
+COMPARE = "GET /process-definitions/{key}/compare"
 # The one suspended case of the world is too rare a pick among all the cases for resume to succeed.
 STATUS_AIMED_AT = {
     "POST /process-instances/{instance_id}/resume": "suspended",
@@ -264,6 +267,13 @@ def aim(sweep: Sweep, label: str, case: Any, rng: random.Random, positive: bool)
     if "key" in params and isinstance(params.get("version"), int) and often(rng):
         key, version = rng.choice(world.rows("process_definition", "process_key", "version"))
         params.update(key=key, version=version)
+    if label == COMPARE and often(rng):  # two versions of a real process, or the latest with its predecessor
+        versions = world.rows("process_definition", "process_key", "version")
+        key = rng.choice(versions)[0]
+        params["key"] = key
+        if positive and often(rng):
+            numbers = [v for k, v in versions if k == key]
+            case.query = {"from": rng.choice(numbers), "to": rng.choice(numbers)}
     if label in PRIVILEGED and rng.random() < 0.5:
         aimed.caller = rng.choice(world.with_role(*PRIVILEGED[label]))
     if positive and label in ("POST /deployments", "POST /validations") and often(rng):

@@ -63,6 +63,16 @@ def latest_and_has_version(
     return (latest.version if latest is not None else None), has_version
 
 
+def definition_versions(connection: Connection, process_key: str) -> list[int]:
+    """Every deployed version number of ``process_key``, oldest first."""
+    query = (
+        select(_definition.c.version)
+        .where(_definition.c.process_key == process_key)
+        .order_by(_definition.c.version)
+    )
+    return [int(v) for v in connection.execute(query).scalars()]
+
+
 def latest_definitions(connection: Connection) -> list[AnyRow]:
     """The newest version of every process, by process key."""
     newest = (
