@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import text
 from migration_cases import deploy_return, deploy_version_1, reminder_after, start_return
+from sqlalchemy import text
 from support import ADMIN
 
 from rma_orchestrator.service.batch_work import work_on_batches
