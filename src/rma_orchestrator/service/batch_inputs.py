@@ -16,7 +16,6 @@ Outcome = Literal["pending", "ok", "failed", "skipped"]
 ACTIONS: tuple[BatchAction, ...] = ("cancel", "suspend", "resume", "retry_incidents", "migrate")
 LIST_ACTIONS: tuple[BatchAction, ...] = ("cancel", "suspend", "resume", "retry_incidents")
 OUTCOMES: tuple[Outcome, ...] = ("pending", "ok", "failed", "skipped")
-MAX_BATCH = 100_000
 
 
 def check_batch_id(batch_id: int) -> None:
@@ -48,13 +47,13 @@ def check_reason(reason: str) -> None:
         raise InvalidData("a reason is required", [{"field": "reason", "message": "say why (required)"}])
 
 
-def check_size(count: int) -> None:
-    if count > MAX_BATCH:
-        message = f"at most {MAX_BATCH:,} cases per batch; narrow the filter (it matches more)"
+def check_size(count: int, cap: int) -> None:
+    if count > cap:
+        message = f"at most {cap:,} cases per batch; narrow the filter (it matches more)"
         raise InvalidData("too many cases", [{"field": "instance_ids", "message": message}])
 
 
-def chosen(instance_ids: Sequence[int]) -> list[int]:
+def chosen(instance_ids: Sequence[int], cap: int) -> list[int]:
     """The ids once each, in the order given, all of them possible ids, no more than the cap."""
     ids: list[int] = []
     seen: set[int] = set()
@@ -64,5 +63,5 @@ def chosen(instance_ids: Sequence[int]) -> list[int]:
         if value not in seen:
             seen.add(value)
             ids.append(value)
-    check_size(len(ids))
+    check_size(len(ids), cap)
     return ids

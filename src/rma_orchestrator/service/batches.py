@@ -29,15 +29,12 @@ from ..store import instance_search as stored_search
 from ..store.db import AnyRow
 from . import permissions
 from .batch_inputs import ACTIONS as ACTIONS  # re-exported: the pages and the API read them here
-from .batch_inputs import MAX_BATCH as MAX_BATCH
 from .batch_inputs import OUTCOMES as OUTCOMES
-from .batch_inputs import BatchAction, Outcome
+from .batch_inputs import BatchAction, Outcome, check_size, chosen
 from .batch_inputs import check_action as _check_action
 from .batch_inputs import check_batch_id as _check_batch_id
 from .batch_inputs import check_outcome as _check_outcome
 from .batch_inputs import check_reason as _check_reason
-from .batch_inputs import check_size as _check_size
-from .batch_inputs import chosen as _chosen
 from .context import Actor, Services
 from .instance_search import InstanceSearch
 from .paging import check_paging
@@ -46,6 +43,7 @@ BatchStatus = Literal["prepared", "running", "finished", "stopped"]
 # Cases per batch. A run's cases are written in one transaction when it is prepared or started
 # (100,000 take a few seconds and some tens of MB while the ids are resolved); the worker then
 # needs nothing in memory but the case it works on.
+MAX_BATCH = 100_000
 PREVIEW_ROWS = 20  # cases a preview lists by name
 RESOLVE_CHUNK = 20_000  # cases of a filter read at once (bounded memory, few statements)
 ITEMS_PER_PAGE = 50  # cases a report lists at once unless asked for more (at most 200)
@@ -366,6 +364,14 @@ def _prepared(services: Services, batch_id: int, actor: Actor) -> AnyRow:
 
 def _forget_old(batches: stored.BatchRepository, now: datetime) -> None:
     batches.remove_before(now - timedelta(days=KEEP_DAYS), now - timedelta(hours=PREPARED_HOURS))
+
+
+def _check_size(count: int) -> None:
+    check_size(count, MAX_BATCH)
+
+
+def _chosen(instance_ids: Sequence[int]) -> list[int]:
+    return chosen(instance_ids, MAX_BATCH)
 
 
 def _case(row: AnyRow) -> BatchCase:

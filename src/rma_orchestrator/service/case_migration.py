@@ -199,7 +199,7 @@ def _cases(
             listed = LISTED_STATUSES
             rows = case_moves.cases_on_version(connection, process_key, version, listed, MAX_CASES + 1)
         else:
-            ids = chosen(instance_ids)
+            ids = chosen(instance_ids, MAX_CASES)
             found = case_moves.cases_by_id(connection, ids)
             missing = [i for i in ids if i not in found]
             if missing:
