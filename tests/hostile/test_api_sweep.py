@@ -95,6 +95,7 @@ PLAN = {
     "POST /batches": (40, 20),
     "GET /batches/{batch_id}": (20, 10),
     "POST /batches/{batch_id}/stop": (20, 10),
+    "POST /migrations": (30, 15),
     "GET /calendar": (10, 0),
     "PUT /calendar/days/{day}": (30, 15),
     "DELETE /calendar/days/{day}": (20, 0),
@@ -120,6 +121,7 @@ PRIVILEGED = {
     "POST /batches": ("manager",),
     "GET /batches/{batch_id}": ("manager",),
     "POST /batches/{batch_id}/stop": ("manager",),
+    "POST /migrations": ("analyst",),
     "GET /calendar": ("manager", "admin"),
     "PUT /calendar/days/{day}": ("admin",),
     "DELETE /calendar/days/{day}": ("admin",),
@@ -348,6 +350,20 @@ def _batch_body(sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng:
             body["reason"] = rng.choice(["sweep", "批量 batch"])
 
 
+def _migration_body(sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng: random.Random) -> None:
+    """Two deployed versions of one process, often a dry run (a run moves what can move)."""
+    versions: dict[str, list[int]] = {}
+    for key, version in sweep.world.rows("process_definition", "process_key", "version"):
+        versions.setdefault(key, []).append(version)
+    pairs = [(key, found) for key, found in versions.items() if len(found) > 1]
+    if pairs and often(rng):
+        key, found = rng.choice(pairs)
+        body["process_key"] = key
+        body["from_version"], body["to_version"] = rng.sample(found, 2)
+        body["dry_run"] = often(rng)
+        body.pop("instance_ids", None)
+
+
 def _calendar_day_body(
     sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng: random.Random
 ) -> None:
@@ -380,6 +396,7 @@ AIM_BODY = {
     "POST /incidents/{incident_id}/retry": _retry_body,
     "POST /clock": _clock_body,
     "POST /batches": _batch_body,
+    "POST /migrations": _migration_body,
     "PUT /calendar/days/{day}": _calendar_day_body,
     "PUT /tasks/{task_id}/draft": _draft_body,
     "PUT /saved-filters/{name}": _filter_body,

@@ -31,6 +31,7 @@ from . import incident_routes  # noqa: E402
 from . import attachment_routes  # noqa: E402
 from . import product_routes  # noqa: E402
 from . import batch_routes  # noqa: E402
+from . import migration_routes  # noqa: E402
 from . import calendar_routes  # noqa: E402
 
 # isort: on
@@ -43,6 +44,7 @@ __all__ = [
     "definition_routes",
     "incident_routes",
     "instance_routes",
+    "migration_routes",
     "product_routes",
     "task_routes",
 ]
