@@ -192,3 +192,36 @@ def test_staff_and_managers_get_403(
         response = client.open(path, method=method, **{"headers": headers, **extra})
         assert response.status_code == 403, (method, path, response.json)
     assert database_state(services) == before
+
+
+def test_a_draft_deploys_with_its_note_and_the_versions_show_it(
+    client: FlaskClient, auth: Auth, draft: dict[str, Any], services: Services
+) -> None:
+    path = f"{API}/{draft['id']}/deployments"
+    same = client.post(path, json={"note": "no change", "revision": 1}, headers=auth("analyst"))
+    assert same.status_code == 200 and not any(p["created"] for p in same.json["processes"])
+    changed = (
+        lifecycle_files()["review_rules.dmn"].replace(b"&lt; 100", b"&lt; 200").replace(b">= 100", b">= 200")
+    )
+    _put(client, auth("analyst"), draft["id"], "review_rules.dmn", changed, 1)
+    before = database_state(services)
+    for body, status in (
+        ({"note": " ", "revision": 2}, 400),
+        ({"note": "x", "revision": 1}, 409),
+        ({"note": "x"}, 400),
+    ):
+        assert client.post(path, json=body, headers=auth("analyst")).status_code == status, body
+    assert database_state(services) == before
+    deployed = client.post(path, json={"note": "limit 200", "revision": 2}, headers=auth("analyst"))
+    assert deployed.status_code == 201
+    assert deployed.json["processes"] == [
+        {"process_key": "order_fix", "version": 1, "created": False},
+        {"process_key": "order_review", "version": 2, "created": True},
+    ]
+    versions = client.get("/api/v1/process-definitions/order_review/versions", headers=auth("staff")).json
+    assert [(v["version"], v["deployed_by"], v["note"]) for v in versions["items"]] == [
+        (2, "ana", "limit 200"),
+        (1, "ana", None),
+    ]
+    missing = client.get("/api/v1/process-definitions/nothing/versions", headers=auth("staff"))
+    assert missing.status_code == 404

@@ -149,6 +149,18 @@ def list_definitions(services: Services, actor: Actor) -> list[DefinitionInfo]:
         return [_definition_info(row) for row in stored.latest_definitions(connection)]
 
 
+def list_versions(services: Services, process_key: str, actor: Actor) -> list[DefinitionInfo]:
+    """Every version of ``process_key``, newest first; NotFound when it was never deployed."""
+    permissions.require_may_read_cases(actor)
+    if text_problem(process_key, limits.PROCESS_KEY) is not None:
+        raise NotFound(f"process {process_key!r} is not deployed")
+    with services.database.reading() as connection:
+        rows = stored.definition_versions(connection, process_key)
+    if not rows:
+        raise NotFound(f"process {process_key!r} is not deployed")
+    return [_definition_info(row) for row in rows]
+
+
 def get_definition_xml(services: Services, process_key: str, version: int, actor: Actor) -> bytes:
     permissions.require_may_read_cases(actor)
     if text_problem(process_key, limits.PROCESS_KEY) is not None or not 1 <= version <= limits.VERSION:
@@ -174,7 +186,9 @@ def start_form(services: Services, process_key: str, actor: Actor) -> StartForm:
 
 
 def _definition_info(row: Any) -> DefinitionInfo:
-    return DefinitionInfo(row.process_key, row.name, row.version, row.deployment_id, row.deployed_at)
+    return DefinitionInfo(
+        row.process_key, row.name, row.version, row.deployment_id, row.deployed_at, row.deployed_by, row.note
+    )
 
 
 def _check_names(files: dict[str, bytes]) -> None:
