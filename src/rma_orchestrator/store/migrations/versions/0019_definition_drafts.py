@@ -32,13 +32,11 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_definition_draft_process_key", "definition_draft", ["process_key"])
-    with op.batch_alter_table("deployment") as batch_op:
-        batch_op.add_column(sa.Column("note", sa.Text(), nullable=True))
+    op.add_column("deployment", sa.Column("note", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     """The drafts go (their blobs stay, as deployments' do); so do the deployments' notes."""
-    with op.batch_alter_table("deployment") as batch_op:
-        batch_op.drop_column("note")
+    op.drop_column("deployment", "note")  # in place: a copied table would break its references
     op.drop_index("ix_definition_draft_process_key", table_name="definition_draft")
     op.drop_table("definition_draft")
