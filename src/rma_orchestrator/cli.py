@@ -115,6 +115,21 @@ def deploy(paths: tuple[str, ...], dry_run: bool) -> None:
         click.echo("no executable process in these files")
 
 
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite files that differ from the deployed ones.")
+@_one_line_errors
+def pull(directory: Path, force: bool) -> None:
+    """Write the latest deployed version of every process, with its DMN and forms, into DIRECTORY."""
+    from .service.pull import pull as pull_files
+
+    pulled = pull_files(_services(), directory, SYSTEM, force=force)
+    for item in pulled:
+        click.echo(f"{item.state} {directory / item.name}")
+    if not pulled:
+        click.echo("nothing is deployed")
+
+
 DEFAULT_SCENARIO_DIR = "processes/tests"
 
 

@@ -1,6 +1,6 @@
 """The world the API sweep runs against: the RMA procedures and the test processes deployed, the
 demo's cases in their various states, an incident, a suspended and a cancelled case, attachments
-(on a case and staged), and a user of every role and lane with a token.
+(on a case and staged), two diagram drafts, and a user of every role and lane with a token.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from rma_orchestrator.service.attachments import add_attachment
 from rma_orchestrator.service.context import Services
 from rma_orchestrator.service.definitions import deploy
 from rma_orchestrator.service.demo import DEMO_USERS, seed_demo
+from rma_orchestrator.service.diagram_drafts import create_draft
 from rma_orchestrator.service.instances import cancel_instance, start_instance, suspend_instance
 from rma_orchestrator.service.users import add_user, create_token
 from rma_orchestrator.store.models import TABLES
@@ -95,6 +96,8 @@ def build_world(url: str, workdir: Path) -> World:
     add_attachment(services, AGENT, running.id, "photo", "front.png", image_bytes("PNG"))
     add_attachment(services, AGENT, running.id, "proof_of_purchase", "receipt.pdf", PDF)
     add_attachment(services, AGENT, None, "photo", "staged.jpg", image_bytes("JPEG"))
+    for process_key in ("return", "order_review"):  # the modeler's drafts
+        create_draft(services, process_key, ANALYST)
     roles, groups = {}, {}
     for who, (name, member_of) in USERS.items():
         roles[name] = "staff" if who == "warehouse" else who

@@ -42,8 +42,10 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from support import database_state
+from support import ANALYST, database_state
 from sweep_world import World
+
+from rma_orchestrator.service.diagram_drafts import get_draft
 
 CHECKS = [
     not_a_server_error,
@@ -60,8 +62,19 @@ PLAN = {
     "POST /deployments": (30, 15),
     "POST /validations": (20, 10),
     "GET /process-definitions": (10, 0),
+    "GET /process-definitions/{key}/versions": (15, 0),
     "GET /process-definitions/{key}/versions/{version}/bpmn": (30, 15),
     "GET /process-definitions/{key}/compare": (30, 15),
+    "POST /drafts": (20, 10),
+    "GET /drafts": (10, 0),
+    "GET /drafts/{draft_id}": (20, 10),
+    "GET /drafts/{draft_id}/files/{name}": (25, 10),
+    "POST /drafts/{draft_id}/validations": (12, 8),
+    "GET /drafts/{draft_id}/archive": (15, 10),
+    "POST /drafts/{draft_id}/deployments": (25, 15),
+    "PUT /drafts/{draft_id}/files/{name}": (30, 15),
+    "DELETE /drafts/{draft_id}/files/{name}": (20, 10),
+    "DELETE /drafts/{draft_id}": (15, 10),
     "GET /process-instances": (40, 25),
     "GET /process-instances/{instance_id}": (40, 10),
     "GET /process-instances/{instance_id}/events": (25, 10),
@@ -117,6 +130,7 @@ PRIVILEGED = {
     "POST /deployments": ("analyst",),
     "POST /validations": ("analyst",),
     "GET /process-definitions/{key}/compare": ("analyst",),
+    **{label: ("analyst",) for label in PLAN if " /drafts" in label},
     "PUT /products/{serial_no}": ("manager", "admin"),
     "POST /batches": ("manager",),
     "GET /batches/{batch_id}": ("manager",),
@@ -252,6 +266,8 @@ def aim(sweep: Sweep, label: str, case: Any, rng: random.Random, positive: bool)
         serials = world.rows("product", "serial_no")
         if serials:  # a unit the world knows (percent-encoded, as generated path parameters are)
             params["serial_no"] = quote(rng.choice(serials)[0], safe="")
+    if isinstance(params.get("draft_id"), int) and often(rng):
+        _aim_at_draft(sweep, label, params, aimed, rng)
     if isinstance(params.get("batch_id"), int) and often(rng):
         batches = world.rows("batch_run", "id")
         if batches:
@@ -266,9 +282,9 @@ def aim(sweep: Sweep, label: str, case: Any, rng: random.Random, positive: bool)
         params["day"] = day.isoformat()
     if isinstance(params.get("year"), int) and often(rng):
         params["year"] = rng.choice([2027, 2028])
-    if "key" in params and isinstance(params.get("version"), int) and often(rng):
+    if "key" in params and isinstance(params.get("version", 0), int) and often(rng):
         key, version = rng.choice(world.rows("process_definition", "process_key", "version"))
-        params.update(key=key, version=version)
+        params.update(key=key, **({"version": version} if "version" in params else {}))
     if label == COMPARE and often(rng):  # two versions of a real process, or the latest with its predecessor
         versions = world.rows("process_definition", "process_key", "version")
         key = rng.choice(versions)[0]
@@ -292,6 +308,21 @@ def aim(sweep: Sweep, label: str, case: Any, rng: random.Random, positive: bool)
     elif positive and isinstance(case.body, dict) and label in AIM_BODY:
         AIM_BODY[label](sweep, case.body, params, rng)
     return aimed
+
+
+def _aim_at_draft(sweep: Sweep, label: str, params: dict[str, Any], aimed: Aimed, rng: random.Random) -> None:
+    """A real draft; for its files, one of them (or, to save, a new name) and often its current revision."""
+    drafts = sweep.world.rows("definition_draft", "id", "revision")
+    if not drafts:
+        return
+    params["draft_id"], revision = rng.choice(drafts)
+    if "name" in params and often(rng):
+        names = [f.name for f in get_draft(sweep.world.services, params["draft_id"], ANALYST).files]
+        new = ["sweep_added.json"] if label.startswith("PUT") else []
+        if names or new:
+            params["name"] = quote(rng.choice([*names, *new]), safe="")
+    if label.endswith("/files/{name}") and often(rng):
+        aimed.headers["If-Match"] = str(revision)
 
 
 def _start_body(sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng: random.Random) -> None:
@@ -325,6 +356,25 @@ def _assign_body(sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng
 def _retry_body(sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng: random.Random) -> None:
     if often(rng):
         body["data"] = {"parts": rng.randint(-1, 3)}
+
+
+def _diagram_draft_body(
+    sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng: random.Random
+) -> None:
+    if often(rng):
+        body["process_key"], version = rng.choice(
+            sweep.world.rows("process_definition", "process_key", "version")
+        )
+        body["version"] = version if often(rng) else None
+
+
+def _draft_deploy_body(
+    sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng: random.Random
+) -> None:
+    revisions = dict(sweep.world.rows("definition_draft", "id", "revision"))
+    if params.get("draft_id") in revisions and often(rng):
+        body["revision"] = revisions[params["draft_id"]]
+        body["note"] = rng.choice(["sweep", "改了提醒时间", " "])
 
 
 def _draft_body(sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng: random.Random) -> None:
@@ -399,6 +449,8 @@ AIM_BODY = {
     "POST /migrations": _migration_body,
     "PUT /calendar/days/{day}": _calendar_day_body,
     "PUT /tasks/{task_id}/draft": _draft_body,
+    "POST /drafts": _diagram_draft_body,
+    "POST /drafts/{draft_id}/deployments": _draft_deploy_body,
     "PUT /saved-filters/{name}": _filter_body,
 }
 # (table, the path parameter's column, its owner's column) of what only its owner reads or deletes.

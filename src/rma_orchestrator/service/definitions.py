@@ -34,8 +34,13 @@ def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def deploy(services: Services, files: dict[str, bytes], actor: Actor, dry_run: bool = False) -> DeployResult:
-    """Validate ``files`` against the latest deployed ones and version every process they change."""
+def deploy(
+    services: Services, files: dict[str, bytes], actor: Actor, dry_run: bool = False, note: str | None = None
+) -> DeployResult:
+    """Validate ``files`` against the latest deployed ones and version every process they change.
+
+    A new deployment is recorded in the audit trail (``definition_deployed``) with its change ``note``.
+    """
     permissions.require_may_deploy(actor)
     _check_names(files)
     with services.clock.pinned() as now, services.uow() as uow:
@@ -72,6 +77,7 @@ def deploy(services: Services, files: dict[str, bytes], actor: Actor, dry_run: b
             actor.name,
             _closure_hash(files, merged),
             {name: (sha256(content), content) for name, content in files.items()},
+            note,
         )
         repository.insert_definitions(
             [
@@ -88,6 +94,18 @@ def deploy(services: Services, files: dict[str, bytes], actor: Actor, dry_run: b
                 }
                 for parsed, content_hash, version in plans
             ]
+        )
+        processes = [
+            {"process_key": p.process_key, "version": p.version, "created": p.created} for p in results
+        ]
+        uow.events.record(
+            None,
+            "definition_deployed",
+            now,
+            actor.name,
+            deployment_id=deployment_id,
+            note=note,
+            processes=processes,
         )
         uow.commit()
         return DeployResult(deployment_id, results)
@@ -131,6 +149,18 @@ def list_definitions(services: Services, actor: Actor) -> list[DefinitionInfo]:
         return [_definition_info(row) for row in stored.latest_definitions(connection)]
 
 
+def list_versions(services: Services, process_key: str, actor: Actor) -> list[DefinitionInfo]:
+    """Every version of ``process_key``, newest first; NotFound when it was never deployed."""
+    permissions.require_may_read_cases(actor)
+    if text_problem(process_key, limits.PROCESS_KEY) is not None:
+        raise NotFound(f"process {process_key!r} is not deployed")
+    with services.database.reading() as connection:
+        rows = stored.definition_versions(connection, process_key)
+    if not rows:
+        raise NotFound(f"process {process_key!r} is not deployed")
+    return [_definition_info(row) for row in rows]
+
+
 def get_definition_xml(services: Services, process_key: str, version: int, actor: Actor) -> bytes:
     permissions.require_may_read_cases(actor)
     if text_problem(process_key, limits.PROCESS_KEY) is not None or not 1 <= version <= limits.VERSION:
@@ -156,7 +186,9 @@ def start_form(services: Services, process_key: str, actor: Actor) -> StartForm:
 
 
 def _definition_info(row: Any) -> DefinitionInfo:
-    return DefinitionInfo(row.process_key, row.name, row.version, row.deployment_id, row.deployed_at)
+    return DefinitionInfo(
+        row.process_key, row.name, row.version, row.deployment_id, row.deployed_at, row.deployed_by, row.note
+    )
 
 
 def _check_names(files: dict[str, bytes]) -> None:

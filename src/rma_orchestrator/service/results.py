@@ -192,11 +192,15 @@ class Delivery:
 
 @dataclass(frozen=True)
 class DefinitionInfo:
+    """A deployed version; ``note`` is the change note it was deployed with (null from ``rma deploy``)."""
+
     process_key: str
     name: str
     version: int
     deployment_id: int
     deployed_at: datetime
+    deployed_by: str | None
+    note: str | None
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,7 @@ def list_versions(services: Services, process_key: str, actor: Actor) -> list[in
     permissions.require_may_deploy(actor)
     if text_problem(process_key, limits.PROCESS_KEY) is None:
         with services.database.reading() as connection:
-            versions = stored.definition_versions(connection, process_key)
+            versions = sorted(row.version for row in stored.definition_versions(connection, process_key))
         if versions:
             return versions
     raise NotFound(f"process {process_key!r} is not deployed")

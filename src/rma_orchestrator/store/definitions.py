@@ -63,30 +63,30 @@ def latest_and_has_version(
     return (latest.version if latest is not None else None), has_version
 
 
-def definition_versions(connection: Connection, process_key: str) -> list[int]:
-    """Every deployed version number of ``process_key``, oldest first."""
-    query = (
-        select(_definition.c.version)
-        .where(_definition.c.process_key == process_key)
-        .order_by(_definition.c.version)
-    )
-    return [int(v) for v in connection.execute(query).scalars()]
+# A version with who deployed it and the deployment's change note.
+_WITH_DEPLOYMENT = select(
+    *DEFINITION_COLUMNS, _deployment.c.created_by.label("deployed_by"), _deployment.c.note
+).join(_deployment, _deployment.c.id == _definition.c.deployment_id)
 
 
 def latest_definitions(connection: Connection) -> list[AnyRow]:
-    """The newest version of every process, by process key."""
+    """The newest version of every process, by process key, with ``deployed_by`` and ``note``."""
     newest = (
         select(_definition.c.process_key, func.max(_definition.c.version).label("version"))
         .group_by(_definition.c.process_key)
         .subquery()
     )
-    query = (
-        select(*DEFINITION_COLUMNS)
-        .join(
-            newest,
-            (_definition.c.process_key == newest.c.process_key) & (_definition.c.version == newest.c.version),
-        )
-        .order_by(_definition.c.process_key)
+    query = _WITH_DEPLOYMENT.join(
+        newest,
+        (_definition.c.process_key == newest.c.process_key) & (_definition.c.version == newest.c.version),
+    ).order_by(_definition.c.process_key)
+    return list(connection.execute(query).all())
+
+
+def definition_versions(connection: Connection, process_key: str) -> list[AnyRow]:
+    """Every version of ``process_key``, newest first, with ``deployed_by`` and ``note``."""
+    query = _WITH_DEPLOYMENT.where(_definition.c.process_key == process_key).order_by(
+        _definition.c.version.desc()
     )
     return list(connection.execute(query).all())
 
@@ -130,13 +130,18 @@ class DefinitionRepository:
         return blobs(self._connection, names)
 
     def insert_deployment(
-        self, created_at: datetime, created_by: str, content_hash: str, files: dict[str, tuple[str, bytes]]
+        self,
+        created_at: datetime,
+        created_by: str,
+        content_hash: str,
+        files: dict[str, tuple[str, bytes]],
+        note: str | None = None,
     ) -> int:
         """A deployment of ``files`` (name → (sha256, content)); blobs already stored are shared."""
         deployment_id = int(
             self._connection.execute(
                 insert(_deployment)
-                .values(created_at=created_at, created_by=created_by, content_hash=content_hash)
+                .values(created_at=created_at, created_by=created_by, content_hash=content_hash, note=note)
                 .returning(_deployment.c.id)
             ).scalar_one()
         )

@@ -80,6 +80,19 @@ def list_definitions() -> Page[DefinitionInfo]:
 @operation(
     bp,
     "get",
+    "/process-definitions/<key>/versions",
+    summary="Every version of a process, newest first, with who deployed it and the change note",
+    returns=Page[DefinitionInfo],
+    errors=(403, 404),
+)
+def list_versions(key: str) -> Page[DefinitionInfo]:
+    items = definitions.list_versions(services(), key, current_actor())
+    return Page(items, len(items), 1, max(len(items), 1))
+
+
+@operation(
+    bp,
+    "get",
     "/process-definitions/<key>/versions/<int:version>/bpmn",
     summary="BPMN XML of one version",
     returns=str,
