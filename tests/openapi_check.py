@@ -28,7 +28,7 @@ def documented_schema(app: Flask, method: str, path: str, status: int) -> dict[s
     responses = document["paths"][template][method.lower()]["responses"]
     assert str(status) in responses, f"{method} {template} answered {status}, not documented"
     content = responses[str(status)]["content"]
-    return next(iter(content.values()))["schema"]
+    return (content.get("application/json") or next(iter(content.values())))["schema"]
 
 
 def check_body(app: Flask, method: str, path: str, status: int, body: Any) -> None:

@@ -92,6 +92,16 @@ class WriteConflict(StaleRevision):
     """Another command wrote first since this one read (SQLite's optimistic transactions)."""
 
 
+class DraftChanged(Conflict):
+    """Someone saved the diagram draft since the revision a change was based on; the API's 409 body
+    carries the draft's ``revision`` and who saved it (``updated_by``) besides the errors."""
+
+    def __init__(self, message: str, revision: int, updated_by: str) -> None:
+        super().__init__(message)
+        self.revision = revision
+        self.updated_by = updated_by
+
+
 class TaskNotOpen(Conflict):
     """The task was completed or cancelled already."""
 
@@ -106,6 +116,10 @@ class DuplicateDelivery(Conflict):
 
 class StepStopped(RmaError):
     """An engine step overran its limits before it reached any element it could fail at: nothing changed."""
+
+
+class PreconditionRequired(RmaError):
+    """A change that must name the revision it is based on (``If-Match``) named none."""
 
 
 class InvalidData(RmaError):

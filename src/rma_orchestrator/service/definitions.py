@@ -34,8 +34,13 @@ def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def deploy(services: Services, files: dict[str, bytes], actor: Actor, dry_run: bool = False) -> DeployResult:
-    """Validate ``files`` against the latest deployed ones and version every process they change."""
+def deploy(
+    services: Services, files: dict[str, bytes], actor: Actor, dry_run: bool = False, note: str | None = None
+) -> DeployResult:
+    """Validate ``files`` against the latest deployed ones and version every process they change.
+
+    A new deployment is recorded in the audit trail (``definition_deployed``) with its change ``note``.
+    """
     permissions.require_may_deploy(actor)
     _check_names(files)
     with services.clock.pinned() as now, services.uow() as uow:
@@ -72,6 +77,7 @@ def deploy(services: Services, files: dict[str, bytes], actor: Actor, dry_run: b
             actor.name,
             _closure_hash(files, merged),
             {name: (sha256(content), content) for name, content in files.items()},
+            note,
         )
         repository.insert_definitions(
             [
@@ -88,6 +94,18 @@ def deploy(services: Services, files: dict[str, bytes], actor: Actor, dry_run: b
                 }
                 for parsed, content_hash, version in plans
             ]
+        )
+        processes = [
+            {"process_key": p.process_key, "version": p.version, "created": p.created} for p in results
+        ]
+        uow.events.record(
+            None,
+            "definition_deployed",
+            now,
+            actor.name,
+            deployment_id=deployment_id,
+            note=note,
+            processes=processes,
         )
         uow.commit()
         return DeployResult(deployment_id, results)

@@ -120,13 +120,18 @@ class DefinitionRepository:
         return blobs(self._connection, names)
 
     def insert_deployment(
-        self, created_at: datetime, created_by: str, content_hash: str, files: dict[str, tuple[str, bytes]]
+        self,
+        created_at: datetime,
+        created_by: str,
+        content_hash: str,
+        files: dict[str, tuple[str, bytes]],
+        note: str | None = None,
     ) -> int:
         """A deployment of ``files`` (name → (sha256, content)); blobs already stored are shared."""
         deployment_id = int(
             self._connection.execute(
                 insert(_deployment)
-                .values(created_at=created_at, created_by=created_by, content_hash=content_hash)
+                .values(created_at=created_at, created_by=created_by, content_hash=content_hash, note=note)
                 .returning(_deployment.c.id)
             ).scalar_one()
         )

@@ -43,6 +43,7 @@ class Deployment(Base):
     created_at: Mapped[datetime]
     created_by: Mapped[str | None] = mapped_column(String(120))
     content_hash: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)  # the change note of a deploy from the modeler
 
 
 class DeploymentFile(Base):
@@ -357,9 +358,9 @@ class Attachment(Base):
     task_id: Mapped[str | None] = mapped_column(String(36))  # the task whose form it came with
 
 
-# The product records, the batch runs, the runs of call activities and the staff's accounts and
-# settings live in modules of their own on the same Base; importing them here registers their tables
-# wherever the metadata is read.
-from . import batch_models, call_models, product_models, staff_models  # noqa: E402, F401
+# The product records, the batch runs, the runs of call activities, the staff's accounts and
+# settings and the modeler's diagram drafts live in modules of their own on the same Base; importing
+# them here registers their tables wherever the metadata is read.
+from . import batch_models, call_models, draft_models, product_models, staff_models  # noqa: E402, F401
 
 TABLES = Base.metadata.tables

@@ -13,6 +13,7 @@ from .batches import BatchRepository
 from .calendar import CalendarRepository
 from .db import Database
 from .definitions import DefinitionRepository
+from .diagram_drafts import DiagramDraftRepository
 from .drafts import DraftRepository
 from .events import EventLog
 from .incidents import IncidentRepository
@@ -116,6 +117,10 @@ class UnitOfWork:
     @cached_property
     def definitions(self) -> DefinitionRepository:
         return DefinitionRepository(self.connection)
+
+    @cached_property
+    def diagram_drafts(self) -> DiagramDraftRepository:
+        return DiagramDraftRepository(self.connection)
 
     @cached_property
     def users(self) -> UserRepository:

@@ -5,6 +5,8 @@ A page never shows a traceback: an unexpected error is logged and answered with 
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -14,10 +16,12 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import (
     Conflict,
+    DraftChanged,
     Forbidden,
     InvalidData,
     InvalidDefinition,
     NotFound,
+    PreconditionRequired,
     RmaError,
     StepStopped,
     TooManyAttempts,
@@ -33,6 +37,7 @@ STATUS = [
     (Forbidden, 403),
     (NotFound, 404),
     (Conflict, 409),
+    (PreconditionRequired, 428),
     (TooManyAttempts, 429),
 ]
 JSON_PATHS = ("/api/", "/healthz", "/metrics")
@@ -85,7 +90,10 @@ def init_app(app: Flask) -> None:
     def _service_error(error: RmaError) -> ResponseReturnValue:
         status = status_for(error)
         if wants_json():
-            response = jsonify({"errors": error.items})
+            body: dict[str, Any] = {"errors": error.items}
+            if isinstance(error, DraftChanged):
+                body |= {"revision": error.revision, "updated_by": error.updated_by}
+            response = jsonify(body)
             if isinstance(error, Unauthorized):
                 response.headers["WWW-Authenticate"] = "Bearer"
             if isinstance(error, TooManyAttempts):

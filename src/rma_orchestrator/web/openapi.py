@@ -9,7 +9,7 @@ from pydantic import TypeAdapter
 from pydantic.json_schema import JsonSchemaMode
 
 from . import api  # noqa: F401 - importing the blueprint declares its operations
-from .api.operations import MAX_BODY_BYTES, OPERATIONS, Multipart, Operation
+from .api.operations import MAX_BODY_BYTES, OPERATIONS, Multipart, Operation, RawBody
 
 ERRORS_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -40,6 +40,7 @@ REASONS = {
     409: "Conflicts with the current state",
     413: f"Request body too large ({MAX_BODY_BYTES // (1024 * 1024)} MiB; an upload: RMA_MAX_UPLOAD_MB)",
     422: "Invalid definition files",
+    428: "The If-Match header (the revision the change is based on) is missing",
 }
 REF = "#/components/schemas/{model}"
 
@@ -50,7 +51,7 @@ def openapi_document() -> dict[str, Any]:
     for index, op in enumerate(OPERATIONS):
         if op.returns is not None and op.media_type == "application/json":
             keyed.append(((index, "response"), "serialization", TypeAdapter(op.returns)))
-        if op.body is not None and not isinstance(op.body, Multipart):
+        if op.body is not None and not isinstance(op.body, Multipart | RawBody):
             keyed.append(((index, "body"), "validation", TypeAdapter(op.body)))
     schemas, definitions = TypeAdapter.json_schemas(keyed, ref_template=REF)
     components = {name: _tidy(schema) for name, schema in definitions.get("$defs", {}).items()}
@@ -83,7 +84,11 @@ def _operation(op: Operation, response: dict[str, Any] | None, body: dict[str, A
     content_schema = response if response is not None else {"type": "string"}
     ok: dict[str, Any] = {
         "description": "OK",
-        "content": {media: {"schema": content_schema} for media in (op.media_type, *op.also_media)},
+        "content": {
+            # a file served as JSON (a form) is any JSON, not a string
+            media: {"schema": {} if response is None and media == "application/json" else content_schema}
+            for media in (op.media_type, *op.also_media)
+        },
     }
     if op.status == 204:
         ok = {"description": "Done; no content"}
@@ -102,6 +107,10 @@ def _operation(op: Operation, response: dict[str, Any] | None, body: dict[str, A
         {"name": name, "in": "query", "required": False, "schema": schema}
         for name, schema in op.query.items()
     ]
+    parameters += [
+        {"name": name, "in": "header", "required": True, "schema": schema}
+        for name, schema in op.headers.items()
+    ]
     if parameters:
         result["parameters"] = parameters
     if isinstance(op.body, Multipart):
@@ -109,6 +118,9 @@ def _operation(op: Operation, response: dict[str, Any] | None, body: dict[str, A
         if op.body.required:
             schema["required"] = list(op.body.required)
         result["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+    elif isinstance(op.body, RawBody):
+        raw = {"type": "string", "format": "binary", "description": op.body.description}
+        result["requestBody"] = {"required": True, "content": {op.body.media_type: {"schema": raw}}}
     elif body is not None:
         result["requestBody"] = {"required": True, "content": {"application/json": {"schema": _tidy(body)}}}
     if not op.auth:

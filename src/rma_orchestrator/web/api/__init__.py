@@ -25,6 +25,7 @@ def openapi() -> Any:
 # isort: off
 # The routes register themselves on bp, in the order the OpenAPI document lists them.
 from . import definition_routes  # noqa: E402
+from . import draft_routes  # noqa: E402
 from . import instance_routes  # noqa: E402
 from . import task_routes  # noqa: E402
 from . import incident_routes  # noqa: E402
@@ -41,6 +42,7 @@ __all__ = [
     "bp",
     "calendar_routes",
     "definition_routes",
+    "draft_routes",
     "incident_routes",
     "instance_routes",
     "product_routes",

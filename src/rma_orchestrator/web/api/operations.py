@@ -32,6 +32,14 @@ class Multipart:
 
 
 @dataclass(frozen=True)
+class RawBody:
+    """A request body taken as it comes (a file's bytes), documented as binary of ``media_type``."""
+
+    media_type: str = "application/octet-stream"
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Operation:
     method: str
     path: str  # as in OpenAPI: /tasks/{task_id}
@@ -39,8 +47,9 @@ class Operation:
     status: int
     returns: Any  # the result type; None for a non-JSON answer
     errors: tuple[int, ...]
-    body: Any  # the JSON body type, a Multipart, or None
+    body: Any  # the JSON body type, a Multipart, a RawBody, or None
     query: dict[str, dict[str, Any]]  # query parameter -> its JSON Schema
+    headers: dict[str, dict[str, Any]]  # required request header -> its JSON Schema
     path_types: dict[str, str]  # path parameter -> "integer" | "string"
     auth: bool
     media_type: str
@@ -65,6 +74,7 @@ def operation(
     errors: tuple[int, ...] = (),
     body: Any = None,
     query: dict[str, dict[str, Any]] | None = None,
+    headers: dict[str, dict[str, Any]] | None = None,
     auth: bool = True,
     media_type: str = "application/json",
     also: tuple[int, ...] = (),
@@ -100,6 +110,7 @@ def operation(
                 errors=errors,
                 body=body,
                 query=query or {},
+                headers=headers or {},
                 path_types={
                     name: "integer" if converter == "int" else "string"
                     for converter, name in _CONVERTER.findall(prefix + rule)
