@@ -33,6 +33,7 @@ from . import attachment_routes  # noqa: E402
 from . import product_routes  # noqa: E402
 from . import batch_routes  # noqa: E402
 from . import calendar_routes  # noqa: E402
+from . import timer_preview_routes  # noqa: E402
 
 # isort: on
 
@@ -47,4 +48,5 @@ __all__ = [
     "instance_routes",
     "product_routes",
     "task_routes",
+    "timer_preview_routes",
 ]
