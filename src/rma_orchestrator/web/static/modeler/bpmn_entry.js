@@ -18,7 +18,6 @@ if (config) {
   const modeler = new BpmnModeler({
     container: document.getElementById("canvas"),
     propertiesPanel: { parent: document.getElementById("properties") },
-    keyboard: { bindTo: document },
     additionalModules: [
       BpmnPropertiesPanelModule,
       BpmnPropertiesProviderModule,
@@ -38,7 +37,9 @@ if (config) {
     diagram: diagramMarks(modeler),
     async open(xml) {
       await modeler.importXML(xml);
-      modeler.get("canvas").zoom("fit-viewport");
+      const canvas = modeler.get("canvas");
+      canvas.zoom("fit-viewport");
+      canvas.scroll({ dx: 100, dy: 0 }); // clear of the palette at the left
     },
     async content() {
       return (await modeler.saveXML({ format: true })).xml;

@@ -4,7 +4,7 @@ import { readConfig, runEditor } from "./editor_page";
 
 const config = readConfig();
 if (config) {
-  const modeler = new DmnModeler({ container: document.getElementById("canvas"), common: { keyboard: { bindTo: document } } });
+  const modeler = new DmnModeler({ container: document.getElementById("canvas") });
   window.rmaModeler = modeler;
   let listener = () => {};
   modeler.on("views.changed", () => {

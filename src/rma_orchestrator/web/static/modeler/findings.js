@@ -35,9 +35,17 @@ export function diagramMarks(modeler) {
   const canvas = modeler.get("canvas");
   const registry = modeler.get("elementRegistry");
   const overlays = modeler.get("overlays");
+  // A finding may name a part of a shape (a timer's or message's event definition): mark its shape.
+  function shape(id) {
+    return registry.get(id) || registry.find((element) => {
+      const definitions = (element.businessObject && element.businessObject.eventDefinitions) || [];
+      return !element.labelTarget && definitions.some((definition) => definition.id === id);
+    });
+  }
   return {
-    has: (id) => Boolean(registry.get(id)),
-    mark(id, severity, message) {
+    has: (id) => Boolean(shape(id)),
+    mark(found, severity, message) {
+      const id = shape(found).id;
       canvas.addMarker(id, MARKER[severity]);
       const badge = document.createElement("div");
       badge.className = "rma-finding-badge rma-finding-badge-" + severity;
@@ -55,7 +63,7 @@ export function diagramMarks(modeler) {
       overlays.remove({ type: "rma-finding" });
     },
     select(id) {
-      const element = registry.get(id);
+      const element = shape(id);
       if (!element) return;
       modeler.get("selection").select(element);
       canvas.scrollToElement(element);

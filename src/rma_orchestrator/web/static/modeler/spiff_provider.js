@@ -15,7 +15,6 @@ function extend(groups, id, entry) {
 }
 
 export default function SpiffPropertiesProvider(propertiesPanel, translate) {
-  propertiesPanel.registerProvider(400, this);
   this.getGroups = (element) => (groups) => {
     extend(groups, "message", payloadEntry(element));
     extend(groups, "timer", timerPreviewEntry(element));
@@ -27,5 +26,6 @@ export default function SpiffPropertiesProvider(propertiesPanel, translate) {
     groups.splice(at < 0 ? groups.length : at, 0, ...own);
     return groups;
   };
+  propertiesPanel.registerProvider(400, this); // after the base provider (priority 1000)
 }
 SpiffPropertiesProvider.$inject = ["propertiesPanel", "translate"];
