@@ -20,7 +20,9 @@ bp = Blueprint("vendor", __name__)
 BPMN_JS_DIST = Path("node_modules") / "bpmn-js" / "dist"
 MODELER_BUILD = Path("build") / "modeler"
 MISSING = "bpmn-js is not installed: run `make setup` in {root} (it installs node_modules/ from npm)."
-MISSING_BUILD = "The modeler is not built: run `make setup` in {root} (it bundles build/modeler/ from node_modules/)."
+MISSING_BUILD = (
+    "The modeler is not built: run `make setup` in {root} (it bundles build/modeler/ from node_modules/)."
+)
 
 
 def project_root(app: Flask) -> Path:
