@@ -115,6 +115,7 @@ PLAN = {
     "POST /calendar/years/{year}/confirm": (15, 10),
     "GET /clock": (10, 0),
     "POST /clock": (30, 20),
+    "POST /timer-previews": (30, 15),
 }
 # How many of the planned examples each run sends: about 1,300 requests on SQLite, 270 on PostgreSQL
 # (each request reads the database before and after, to see that a refusal changed nothing).
@@ -142,6 +143,7 @@ PRIVILEGED = {
     "POST /calendar/years/{year}/confirm": ("admin",),
     "GET /clock": ("admin",),
     "POST /clock": ("admin",),
+    "POST /timer-previews": ("analyst",),
 }
 SETTINGS = settings(
     derandomize=True,

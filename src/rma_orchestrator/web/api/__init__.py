@@ -34,6 +34,7 @@ from . import product_routes  # noqa: E402
 from . import batch_routes  # noqa: E402
 from . import migration_routes  # noqa: E402
 from . import calendar_routes  # noqa: E402
+from . import timer_preview_routes  # noqa: E402
 
 # isort: on
 
@@ -49,4 +50,5 @@ __all__ = [
     "migration_routes",
     "product_routes",
     "task_routes",
+    "timer_preview_routes",
 ]
