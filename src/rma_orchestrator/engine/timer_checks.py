@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from . import durations
 from .bpmn_xml import Element
 from .checker import Checker
+from .echo import clip
 from .limits import TIMER_HORIZON
 
 _ISO_LITERAL = re.compile(r"R\d*/\S*|P(?=[\dT])[\dYMWDTHS.,]*|\d{4}-\d{1,2}-\d{1,2}\S*", re.IGNORECASE)
@@ -44,8 +45,8 @@ def check_timer_expression(checker: Checker, node: Element, kind: str) -> None:
         if _ISO_LITERAL.fullmatch(text):
             checker.add(
                 node,
-                f"Timer {kind} {text} is not quoted: timer expressions are evaluated as "
-                f'Python, so write it as a string: "{text}".',
+                f"Timer {kind} {clip(text)} is not quoted: timer expressions are evaluated as "
+                f'Python, so write it as a string: "{clip(text)}".',
                 rule="timer-evaluates",
             )
         else:
@@ -53,7 +54,9 @@ def check_timer_expression(checker: Checker, node: Element, kind: str) -> None:
         return
     if not isinstance(value, str):
         checker.add(
-            node, f'Timer {kind} {text} must be an ISO 8601 string such as "PT24H".', rule="timer-evaluates"
+            node,
+            f'Timer {kind} {clip(text)} must be an ISO 8601 string such as "PT24H".',
+            rule="timer-evaluates",
         )
         return
     message = timer_problem(kind, value)
@@ -71,12 +74,16 @@ def _beyond_horizon(kind: str, value: str, due: Callable[[], datetime]) -> str |
         beyond = False
     if not beyond:
         return None
-    return f'Timer {kind} "{value}" falls due more than 10 years ahead; no timer may wait that long.'
+    return f'Timer {kind} "{clip(value)}" falls due more than 10 years ahead; no timer may wait that long.'
 
 
 def timer_problem(kind: str, value: str) -> str | None:
-    """Why the literal ISO 8601 ``value`` of a timer ``kind`` would fail or misfire, or None."""
+    """Why the literal ISO 8601 ``value`` of a timer ``kind`` would fail or misfire, or None.
+
+    The value is echoed cut short: it may be what an analyst's expression gave (``timer_evaluation``).
+    """
     now = datetime.now(UTC)
+    shown = clip(value)
     try:
         if durations.longest_days(value) > TIMER_HORIZON.days:
             return _beyond_horizon(kind, value, lambda: datetime.max.replace(tzinfo=UTC))
@@ -87,7 +94,7 @@ def timer_problem(kind: str, value: str) -> str | None:
             )
         if kind == "timeDate":
             if value.upper().startswith("P"):
-                return f'Timer timeDate "{value}" is a duration; use timeDuration or give a date-time.'
+                return f'Timer timeDate "{shown}" is a duration; use timeDuration or give a date-time.'
             when = TimerEventDefinition.parse_time_or_duration(value)
             moments = [value]
             too_far = _beyond_horizon(kind, value, lambda: when if when.tzinfo else when.replace(tzinfo=UTC))
@@ -95,21 +102,21 @@ def timer_problem(kind: str, value: str) -> str | None:
             cycles, start, every = TimerEventDefinition.parse_iso_recurring_interval(value)
             if cycles != 0 and every <= timedelta(0):
                 return (
-                    f'Timer timeCycle "{value}" has no time between its cycles, so it would fire '
+                    f'Timer timeCycle "{shown}" has no time between its cycles, so it would fire '
                     'without end at one instant; give an interval such as "R3/PT1H".'
                 )
             parts = value.upper().replace("--", "/").strip("R").split("/")[1:]
             moments = [part for part in parts if not part.startswith("P")]
             too_far = _beyond_horizon(kind, value, lambda: max(start, now) + every)
     except Exception:  # noqa: BLE001 - the helpers raise bare Exception/ValueError/AttributeError
-        return f'Timer {kind} "{value}" is not valid ISO 8601; for example {_EXAMPLES[kind]}.'
+        return f'Timer {kind} "{shown}" is not valid ISO 8601; for example {_EXAMPLES[kind]}.'
     if too_far:
         return too_far
     for moment in moments:
         clock = moment.upper().split("T", 1)[1] if "T" in moment.upper() else ""
         if not _OFFSET.search(clock):
             return (
-                f'Timer {kind} "{value}" has no UTC offset; SpiffWorkflow would read it with the '
+                f'Timer {kind} "{shown}" has no UTC offset; SpiffWorkflow would read it with the '
                 "server's current fixed offset and get daylight-saving changes wrong. Add Z or an offset "
                 "such as +01:00."
             )
