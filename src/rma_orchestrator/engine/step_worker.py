@@ -7,6 +7,10 @@ service process, which then records the incident (see ``service.step_workers``).
 The worker keeps no database connection: it is sent the files of the definitions it runs,
 the working-day calendar and "now", and it keeps recent live workflows under tokens so the
 next step of a case can skip the restore. Messages are tuples, replies are ``Reply`` values.
+
+It also evaluates the timer expressions of the modeler's preview and of validation's lint
+(``EvaluationOrder``, ``timer_evaluation``): they are analyst code too, and only a process that can
+be killed stops a C-level bomb in them.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from .limits import StepLimits
 from .sandbox import WatchedScriptEngine, make_script_engine
 from .step import Command, StepResult, step
 from .step_watch import Place, StepWatch, limit_multi_instances
+from .timer_evaluation import Evaluated, TimerQuestion, evaluate_timer
 from .workdays import WorkCalendar, script_functions
 
 _PR_SET_PDEATHSIG = 1
@@ -83,6 +88,22 @@ class StepOrder:
 
 
 @dataclass(frozen=True)
+class EvaluationOrder:
+    """A timer expression to evaluate, under ``memory_mb``, on ``calendar`` (None: the official schedule)."""
+
+    question: TimerQuestion
+    memory_mb: int
+    calendar: CalendarData | None = None
+
+
+@dataclass(frozen=True)
+class Evaluations:
+    """The answers to an ``EvaluationOrder``, as ``evaluate_timer`` gives them."""
+
+    answers: tuple[Evaluated, ...]
+
+
+@dataclass(frozen=True)
 class Done:
     result: StepResult
 
@@ -107,7 +128,7 @@ class Failed:
     error: BaseException
 
 
-Reply = Done | Miss | Exceeded | Failed
+Reply = Done | Miss | Exceeded | Failed | Evaluations
 
 
 def serve(connection: Connection, progress: Any, cache_size: int) -> None:
@@ -126,6 +147,8 @@ def serve(connection: Connection, progress: Any, cache_size: int) -> None:
             connection.send(("defined", digest))
         elif kind == "step":
             connection.send(worker.run(message[1]))
+        elif kind == "evaluate":
+            connection.send(worker.evaluate(message[1]))
 
 
 def _die_with_parent() -> None:
@@ -215,13 +238,26 @@ class _Worker:
                 self._live.popitem(last=False)
         return Done(dataclasses.replace(result, workflow=None))
 
+    def evaluate(self, order: EvaluationOrder) -> Evaluations | Failed:
+        """Evaluate a timer expression; its time limit is the caller's to enforce, by killing this process."""
+        self._limit_memory(order.memory_mb)
+        self._now = order.question.now  # what SpiffWorkflow's timer parsing reads as now
+        try:
+            calendar = order.calendar.build() if order.calendar is not None else None
+            return Evaluations(tuple(evaluate_timer(order.question, calendar, order.memory_mb)))
+        except Exception as error:  # noqa: BLE001 - the caller raises it as its own
+            return Failed(_portable(error))
+
     def _apply_limits(self, limits: StepLimits) -> None:
         self._engine.environment.time_limit = limits.time
-        if limits.memory_mb != self._memory_mb:
+        self._limit_memory(limits.memory_mb)
+
+    def _limit_memory(self, memory_mb: int) -> None:
+        if memory_mb != self._memory_mb:
             _, hard = resource.getrlimit(resource.RLIMIT_AS)
-            size = limits.memory_mb * 1024 * 1024
+            size = memory_mb * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (size if hard < 0 else min(size, hard), hard))
-            self._memory_mb = limits.memory_mb
+            self._memory_mb = memory_mb
 
 
 def _portable(error: Exception) -> BaseException:

@@ -9,6 +9,10 @@ element and the user's own action (a completed task, a delivered message) is kep
 that dies by itself (out of memory, a crash) is counted: the step is tried again, and on the
 third death it fails at the place reached.
 
+Timer expressions that analysts try out (the modeler's preview, validation's lint) are evaluated
+in the same workers (``evaluate``), under the same kill: one try, and a worker stopped or dead is
+the answer, in words naming the limit.
+
 After a committed step the live workflow stays in its worker; the caller keeps a ``Ticket``
 and the next step of that case goes to the same worker when it is idle, skipping the restore.
 """
@@ -31,7 +35,18 @@ from ..engine import step_worker
 from ..engine.limits import StepLimits
 from ..engine.step import Command, Start, StepResult
 from ..engine.step_watch import Place
-from ..engine.step_worker import CalendarData, Done, Exceeded, Failed, Kept, Miss, StepOrder
+from ..engine.step_worker import (
+    CalendarData,
+    Done,
+    EvaluationOrder,
+    Evaluations,
+    Exceeded,
+    Failed,
+    Kept,
+    Miss,
+    StepOrder,
+)
+from ..engine.timer_evaluation import Evaluated, TimerQuestion, overran
 from ..engine.workdays import WorkCalendar
 from ..errors import StepStopped
 
@@ -182,6 +197,38 @@ class StepWorkers:
                 case _:
                     raise RuntimeError(f"unexpected reply from a step worker: {reply!r}")
         raise StepStopped(f"the step could not be completed within its limits (tried {MAX_ROUNDS} times)")
+
+    def evaluate(
+        self, question: TimerQuestion, memory_mb: int, calendar: WorkCalendar | None = None
+    ) -> list[Evaluated]:
+        """Evaluate a timer expression in a worker, killed past the question's time limit (and a grace).
+
+        The answers of ``timer_evaluation.evaluate_timer``; a kill or a death is a last "stopped" answer.
+        """
+        order = EvaluationOrder(
+            question, memory_mb, CalendarData.of(calendar) if calendar is not None else None
+        )
+        worker = self._borrow(None)
+        try:
+            reply = worker.ask(("evaluate", order), question.time_limit + GRACE_SECONDS)
+        except _Overran:
+            worker.stop()
+            return [Evaluated("stopped", overran(question.time_limit))]
+        except _Died as died:
+            return [
+                Evaluated(
+                    "stopped",
+                    f"the process evaluating the expression died ({died}); out of memory? "
+                    f"The limit is {memory_mb} MB",
+                )
+            ]
+        finally:
+            self._release(worker)
+        if isinstance(reply, Failed):
+            raise reply.error
+        if not isinstance(reply, Evaluations):
+            raise RuntimeError(f"unexpected reply from a step worker: {reply!r}")
+        return list(reply.answers)
 
     @staticmethod
     def _fail_at(place: Place | None, message: str, poison: dict[Place, str]) -> None:
