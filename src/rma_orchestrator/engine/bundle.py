@@ -33,6 +33,7 @@ from .lint_checks import lint_bpmn, possible_values
 from .multiple_events import harden_multiple_events
 from .parse import SourceFile, read_source, spiff_error
 from .spec_extensions import task_form
+from .timer_evaluation import TimerEvaluator
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ def load_bundle(
     limits: TextLimits | None = None,
     groups: GroupLabels | None = None,
     warnings: list[dict[str, Any]] | None = None,
+    evaluate_timers: TimerEvaluator | None = None,
 ) -> Bundle:
     """Parse and validate a set of files; raise InvalidDefinition listing every error.
 
@@ -92,6 +94,7 @@ def load_bundle(
     closure includes an uploaded file (so callers can re-version them); a known process that no
     longer builds is left out silently. ``warnings``, when given, also gets the lint findings
     (``lint_checks``) of the uploaded files; a deploy passes None and runs no lint rule.
+    ``evaluate_timers`` evaluates the lint's timer expressions (None: in this process).
     """
     sources = [read_source(name, raw, report=True) for name, raw in files.items()]
     sources += [
@@ -117,7 +120,7 @@ def load_bundle(
             _check(checker, src)
             if warnings is not None and src.kind == "bpmn" and src.root is not None and src.checked:
                 checker.file, checker.warnings = src.name, warnings
-                lint_bpmn(checker, src.root)
+                lint_bpmn(checker, src.root, evaluate_timers)
     _drop_shadowed(sources, processes)
     parsers: dict[frozenset[str], SpiffBpmnParser] = {}
     definitions: dict[str, ProcessDefinition] = {}
@@ -164,11 +167,15 @@ def validate_bundle(
     known: dict[str, bytes] | None = None,
     limits: TextLimits | None = None,
     groups: GroupLabels | None = None,
+    evaluate_timers: TimerEvaluator | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(errors, warnings) of ``files``: what refuses their deploy, and what the lint rules warn about."""
+    """(errors, warnings) of ``files``: what refuses their deploy, and what the lint rules warn about.
+
+    ``evaluate_timers`` evaluates the lint's timer expressions (None: in this process).
+    """
     warnings: list[dict[str, Any]] = []
     try:
-        load_bundle(files, known, limits, groups, warnings)
+        load_bundle(files, known, limits, groups, warnings, evaluate_timers)
         errors: list[dict[str, Any]] = []
     except InvalidDefinition as error:
         errors = list(error.items)

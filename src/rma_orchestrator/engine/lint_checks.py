@@ -21,6 +21,7 @@ from typing import Any
 from .bpmn_xml import BPMN_NS, FORM_PROPERTY, SPIFF_NS, Element, bpmn_children, local, properties
 from .checker import Checker
 from .lanes import groups_by_node
+from .timer_evaluation import TimerEvaluator
 from .timer_samples import check_timer_sample
 
 MESSAGE_CATCHES = ("startEvent", "intermediateCatchEvent", "boundaryEvent")
@@ -38,8 +39,11 @@ _NEGATED: dict[type[ast.cmpop], type[ast.cmpop]] = {
 }
 
 
-def lint_bpmn(checker: Checker, root: Element) -> None:
-    """Warn about every executable process of a BPMN document that breaks a lint rule."""
+def lint_bpmn(checker: Checker, root: Element, evaluate_timers: TimerEvaluator | None = None) -> None:
+    """Warn about every executable process of a BPMN document that breaks a lint rule.
+
+    ``evaluate_timers`` evaluates timer expressions on sample data (None: in this process).
+    """
     in_lane = set(groups_by_node(root))
     for process in bpmn_children(root, "process"):
         if process.get("isExecutable", "true") != "true":
@@ -58,7 +62,7 @@ def lint_bpmn(checker: Checker, root: Element) -> None:
             elif name == "exclusiveGateway":
                 _gateway(checker, process, node)
             elif name in ("timeDate", "timeDuration", "timeCycle"):
-                check_timer_sample(checker, node, name)
+                check_timer_sample(checker, node, name, evaluate_timers)
 
 
 def _user_task(checker: Checker, node: Element, in_lane: set[str], has_lanes: bool) -> None:

@@ -6,6 +6,9 @@ since their value depends on the case. Here such an expression is run the way th
 is judged like a literal. Names of case data are given sample values (a date-time string, a number,
 a duration string, in every combination); the expression passes when one gives a valid timer value.
 A warning, not an error: the case's real data may differ from every sample.
+
+All the samples of one expression go in one ``TimerQuestion`` to the evaluator the caller gives (the
+service's step workers, where a C-level bomb is stopped); without one they are evaluated here.
 """
 
 from __future__ import annotations
@@ -18,15 +21,13 @@ from typing import Any
 
 from .bpmn_xml import Element
 from .checker import Checker
-from .sandbox import SandboxEnvironment
+from .echo import clip
 from .sandbox_builtins import OFFERED
 from .sandbox_compiler import compile_check
-from .sandbox_guards import ScriptTimeout
-from .timer_checks import timer_problem
-from .workdays import UnknownCalendarYear, WorkCalendar, official_years, script_functions
+from .timer_evaluation import TimerEvaluator, TimerQuestion, evaluate_timer
+from .workdays import WorkCalendar, official_years, script_functions
 
 MAX_COMBINED = 3  # names whose sample values are combined
-TIME_LIMIT = 0.25  # seconds: validation answers an analyst while they wait
 _ISO = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -38,9 +39,10 @@ def _sample_now() -> datetime:
     return day + timedelta(days=(7 - day.weekday()) % 7)
 
 
-def _environment() -> SandboxEnvironment:
-    now = _sample_now()
-    return SandboxEnvironment(functions=script_functions(WorkCalendar, lambda: now), time_limit=TIME_LIMIT)
+@functools.cache
+def _functions() -> frozenset[str]:
+    """The names the engine gives every timer expression (``now``, ``add_working_days``...)."""
+    return frozenset(script_functions(WorkCalendar, _sample_now))
 
 
 def _samples(names: set[str]) -> list[dict[str, Any]]:
@@ -54,8 +56,13 @@ def _samples(names: set[str]) -> list[dict[str, Any]]:
     ]
 
 
-def check_timer_sample(checker: Checker, node: Element, kind: str) -> None:
-    """Warn when the non-literal timer expression in ``node`` gives no valid timer value on sample data."""
+def check_timer_sample(
+    checker: Checker, node: Element, kind: str, evaluate: TimerEvaluator | None = None
+) -> None:
+    """Warn when the non-literal timer expression in ``node`` gives no valid timer value on sample data.
+
+    ``evaluate`` answers the question (``timer_evaluation``); None evaluates in this process.
+    """
     text = (node.text or "").strip()
     try:
         ast.literal_eval(text)
@@ -64,36 +71,26 @@ def check_timer_sample(checker: Checker, node: Element, kind: str) -> None:
         pass
     if not text or compile_check(text, "eval") is not None:
         return  # empty or not sandboxed Python: a deploy error already
-    environment = _environment()
     used = [n for n in ast.walk(ast.parse(text, mode="eval")) if isinstance(n, ast.Name)]
     names = {n.id for n in used} - {n.id for n in used if isinstance(n.ctx, ast.Store)}  # not loop variables
-    names -= {*environment.globals, *OFFERED}
+    names -= {*_functions(), *OFFERED}
+    question = TimerQuestion(text, kind, _sample_now(), tuple(_samples(names)))
     problems: list[str] = []
-    for data in _samples(names):
-        try:
-            value = environment.evaluate(text, dict(data))
-        except UnknownCalendarYear:
-            return  # the sample ran past the calendar: nothing can be said
-        except ScriptTimeout as exc:
-            problems.append(f"{type(exc).__name__}: {exc}")
-            break  # one stop is enough: the analyst waits for the answer
-        except Exception as exc:  # noqa: BLE001 - whatever the analyst's code raises is the finding
-            problems.append(f"{type(exc).__name__}: {exc}")
-            continue
-        problem = (
-            timer_problem(kind, value)
-            if isinstance(value, str)
-            else f"it gives {type(value).__name__} {value!r}, not an ISO 8601 string"
-        )
-        if problem is None:
-            return
-        problems.append(problem)
+    for answer in (evaluate or evaluate_timer)(question):
+        if answer.outcome in ("valid", "calendar"):
+            return  # a valid value, or a sample that ran past the calendar: nothing to say
+        if answer.outcome == "not-text":
+            problems.append(f"it gives {answer.text}, not an ISO 8601 string")
+        else:
+            problems.append(answer.text)
+    if not problems:
+        return
     definition = node.getparent()
     event = definition.getparent() if definition is not None else None
     given = f" with {', '.join(sorted(names))} set to sample values" if names else ""
     checker.warn(
         node,
-        f"Timer {kind} expression {text} does not evaluate to a valid timer value{given} "
+        f"Timer {kind} expression {clip(text)} does not evaluate to a valid timer value{given} "
         f"(sample time {_sample_now().strftime(_ISO)}): {problems[0]}",
         "timer-evaluates",
         event.get("id") if event is not None else None,  # the modeler selects the event, not its definition

@@ -17,6 +17,7 @@ from . import permissions
 from .context import Actor, Services
 from .inputs import check_text, text_problem
 from .results import DefinitionInfo, DeployedProcess, DeployResult, Finding, StartForm, ValidationResult
+from .timer_evaluations import timer_evaluator
 
 ALLOWED_SUFFIXES = (".bpmn", ".dmn", ".json")
 # What running a process records of its diagram, and in which columns (store/limits.py).
@@ -114,7 +115,9 @@ def deploy(
 def validate_files(files: dict[str, bytes]) -> ValidationResult:
     """The errors and lint warnings of ``files`` on their own, without a database (``rma validate``).
 
-    Lanes are not checked against the groups, and references must be among ``files``.
+    Lanes are not checked against the groups, and references must be among ``files``. The lint's
+    timer expressions are evaluated in this process, with only the sandbox's trace deadline: this is
+    the analyst's own process (``rma validate``), and a worker pool would outlive the command's need.
     """
     _check_names(files)
     return _findings(*validate_bundle(files, limits=TEXT_LIMITS))
@@ -124,6 +127,7 @@ def validate_definitions(services: Services, files: dict[str, bytes], actor: Act
     """The errors and lint warnings of ``files`` as a deploy would see them now; nothing is written.
 
     Like a dry-run deploy, the latest deployed files resolve references and lanes must name groups.
+    The lint's timer expressions are evaluated in a step worker, under hard limits (``timer_evaluations``).
     """
     permissions.require_may_deploy(actor)
     _check_names(files)
@@ -131,7 +135,10 @@ def validate_definitions(services: Services, files: dict[str, bytes], actor: Act
         workspace = stored.workspace(connection)
         known = stored.blobs(connection, {n: s for n, s in workspace.items() if n not in files})
         groups = stored_users.group_labels(connection)
-    return _findings(*validate_bundle(files, known=known, limits=TEXT_LIMITS, groups=groups))
+    evaluate = timer_evaluator(services)
+    return _findings(
+        *validate_bundle(files, known=known, limits=TEXT_LIMITS, groups=groups, evaluate_timers=evaluate)
+    )
 
 
 def _findings(errors: list[dict[str, Any]], warnings: list[dict[str, Any]]) -> ValidationResult:
