@@ -1,9 +1,10 @@
 """When a timer expression falls due if its timer started at a given moment: the modeler's preview.
 
 The expression is evaluated as the engine evaluates it (in the sandbox, with the working-day
-functions on the current calendar and ``now()`` at the start), judged by the deploy's timer check,
-and turned into a due time the way SpiffWorkflow does (a duration from the start, a date as given,
-a cycle's first firing). Names of case data the analyst did not give a value are the field's error.
+functions on the current calendar and ``now()`` at the start) in a step worker, under hard limits
+(``timer_evaluations``), judged by the deploy's timer check, and turned into a due time the way
+SpiffWorkflow does (a duration from the start, a date as given, a cycle's first firing). Names of
+case data the analyst did not give a value are the field's error. Values echoed are cut short.
 """
 
 from __future__ import annotations
@@ -15,17 +16,17 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from ..engine.sandbox import SandboxEnvironment
+from ..engine.echo import clip, short
 from ..engine.sandbox_builtins import OFFERED
 from ..engine.sandbox_compiler import compile_check
-from ..engine.timer_checks import timer_problem
-from ..engine.workdays import UnknownCalendarYear, script_functions
+from ..engine.timer_evaluation import TimerQuestion
+from ..engine.workdays import WorkCalendar, script_functions
 from ..errors import InvalidData
 from . import permissions
 from .context import Actor, Services
+from .timer_evaluations import timer_evaluator
 
 KINDS = ("timeDuration", "timeDate", "timeCycle")
-TIME_LIMIT = 0.25  # seconds: the analyst waits for the answer
 MAX_EXPRESSION = 4000
 
 
@@ -48,39 +49,44 @@ def _start(start: str | None, now: datetime) -> datetime:
     try:
         moment = datetime.fromisoformat(start)
     except ValueError:
-        raise _refuse("start", f"{start!r} is not an ISO 8601 date-time") from None
+        raise _refuse("start", f"{short(start)} is not an ISO 8601 date-time") from None
     if moment.tzinfo is None:
         raise _refuse("start", "give the start with a UTC offset, such as 2030-01-31T09:00:00+08:00")
     return moment.astimezone(UTC)
 
 
-def _unknown_names(expression: str, environment: SandboxEnvironment, data: dict[str, Any]) -> list[str]:
+def _unknown_names(expression: str, data: dict[str, Any]) -> list[str]:
     nodes = [node for node in ast.walk(ast.parse(expression, mode="eval")) if isinstance(node, ast.Name)]
     stored = {node.id for node in nodes if isinstance(node.ctx, ast.Store)}  # loop variables
     loaded = {node.id for node in nodes} - stored
-    return sorted(loaded - {*environment.globals, *OFFERED, *data, "True", "False", "None"})
+    functions = script_functions(WorkCalendar, datetime.now)  # only their names are used
+    return sorted(loaded - {*functions, *OFFERED, *data, "True", "False", "None"})
 
 
-def _evaluate(services: Services, expression: str, start: datetime, data: dict[str, Any]) -> Any:
+def _evaluate(services: Services, kind: str, expression: str, start: datetime, data: dict[str, Any]) -> str:
+    """The timer value ``expression`` gives, judged valid; else InvalidData naming the expression."""
     problem = compile_check(expression, "eval")
     if problem is not None:
         raise _refuse("expression", f"The expression does not compile: {problem}")
-    calendar = services.calendar.get()
-    environment = SandboxEnvironment(
-        functions=script_functions(lambda: calendar, lambda: start), time_limit=TIME_LIMIT
-    )
-    missing = _unknown_names(expression, environment, data)
+    missing = _unknown_names(expression, data)
     if missing:
         raise _refuse(
             "expression",
             f"The expression uses case data ({', '.join(missing)}); its due time depends on the case.",
         )
-    try:
-        return environment.evaluate(expression, dict(data))
-    except UnknownCalendarYear as exc:
-        raise _refuse("expression", exc.message) from None
-    except Exception as exc:  # noqa: BLE001 - whatever the analyst's expression raises is the answer
-        raise _refuse("expression", f"The expression fails: {type(exc).__name__}: {exc}") from None
+    evaluate = timer_evaluator(services, services.calendar.get())
+    (answer,) = evaluate(TimerQuestion(expression, kind, start, (data,)))
+    match answer.outcome:
+        case "valid":
+            return answer.text
+        case "not-text":
+            raise _refuse("expression", f'It gives {answer.text}, not an ISO 8601 string such as "P7D".')
+        case "failed":
+            raise _refuse("expression", f"The expression fails: {answer.text}")
+        case "stopped":
+            raise _refuse("expression", f"{answer.text[:1].upper()}{answer.text[1:]}.")
+        case _:  # invalid (the timer check's words) or calendar (its message)
+            raise _refuse("expression", answer.text)
 
 
 def _due(kind: str, value: str, start: datetime) -> datetime:
@@ -123,16 +129,9 @@ def preview_timer(
     if len(text) > MAX_EXPRESSION:
         raise _refuse("expression", f"The expression is longer than {MAX_EXPRESSION} characters.")
     moment = _start(start, services.clock.now())
-    value = _evaluate(services, text, moment, dict(data or {}))
-    if not isinstance(value, str):
-        raise _refuse(
-            "expression", f'It gives {type(value).__name__} {value!r}, not an ISO 8601 string such as "P7D".'
-        )
-    problem = timer_problem(kind, value)
-    if problem is not None:
-        raise _refuse("expression", problem)
+    value = _evaluate(services, kind, text, moment, dict(data or {}))
     try:
         due = _due(kind, value, moment)
     except Exception as exc:  # noqa: BLE001 - SpiffWorkflow's parsers raise bare exceptions
-        raise _refuse("expression", f"{value!r} is not a valid {kind}: {exc}") from None
+        raise _refuse("expression", f"{short(value)} is not a valid {kind}: {clip(str(exc))}") from None
     return TimerPreview(kind, text, value, moment, due)
