@@ -83,10 +83,9 @@ def _evaluate(services: Services, kind: str, expression: str, start: datetime, d
             raise _refuse("expression", f'It gives {answer.text}, not an ISO 8601 string such as "P7D".')
         case "failed":
             raise _refuse("expression", f"The expression fails: {answer.text}")
-        case "stopped":
-            raise _refuse("expression", f"{answer.text[:1].upper()}{answer.text[1:]}.")
-        case _:  # invalid (the timer check's words) or calendar (its message)
-            raise _refuse("expression", answer.text)
+        case _:  # invalid (the timer check's words), calendar (its message), stopped (the limit)
+            text = answer.text[:1].upper() + answer.text[1:]
+            raise _refuse("expression", text if text.endswith(".") else text + ".")
 
 
 def _due(kind: str, value: str, start: datetime) -> datetime:
