@@ -116,6 +116,27 @@ def test_timer_expressions_that_fit_some_sample_are_not_reported(expression: str
     assert validate_bundle({"t.bpmn": text.encode(), **FORM}) == ([], [])
 
 
+@pytest.mark.parametrize(
+    ("expression", "says"),
+    [
+        ("list(range(10 ** 6))", "it gives list [0, 1, 2,"),  # its whole repr was 7 MB
+        ("&quot;P&quot; * 100000", "too long for a timer value"),
+    ],
+)
+def test_a_huge_value_is_echoed_cut_short(expression: str, says: str) -> None:
+    """``rma validate`` evaluates in its own process; the warning still quotes only the start of the value."""
+    text = (DATA / "lint_clean.bpmn").read_text().replace("add_working_days(2, asked_at)", expression)
+    (warning,) = validate_bundle({"t.bpmn": text.encode(), **FORM})[1]
+    assert says in str(warning["message"]) and len(str(warning["message"])) < 500
+
+
+def test_a_huge_literal_is_refused_with_its_start_only() -> None:
+    literal = "&quot;" + "X" * 100_000 + "&quot;"
+    text = (DATA / "lint_clean.bpmn").read_text().replace("add_working_days(2, asked_at)", literal)
+    (error,) = validate_bundle({"t.bpmn": text.encode(), **FORM})[0]
+    assert "is not valid ISO 8601" in str(error["message"]) and len(str(error["message"])) < 400
+
+
 def test_a_literal_timer_stays_a_deploy_error_with_its_rule() -> None:
     text = (DATA / "lint_clean.bpmn").read_text().replace("add_working_days(2, asked_at)", "PT24H")
     errors, warnings = validate_bundle({"t.bpmn": text.encode(), **FORM})
