@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from ...errors import Conflict, InvalidData
 from ...service import batches, case_migration
 from ..auth import services
+from ..monitor.batches import OUTCOME_LABELS
 from ..shell import require_page_actor
 from . import bp
 
@@ -51,6 +52,7 @@ def migration_report(batch_id: int) -> ResponseReturnValue:
         "modeler/migration_report.html",
         report=report,
         running=report.finished_at is None,
+        outcome_labels=OUTCOME_LABELS,
         refresh_seconds=REFRESH_SECONDS,
     )
 
