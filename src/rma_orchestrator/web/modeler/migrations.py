@@ -15,6 +15,7 @@ from ..auth import services
 from ..monitor.batches import OUTCOME_LABELS
 from ..shell import require_page_actor
 from . import bp
+from .reason_texts import reason_text
 
 REPORT_ROWS = 100
 REFRESH_SECONDS = 2
@@ -74,6 +75,7 @@ def _page(key: str, source: str, target: str, problems: list[str] | None = None)
         plan=plan,
         problems=problems or [],
         reason=request.form.get("reason", ""),
+        reason_text=reason_text,
     )
 
 
