@@ -149,4 +149,6 @@ def _names_process(path: Path, process_key: str) -> bool:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
-    return re.search(rf"^\s*process:\s*['\"]?{re.escape(process_key)}['\"]?\s*(#.*)?$", text, re.M) is not None
+    return (
+        re.search(rf"^\s*process:\s*['\"]?{re.escape(process_key)}['\"]?\s*(#.*)?$", text, re.M) is not None
+    )

@@ -73,7 +73,9 @@ def check_file_name(file: str, field: str) -> None:
     elif not file.endswith(SUFFIXES):
         problem = "a scenario file name ends in .yaml or .yml"
     if problem is not None:
-        raise InvalidData(f"bad scenario file name {file[:NAME_LIMIT]!r}", [{"field": field, "message": problem}])
+        raise InvalidData(
+            f"bad scenario file name {file[:NAME_LIMIT]!r}", [{"field": field, "message": problem}]
+        )
 
 
 def new_file_name(stem: str) -> str:

@@ -11,6 +11,7 @@ writes the YAML to the scenario folder, where ``rma test-processes`` runs it lik
 
 from __future__ import annotations
 
+import json
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -140,7 +141,7 @@ def recording_yaml(name: str, process_key: str, clock: str | None, steps: list[d
     document: dict[str, Any] = {"name": name, "process": process_key}
     if clock is not None:
         document["clock"] = clock
-    rest = list(steps)
+    rest: list[dict[str, Any]] = json.loads(json.dumps(steps))  # plain JSON values, deep-copied
     if rest and set(rest[0]) == {"start"} and isinstance(rest[0]["start"], dict):
         document["start"] = rest.pop(0)["start"]
     document["steps"] = rest
@@ -198,7 +199,9 @@ def _state(services: Services, run: ScenarioDriver) -> ReachedState:
         now=services.clock.now(),
         tasks=[OpenTask(t.element_id, t.name, t.group) for t in instance.tasks],
         timers=[PendingTimer(t.element_id, t.due_at) for t in instance.timers],
-        incidents=[OpenIncident(i.element_id, i.message) for i in instance.incidents if i.resolved_at is None],
+        incidents=[
+            OpenIncident(i.element_id, i.message) for i in instance.incidents if i.resolved_at is None
+        ],
         data=instance.data,
     )
 
