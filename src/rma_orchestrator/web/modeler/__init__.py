@@ -19,3 +19,6 @@ def _analysts_only() -> None:
 
 
 # The views register themselves on bp: each module is imported here (below) as it is added.
+from . import (  # noqa: E402,F401 - the views register themselves on bp
+    scenarios,
+)
