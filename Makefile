@@ -19,7 +19,7 @@ test: setup migrate deploy lint typecheck
 TRANSLATIONS := src/rma_orchestrator/web/translations
 CATALOGUES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 
-setup: $(VENV)/.installed node_modules/.installed $(CATALOGUES:.po=.mo)
+setup: $(VENV)/.installed node_modules/.installed build/modeler/.built $(CATALOGUES:.po=.mo)
 
 # The page texts in Chinese: compiled from the committed .po files
 $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(VENV)/.installed
@@ -40,6 +40,15 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The analysts' modeler: our entry modules (web/static/modeler/) bundled with bpmn-js, dmn-js and the
+# properties panel from node_modules by esbuild (package.json's "build"); served from build/modeler/
+MODELER_SOURCES := $(wildcard src/rma_orchestrator/web/static/modeler/*)
+
+build/modeler/.built: node_modules/.installed $(MODELER_SOURCES)
+	rm -rf build/modeler
+	npm run --silent build
+	touch $@
+
 migrate: setup
 	$(RMA) db upgrade
 
@@ -58,4 +67,4 @@ bench: setup
 	$(BIN)/python bench/pages.py --postgres
 
 clean:
-	rm -rf $(VENV) var node_modules .pytest_cache
+	rm -rf $(VENV) var node_modules build .pytest_cache

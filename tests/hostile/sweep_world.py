@@ -103,6 +103,9 @@ def build_world(url: str, workdir: Path) -> World:
     suspend_instance(services, start_instance(services, "order_review", order, AGENT).id, MANAGER)
     cancel_instance(services, start_instance(services, "order_review", order, AGENT).id, MANAGER)
     running = start_instance(services, "order_review", order, AGENT)
+    # a second version of order_review, so that a migration of its cases has somewhere to go
+    changed = {name: content + b"\n<!-- version 2 -->\n" for name, content in lifecycle_files().items()}
+    deploy(services, {name: c for name, c in changed.items() if name.endswith(".bpmn")}, ANALYST)
     add_attachment(services, AGENT, running.id, "photo", "front.png", image_bytes("PNG"))
     add_attachment(services, AGENT, running.id, "proof_of_purchase", "receipt.pdf", PDF)
     add_attachment(services, AGENT, None, "photo", "staged.jpg", image_bytes("JPEG"))

@@ -64,6 +64,7 @@ PLAN = {
     "GET /process-definitions": (10, 0),
     "GET /process-definitions/{key}/versions": (15, 0),
     "GET /process-definitions/{key}/versions/{version}/bpmn": (30, 15),
+    "GET /process-definitions/{key}/compare": (30, 15),
     "POST /drafts": (20, 10),
     "GET /drafts": (10, 0),
     "GET /drafts/{draft_id}": (20, 10),
@@ -111,12 +112,14 @@ PLAN = {
     "POST /batches": (40, 20),
     "GET /batches/{batch_id}": (20, 10),
     "POST /batches/{batch_id}/stop": (20, 10),
+    "POST /migrations": (30, 15),
     "GET /calendar": (10, 0),
     "PUT /calendar/days/{day}": (30, 15),
     "DELETE /calendar/days/{day}": (20, 0),
     "POST /calendar/years/{year}/confirm": (15, 10),
     "GET /clock": (10, 0),
     "POST /clock": (30, 20),
+    "POST /timer-previews": (30, 15),
 }
 # How many of the planned examples each run sends: about 1,300 requests on SQLite, 270 on PostgreSQL
 # (each request reads the database before and after, to see that a refusal changed nothing).
@@ -131,17 +134,20 @@ PRIVILEGED = {
     "POST /process-instances/{instance_id}/cancel": ("manager",),
     "POST /deployments": ("analyst",),
     "POST /validations": ("analyst",),
+    "GET /process-definitions/{key}/compare": ("analyst",),
     **{label: ("analyst",) for label in PLAN if " /drafts" in label},
     "PUT /products/{serial_no}": ("manager", "admin"),
     "POST /batches": ("manager",),
     "GET /batches/{batch_id}": ("manager",),
     "POST /batches/{batch_id}/stop": ("manager",),
+    "POST /migrations": ("analyst",),
     "GET /calendar": ("manager", "admin"),
     "PUT /calendar/days/{day}": ("admin",),
     "DELETE /calendar/days/{day}": ("admin",),
     "POST /calendar/years/{year}/confirm": ("admin",),
     "GET /clock": ("admin",),
     "POST /clock": ("admin",),
+    "POST /timer-previews": ("analyst",),
 }
 SETTINGS = settings(
     derandomize=True,
@@ -225,6 +231,7 @@ class Aimed:
 
 
 TASK_ORDER = ("instance_id", "created_at", "element_id")
+COMPARE = "GET /process-definitions/{key}/compare"
 # The one suspended case of the world is too rare a pick among all the cases for resume to succeed.
 STATUS_AIMED_AT = {
     "POST /process-instances/{instance_id}/resume": "suspended",
@@ -284,6 +291,13 @@ def aim(sweep: Sweep, label: str, case: Any, rng: random.Random, positive: bool)
     if "key" in params and isinstance(params.get("version", 0), int) and often(rng):
         key, version = rng.choice(world.rows("process_definition", "process_key", "version"))
         params.update(key=key, **({"version": version} if "version" in params else {}))
+    if label == COMPARE and often(rng):  # two versions of a real process, or the latest with its predecessor
+        versions = world.rows("process_definition", "process_key", "version")
+        key = rng.choice(versions)[0]
+        params["key"] = key
+        if positive and often(rng):
+            numbers = [v for k, v in versions if k == key]
+            case.query = {"from": rng.choice(numbers), "to": rng.choice(numbers)}
     if label in PRIVILEGED and rng.random() < 0.5:
         aimed.caller = rng.choice(world.with_role(*PRIVILEGED[label]))
     if positive and label in ("POST /deployments", "POST /validations") and often(rng):
@@ -423,6 +437,20 @@ def _batch_body(sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng:
             body["reason"] = rng.choice(["sweep", "批量 batch"])
 
 
+def _migration_body(sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng: random.Random) -> None:
+    """Two deployed versions of one process, often a dry run (a run moves what can move)."""
+    versions: dict[str, list[int]] = {}
+    for key, version in sweep.world.rows("process_definition", "process_key", "version"):
+        versions.setdefault(key, []).append(version)
+    pairs = [(key, found) for key, found in versions.items() if len(found) > 1]
+    if pairs and often(rng):
+        key, found = rng.choice(pairs)
+        body["process_key"] = key
+        body["from_version"], body["to_version"] = rng.sample(found, 2)
+        body["dry_run"] = often(rng)
+        body.pop("instance_ids", None)
+
+
 def _calendar_day_body(
     sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng: random.Random
 ) -> None:
@@ -455,6 +483,7 @@ AIM_BODY = {
     "POST /incidents/{incident_id}/retry": _retry_body,
     "POST /clock": _clock_body,
     "POST /batches": _batch_body,
+    "POST /migrations": _migration_body,
     "PUT /calendar/days/{day}": _calendar_day_body,
     "PUT /tasks/{task_id}/draft": _draft_body,
     "POST /drafts": _diagram_draft_body,

@@ -119,7 +119,10 @@ def test_on_the_scheduler_path_a_bomb_after_a_timer_is_anonly_incident(limited: 
 def test_a_step_past_its_memory_limit_is_an_incident_naming_the_limit(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    services = bootstrap(limited_settings(sqlite_url, tmp_path, step_memory_mb=700))
+    # A generous time limit: on a busy machine the 800 MB take longer than the usual 1.5 s to build,
+    # and the step must reach the memory limit first whatever the machine's speed.
+    settings = limited_settings(sqlite_url, tmp_path, step_memory_mb=700, script_time_limit=60.0)
+    services = bootstrap(settings)
     deploy(services, hp.script_at_start("greedy", "a = [[0] * 5_000_000 for i in range(40)]"), ANALYST)
     started = start_instance(services, "greedy", {}, AGENT)
     assert started.status == "error"

@@ -4,6 +4,7 @@ by a save based on an older revision; validated like an upload; only analysts an
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 from collections.abc import Callable
 from typing import Any
@@ -189,3 +190,29 @@ def test_only_analysts_and_admins_touch_drafts(deployed: Services, who: Actor) -
         with pytest.raises(Forbidden):
             call(who)
     assert database_state(deployed) == before
+
+
+def test_of_simultaneous_saves_on_one_revision_exactly_one_wins(deployed: Services) -> None:
+    draft = drafts.create_draft(deployed, "order_review", ANALYST)
+    savers = [Actor(f"analyst{n}", "analyst") for n in range(4)]
+    start = threading.Barrier(len(savers))
+    outcomes: dict[str, str] = {}
+
+    def save(who: Actor) -> None:
+        start.wait()
+        try:
+            drafts.save_draft_file(deployed, draft.id, "order_fix.bpmn", who.name.encode(), 1, who)
+            outcomes[who.name] = "saved"
+        except DraftChanged:
+            outcomes[who.name] = "refused"
+
+    threads = [threading.Thread(target=save, args=(who,)) for who in savers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    winners = [name for name, outcome in outcomes.items() if outcome == "saved"]
+    assert len(winners) == 1 and len(outcomes) == len(savers)
+    final = drafts.get_draft(deployed, draft.id, ANALYST)
+    assert (final.revision, final.updated_by) == (2, winners[0])
+    assert drafts.read_draft_file(deployed, draft.id, "order_fix.bpmn", ANALYST) == winners[0].encode()

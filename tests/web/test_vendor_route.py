@@ -49,3 +49,22 @@ def test_a_missing_install_says_to_run_make_setup(app: Flask, tmp_path: Path) ->
     answer = app.test_client().get(VIEWER)
     assert answer.status_code == 500
     assert "bpmn-js is not installed: run `make setup`" in answer.get_data(as_text=True)
+
+
+def test_the_modeler_bundle_is_served_from_the_build_and_a_missing_build_says_so(
+    app: Flask, tmp_path: Path
+) -> None:
+    client = app.test_client()
+    for path, mimetypes in (
+        ("bpmn.js", ("text/javascript", "application/javascript")),
+        ("modeler.css", ("text/css",)),
+    ):
+        answer = client.get(f"/static/vendor/modeler/{path}")
+        assert answer.status_code == 200 and answer.mimetype in mimetypes, (
+            "run `make setup` (it builds build/modeler/)"
+        )
+    assert client.get("/static/vendor/modeler/../package.json").status_code == 404
+    app.config["MODELER_BUILD"] = str(tmp_path / "build" / "modeler")
+    answer = client.get("/static/vendor/modeler/bpmn.js")
+    assert answer.status_code == 500
+    assert "The modeler is not built: run `make setup`" in answer.get_data(as_text=True)

@@ -7,7 +7,8 @@ offers no hook for it, so the module's ``datetime`` name is replaced by a subcla
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, tzinfo
 
 import SpiffWorkflow.bpmn.specs.event_definitions.timer as spiff_timer
@@ -27,3 +28,16 @@ def use_clock(now: Callable[[], datetime]) -> None:
     global _now
     _now = now
     spiff_timer.datetime = _EngineDatetime
+
+
+@contextmanager
+def engine_time(moment: datetime) -> Iterator[None]:
+    """Let the engine's timers read ``moment`` as "now" inside the block (a timer computed again as of
+    the time its wait began), then the clock it read before."""
+    global _now
+    saved = _now
+    _now = lambda: moment  # noqa: E731
+    try:
+        yield
+    finally:
+        _now = saved

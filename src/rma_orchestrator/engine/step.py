@@ -5,14 +5,17 @@ The service calls ``step`` exactly once per command and persists the ``StepResul
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
-from . import runtime, serializer, snapshot
+from . import case_migration, runtime, serializer, snapshot
 from .bundle import ProcessDefinition
+from .case_migration import TimerMove
 from .limits import LimitExceeded
 from .runtime import ProcessError
 from .snapshot import Snapshot, TimerView
@@ -58,7 +61,20 @@ class Cancel:
     pass
 
 
-Command = Start | CompleteTask | DeliverMessage | Run | Retry | Cancel
+@dataclass(frozen=True)
+class Migrate:
+    """Move the workflow to the step's target definition (``version``); runs nothing else.
+
+    ``data`` is the case data the data contract is checked on; ``waits_since`` the moment each
+    waiting timer's wait began (task id -> time), from which a changed timer is computed again.
+    """
+
+    version: int
+    data: dict[str, Any]
+    waits_since: tuple[tuple[str, datetime], ...] = ()
+
+
+Command = Start | CompleteTask | DeliverMessage | Run | Retry | Cancel | Migrate
 
 
 class KeptMessage(Protocol):
@@ -80,6 +96,7 @@ class StepResult:
     error: ProcessError | None
     delivered_kept: list[int] = field(default_factory=list)  # ids of kept messages handed over, in order
     accepted: bool = True  # for a DeliverMessage: whether a waiting catch took the message
+    moved_timers: list[TimerMove] = field(default_factory=list)  # for a Migrate: its timers before and after
 
 
 def step(
@@ -89,6 +106,7 @@ def step(
     workflow: BpmnWorkflow | None = None,
     load_state: Callable[[], str] | None = None,
     kept: Sequence[KeptMessage] = (),
+    target: ProcessDefinition | None = None,
 ) -> StepResult:
     """Apply ``command`` to the live ``workflow`` (or one restored from ``load_state()``, or a new one).
 
@@ -102,6 +120,8 @@ def step(
         if load_state is None:
             raise ValueError("a step on an existing instance needs its workflow or its state")
         workflow = serializer.loads(load_state(), definition.spec, definition.subprocess_specs, script_engine)
+    if isinstance(command, Migrate):
+        return _migrate(workflow, command, target)
     fired: list[TimerView] = []
     accepted, error = _apply(workflow, command, fired)
     delivered = _hand_over_kept(workflow, list(kept), fired) if error is None else []
@@ -122,6 +142,18 @@ def step(
         [message_id for message_id, _ in delivered],
         accepted,
     )
+
+
+def _migrate(workflow: BpmnWorkflow, command: Migrate, target: ProcessDefinition | None) -> StepResult:
+    """Move the workflow to ``target``; raises CaseNotMovable (nothing kept) when it cannot move.
+
+    Nothing fires in a move: a waiting timer whose due time changed was replaced, not fired.
+    """
+    if target is None:
+        raise ValueError("a migration step needs its target definition")
+    moves = case_migration.migrate(workflow, target, command.version, command.data, dict(command.waits_since))
+    taken = dataclasses.replace(snapshot.take(workflow, []), fired_timer_task_ids=frozenset())
+    return StepResult(workflow, serializer.dumps(workflow), taken, None, moved_timers=moves)
 
 
 def _refuse_far_timer(workflow: BpmnWorkflow, watch: StepWatch) -> ProcessError | None:
@@ -181,4 +213,6 @@ def _apply(
         case Cancel():
             runtime.cancel(workflow)
             return True, None
+        case Migrate():
+            raise TypeError("a migration is not applied as a command step")
     raise TypeError(f"unknown command {command!r}")

@@ -79,6 +79,7 @@ class StepOrder:
     kept: tuple[Kept, ...] = ()
     poison: tuple[tuple[Place, str], ...] = ()
     calendar: CalendarData | None = None  # a new calendar; None keeps the last one
+    target: str | None = None  # a migration's target definition (sent as ``definition`` before)
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,7 @@ class _Worker:
                 workflow,
                 None if state is None else lambda: state,
                 order.kept,
+                self._definitions[order.target] if order.target is not None else None,
             )
         except Exception as error:  # noqa: BLE001 - the caller raises it as its own
             if watch.exceeded is not None:  # this run is thrown away: what it left may not even serialise

@@ -26,6 +26,8 @@ from ..errors import Conflict, NotFound, RmaError
 from ..store import batches as stored
 from ..store import queries
 from ..store.db import AnyRow
+from .case_migration import EVENT_KIND as MIGRATED
+from .case_migration import migration_act
 from .context import Actor, Services
 from .incidents import retry_incident
 from .instances import cancel_instance, resume_instance, suspend_instance
@@ -42,6 +44,7 @@ EVENT_KINDS = {
     "suspend": ("instance_suspended",),
     "resume": ("instance_resumed",),
     "retry_incidents": ("incident_resolved",),
+    "migrate": (MIGRATED,),
 }
 
 
@@ -110,7 +113,8 @@ def _outcome(services: Services, case: AnyRow) -> tuple[str, str | None]:
     if case.status != "running":  # stopped after this case was claimed by a worker that died
         return "skipped", "skipped: the run was stopped before this case"
     actor = Actor(case.actor, case.actor_role or "staff")
-    outcome, message = _one(services, _ACTS[case.action], case.instance_id, actor, case.reason, case.batch_id)
+    act = migration_act(case.target_version) if case.action == "migrate" else _ACTS[case.action]
+    outcome, message = _one(services, act, case.instance_id, actor, case.reason, case.batch_id)
     if outcome == "failed" and again and _acted(services, case):  # the earlier claim's command won
         return _done_before(services, case)
     return outcome, message

@@ -26,19 +26,20 @@ from urllib.parse import parse_qsl, urlencode
 from ..errors import Conflict, InvalidData, NotFound
 from ..store import batches as stored
 from ..store import instance_search as stored_search
-from ..store import limits
 from ..store.db import AnyRow
 from . import permissions
+from .batch_inputs import ACTIONS as ACTIONS  # re-exported: the pages and the API read them here
+from .batch_inputs import OUTCOMES as OUTCOMES
+from .batch_inputs import BatchAction, Outcome, check_size, chosen
+from .batch_inputs import check_action as _check_action
+from .batch_inputs import check_batch_id as _check_batch_id
+from .batch_inputs import check_outcome as _check_outcome
+from .batch_inputs import check_reason as _check_reason
 from .context import Actor, Services
-from .inputs import check_text
 from .instance_search import InstanceSearch
 from .paging import check_paging
 
-BatchAction = Literal["cancel", "suspend", "resume", "retry_incidents"]
 BatchStatus = Literal["prepared", "running", "finished", "stopped"]
-Outcome = Literal["pending", "ok", "failed", "skipped"]
-ACTIONS: tuple[BatchAction, ...] = ("cancel", "suspend", "resume", "retry_incidents")
-OUTCOMES: tuple[Outcome, ...] = ("pending", "ok", "failed", "skipped")
 # Cases per batch. A run's cases are written in one transaction when it is prepared or started
 # (100,000 take a few seconds and some tens of MB while the ids are resolved); the worker then
 # needs nothing in memory but the case it works on.
@@ -99,6 +100,7 @@ class BatchReport:
     finished_at: datetime | None
     stopped_at: datetime | None
     stopped_by: str | None
+    target_version: int | None  # a migration: the version its cases move to
     total: int
     succeeded: int
     failed: int
@@ -192,7 +194,7 @@ def start_batch(
     with services.database.reading() as connection:  # not in the write transaction: no lock held
         keys = stored.instance_keys(connection, ids)
     cases = [(i, keys[i].business_key if i in keys else None) for i in ids]
-    return _start(services, actor, checked, cases, reason, filter_params)
+    return start_run(services, actor, checked, cases, reason, filter_params)
 
 
 def start_matching_batch(
@@ -203,23 +205,24 @@ def start_matching_batch(
     _check_reason(reason)  # before the filter is resolved: a refusal looks nothing up
     checked = _check_action(action)
     cases, _first = _resolve(services, None, search)
-    return _start(services, actor, checked, cases, reason, search.params())
+    return start_run(services, actor, checked, cases, reason, search.params())
 
 
-def _start(
+def start_run(
     services: Services,
     actor: Actor,
     action: BatchAction,
     cases: Sequence[tuple[int, str | None]],
     reason: str,
     filter_params: Mapping[str, str] | None,
+    target_version: int | None = None,
 ) -> BatchReport:
     """Record the run and its cases, all pending, in one transaction; the worker does the rest."""
     query = urlencode(dict(filter_params)) if filter_params is not None else None
     with services.clock.pinned() as now, services.uow() as uow:
         _forget_old(uow.batches, now)
         batch_id = uow.batches.create(
-            action, reason.strip(), actor.name, actor.role, query, cases, now, "running"
+            action, reason.strip(), actor.name, actor.role, query, cases, now, "running", target_version
         )
         uow.commit()
     return get_batch(services, batch_id, actor)
@@ -248,13 +251,19 @@ def get_batch(
     page: int = 1,
     per_page: int = ITEMS_PER_PAGE,
 ) -> BatchReport:
-    """A run's report: its counts, and one page of its cases (of one ``outcome`` if given)."""
-    permissions.require_may_monitor(actor)
+    """A run's report: its counts, and one page of its cases (of one ``outcome`` if given).
+
+    Managers read every run; analysts the migrations (which they start).
+    """
+    if not permissions.may_monitor(actor):
+        permissions.require_may_deploy(actor)
     _check_batch_id(batch_id)
     check_paging(page, per_page)
     shown = _check_outcome(outcome)
     with services.database.reading() as connection:
         run = stored.batch(connection, batch_id)
+        if run is not None and run.action != "migrate":
+            permissions.require_may_monitor(actor)
         if run is None:
             raise NotFound(f"batch {batch_id} not found (reports are kept {KEEP_DAYS} days)")
         counts = stored.outcome_counts(connection, batch_id)
@@ -271,6 +280,7 @@ def get_batch(
         finished_at=run.finished_at,
         stopped_at=run.stopped_at,
         stopped_by=run.stopped_by,
+        target_version=run.target_version,
         total=run.total,
         succeeded=counts.get("ok", 0),
         failed=counts.get("failed", 0),
@@ -356,53 +366,12 @@ def _forget_old(batches: stored.BatchRepository, now: datetime) -> None:
     batches.remove_before(now - timedelta(days=KEEP_DAYS), now - timedelta(hours=PREPARED_HOURS))
 
 
-def _check_batch_id(batch_id: int) -> None:
-    if not 1 <= batch_id <= limits.INSTANCE_ID:
-        raise NotFound(f"batch {batch_id} not found")
-
-
-def _check_action(action: str) -> BatchAction:
-    for known in ACTIONS:
-        if action == known:
-            return known
-    problem = {"field": "action", "message": f"must be one of {', '.join(ACTIONS)}"}
-    raise InvalidData("unknown action", [problem])
-
-
-def _check_outcome(outcome: str | None) -> Outcome | None:
-    if outcome is None:
-        return None
-    for known in OUTCOMES:
-        if outcome == known:
-            return known
-    problem = {"field": "outcome", "message": f"must be one of {', '.join(OUTCOMES)}"}
-    raise InvalidData("unknown outcome", [problem])
-
-
-def _check_reason(reason: str) -> None:
-    check_text("reason", reason, limits.ACTION_REASON)
-    if not isinstance(reason, str) or not reason.strip():
-        raise InvalidData("a reason is required", [{"field": "reason", "message": "say why (required)"}])
-
-
 def _check_size(count: int) -> None:
-    if count > MAX_BATCH:
-        message = f"at most {MAX_BATCH:,} cases per batch; narrow the filter (it matches more)"
-        raise InvalidData("too many cases", [{"field": "instance_ids", "message": message}])
+    check_size(count, MAX_BATCH)
 
 
 def _chosen(instance_ids: Sequence[int]) -> list[int]:
-    """The ids once each, in the order given, all of them possible ids, no more than the cap."""
-    ids: list[int] = []
-    seen: set[int] = set()
-    for value in instance_ids:
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limits.INSTANCE_ID:
-            raise InvalidData("bad id", [{"field": "instance_ids", "message": f"{value!r} is not a case id"}])
-        if value not in seen:
-            seen.add(value)
-            ids.append(value)
-    _check_size(len(ids))
-    return ids
+    return chosen(instance_ids, MAX_BATCH)
 
 
 def _case(row: AnyRow) -> BatchCase:

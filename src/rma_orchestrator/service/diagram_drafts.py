@@ -50,8 +50,9 @@ def create_draft(
         files = dict(row.files) if row is not None else {}
         base_version = row.version if row is not None else None
         draft_id = uow.diagram_drafts.insert(process_key, base_version, files, actor.name, now)
+        created = _written(uow, draft_id)
         uow.commit()
-    return get_draft(services, draft_id, actor)
+    return created
 
 
 def list_drafts(services: Services, actor: Actor) -> list[DiagramDraftInfo]:
@@ -102,8 +103,9 @@ def save_draft_file(
             )
         uow.diagram_drafts.store_blobs({digest: content})
         _replace(uow, row, {**row.files, name: digest}, actor, now)
+        saved = _written(uow, draft_id)
         uow.commit()
-    return get_draft(services, draft_id, actor)
+    return saved
 
 
 def delete_draft_file(
@@ -117,8 +119,9 @@ def delete_draft_file(
         if name not in row.files:
             raise NotFound(f"draft {draft_id} has no file {name!r}")
         _replace(uow, row, {n: d for n, d in row.files.items() if n != name}, actor, now)
+        saved = _written(uow, draft_id)
         uow.commit()
-    return get_draft(services, draft_id, actor)
+    return saved
 
 
 def delete_draft(services: Services, draft_id: int, actor: Actor) -> None:
@@ -202,6 +205,12 @@ def _replace(uow: UnitOfWork, row: Any, files: dict[str, str], actor: Actor, now
     if not uow.diagram_drafts.replace_files(row.id, row.revision, files, actor.name, now):
         latest = _found(uow.diagram_drafts.get(row.id), row.id)
         raise _changed(row.id, row.revision, latest.revision, latest.updated_by)
+
+
+def _written(uow: UnitOfWork, draft_id: int) -> DiagramDraftInfo:
+    """The draft as this transaction wrote it: a save answered later might show someone else's revision."""
+    row = _found(uow.diagram_drafts.get(draft_id), draft_id)
+    return _info(row, stored.sizes(uow.connection, set(row.files.values())))
 
 
 def _changed(draft_id: int, expected: int, revision: int, updated_by: str) -> DraftChanged:

@@ -82,19 +82,22 @@ def take_step(
     instance: InstanceRecord,
     command: Command,
     engine_time: datetime | None = None,
+    target_id: int | None = None,
 ) -> PreparedStep:
     """Run the engine for ``command`` on ``instance``; reads only, so no write lock is held meanwhile.
 
     ``engine_time`` is the "now" the engine sees (a timer's due time, so a late firing
     behaves as if on time and chained timers count from there); the audit trail keeps the
     real time. Raises KeyError, with nothing changed, when the command names a task that is
-    not open.
+    not open. ``target_id``: the definition a migration moves the case to.
     """
     now = services.clock.now()
     previous = Projection.load(instance.projection)
     kept = uow.inbox.kept_for(instance.business_key, now) if previous.kept > 0 else []
     result, live = services.steps.run(
-        _request(services, instance.definition_id, command, engine_time or now, kept, uow.calendar),
+        _request(
+            services, instance.definition_id, command, engine_time or now, kept, uow.calendar, target_id
+        ),
         services.workflows.take(instance.id, instance.revision),
         lambda: uow.instances.state(instance.id),
     )
@@ -117,6 +120,7 @@ def _request(
     now: datetime,
     kept: list[KeptMessage] | None = None,
     calendar: CalendarRepository | None = None,
+    target_id: int | None = None,
 ) -> StepRequest:
     """What the step worker needs; ``calendar``: the command's own reader of the calendar's version."""
     return StepRequest(
@@ -126,6 +130,7 @@ def _request(
         services.settings.step_limits,
         services.calendar.get(calendar),
         tuple(Kept(message.id, message.name, message.payload) for message in kept or ()),
+        services.definitions.source(target_id) if target_id is not None else None,
     )
 
 

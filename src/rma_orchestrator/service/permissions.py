@@ -51,6 +51,11 @@ def require_may_monitor(actor: Actor) -> None:
     require_role(actor, "manager")
 
 
+def may_deploy(actor: Actor) -> bool:
+    """Edit, check and deploy procedures (the modeler): analysts and admins."""
+    return has_role(actor, "analyst")
+
+
 def require_may_deploy(actor: Actor) -> None:
     require_role(actor, "analyst")
 

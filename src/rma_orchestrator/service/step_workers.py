@@ -66,6 +66,7 @@ class StepRequest:
     limits: StepLimits
     calendar: WorkCalendar
     kept: tuple[Kept, ...] = ()
+    target: DefinitionSource | None = None  # a migration's target definition
 
 
 class _Overran(Exception):
@@ -152,9 +153,8 @@ class StepWorkers:
             except _Overran:
                 place = worker.place()
                 worker.stop()
-                message = (
-                    f"the step ran longer than its limit of {request.limits.time:g} s"
-                    + (f" at {place[0]} and was stopped" if place else " and was stopped")
+                message = f"the step ran longer than its limit of {request.limits.time:g} s" + (
+                    f" at {place[0]} and was stopped" if place else " and was stopped"
                 )
                 self._fail_at(place, message, poison)
                 continue
@@ -201,9 +201,10 @@ class StepWorkers:
         poison: dict[Place, str],
     ) -> Any:
         source = request.definition
-        if source.digest not in worker.defined:
-            worker.ask(("define", source.digest, source.files, source.process_key), DEFINE_TIMEOUT)
-            worker.defined.add(source.digest)
+        for needed in (source, request.target):
+            if needed is not None and needed.digest not in worker.defined:
+                worker.ask(("define", needed.digest, needed.files, needed.process_key), DEFINE_TIMEOUT)
+                worker.defined.add(needed.digest)
         calendar = None
         if worker.calendar is not request.calendar:
             calendar = CalendarData.of(request.calendar)
@@ -226,6 +227,7 @@ class StepWorkers:
                     kept=request.kept,
                     poison=tuple(poison.items()),
                     calendar=calendar,
+                    target=request.target.digest if request.target is not None else None,
                 ),
             )
 

@@ -34,6 +34,7 @@ class BatchRun(Base):
     finished_at: Mapped[datetime | None]  # the last case's outcome was written
     stopped_at: Mapped[datetime | None]
     stopped_by: Mapped[str | None] = mapped_column(String(120))
+    target_version: Mapped[int | None] = mapped_column(Integer)  # a ``migrate`` run: the version moved to
 
 
 class BatchItem(Base):

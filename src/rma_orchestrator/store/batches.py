@@ -101,8 +101,10 @@ class BatchRepository:
         cases: Sequence[tuple[int, str | None]],
         at: datetime,
         status: str,
+        target_version: int | None = None,
     ) -> int:
-        """A new run (``prepared`` or ``running``) with its cases (id, business key) pending, in order."""
+        """A new run (``prepared`` or ``running``) with its cases (id, business key) pending, in order;
+        ``target_version``: the version a ``migrate`` run moves its cases to."""
         batch_id: int = self._connection.execute(
             insert(_run)
             .values(
@@ -114,6 +116,7 @@ class BatchRepository:
                 total=len(cases),
                 status=status,
                 created_at=at,
+                target_version=target_version,
             )
             .returning(_run.c.id)
         ).scalar_one()
@@ -157,7 +160,7 @@ class BatchRepository:
     def claim(self, batch_id: int, worker: str, lease_now: datetime, until: datetime) -> AnyRow | None:
         """Claim the run's next case to work until ``until``: pending, and unclaimed or its lease run
         out before ``lease_now``. Row (position, instance_id, attempts so far, the run's action,
-        reason, actor, actor_role, status, created_at), or None when there is none to take.
+        reason, actor, actor_role, status, created_at, target_version), or None when there is none to take.
 
         ``FOR UPDATE SKIP LOCKED`` on PostgreSQL lets several workers claim side by side, each
         passing over the case another is claiming; on SQLite the write lock does that. The update
@@ -200,6 +203,7 @@ class BatchRepository:
                 _run.c.actor_role,
                 _run.c.status,
                 _run.c.created_at,
+                _run.c.target_version,
             )
             .join(_run, _run.c.id == _item.c.batch_id)
             .where(_item.c.batch_id == batch_id, _item.c.position == position)

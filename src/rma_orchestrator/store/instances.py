@@ -90,6 +90,16 @@ _SET_PROJECTION = (
     .values(revision=_instance.c.revision + 1, projection=bindparam("projection"))
 )
 
+_MOVE = (
+    update(_instance)
+    .where(_instance.c.id == bindparam("b_id"), _instance.c.revision == bindparam("b_revision"))
+    .values(
+        revision=_instance.c.revision + 1,
+        definition_id=bindparam("definition_id"),
+        version=bindparam("version"),
+    )
+)
+
 
 @functools.cache
 def _upserts(dialect: str) -> tuple[Any, Any]:
@@ -257,6 +267,11 @@ class InstanceRepository:
         """
         seconds = (at - record.started_at).total_seconds()
         self._connection.execute(_NOTE_FIRST_RESPONSE, {"b_id": record.id, "seconds": seconds})
+
+    def move_to(self, record: InstanceRecord, definition_id: int, version: int) -> None:
+        """The case now runs on another version of its process (a migration)."""
+        self._checked(_MOVE, record, {"definition_id": definition_id, "version": version})
+        record.definition_id, record.version = definition_id, version
 
     def set_projection(self, record: InstanceRecord, projection: dict[str, Any]) -> None:
         self._checked(_SET_PROJECTION, record, {"projection": projection})

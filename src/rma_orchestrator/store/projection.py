@@ -23,6 +23,11 @@ _call = TABLES["called_process"]
 
 _INSERT_TASKS = insert(_task)
 _SET_TASK_DUE = update(_task).where(_task.c.id == bindparam("b_id")).values(due_at=bindparam("due_at"))
+_RELABEL_TASK = (
+    update(_task)
+    .where(_task.c.id == bindparam("b_id"), _task.c.status == "open")
+    .values(name=bindparam("name"), group_name=bindparam("group_name"), form=bindparam("form"))
+)
 _CANCEL_TASKS = (
     update(_task)
     .where(_task.c.id.in_(bindparam("ids", expanding=True)), _task.c.status == "open")
@@ -77,6 +82,12 @@ class ProjectionRepository:
     def set_task_due(self, due: list[tuple[str, datetime | None]]) -> None:
         if due:
             self._connection.execute(_SET_TASK_DUE, [{"b_id": i, "due_at": d} for i, d in due])
+
+    def relabel_open_tasks(self, labels: list[tuple[str, str, str | None, str | None]]) -> None:
+        """(task id, name, group, form) of open tasks whose element reads so now (a migration)."""
+        if labels:
+            rows = [{"b_id": i, "name": n, "group_name": g, "form": f} for i, n, g, f in labels]
+            self._connection.execute(_RELABEL_TASK, rows)
 
     def cancel_open_tasks(self, task_ids: Sequence[str], now: datetime) -> list[tuple[str, str]]:
         """Mark tasks that left the workflow without being completed; (id, element id) of each."""

@@ -35,6 +35,7 @@ NAVIGATION = (
     (NavItem("monitor.instances", lazy_gettext("All cases")), permissions.may_monitor),
     (NavItem("monitor.dashboard", lazy_gettext("Dashboard")), permissions.may_monitor),
     (NavItem("monitor.calendar", lazy_gettext("Calendar")), permissions.may_monitor),
+    (NavItem("modeler.index", lazy_gettext("Modeler")), permissions.may_deploy),
 )
 
 

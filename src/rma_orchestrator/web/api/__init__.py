@@ -33,7 +33,9 @@ from . import incident_routes  # noqa: E402
 from . import attachment_routes  # noqa: E402
 from . import product_routes  # noqa: E402
 from . import batch_routes  # noqa: E402
+from . import migration_routes  # noqa: E402
 from . import calendar_routes  # noqa: E402
+from . import timer_preview_routes  # noqa: E402
 
 # isort: on
 
@@ -47,6 +49,8 @@ __all__ = [
     "draft_scenario_routes",
     "incident_routes",
     "instance_routes",
+    "migration_routes",
     "product_routes",
     "task_routes",
+    "timer_preview_routes",
 ]

@@ -9,6 +9,7 @@ from flask import Response, request
 from ...errors import InvalidData
 from ...service import (
     definitions,
+    version_compare,
 )
 from ...service.results import (
     DefinitionInfo,
@@ -16,10 +17,11 @@ from ...service.results import (
     Page,
     ValidationResult,
 )
+from ...service.version_compare import VersionComparison
 from ..auth import current_actor, services
 from . import bp
 from .operations import Multipart, operation
-from .params import FLAG, bool_arg
+from .params import FLAG, bool_arg, version_arg
 
 
 @operation(
@@ -100,3 +102,30 @@ def list_versions(key: str) -> Page[DefinitionInfo]:
 def definition_xml(key: str, version: int) -> Response:
     xml = definitions.get_definition_xml(services(), key, version, current_actor())
     return Response(xml, mimetype="application/xml")
+
+
+_VERSION = {"type": "integer", "minimum": 1, "maximum": version_compare.MAX_VERSION}
+
+
+@operation(
+    bp,
+    "get",
+    "/process-definitions/<key>/compare",
+    summary=(
+        "What changed between two versions of a process: diagram elements added, removed and changed "
+        "(layout alone is not a change: those are listed in moved), decision table rules, and files. "
+        "to defaults to the latest version, from to the one before it"
+    ),
+    returns=VersionComparison,
+    errors=(400, 403, 404, 422),
+    query={"from": _VERSION, "to": _VERSION},
+)
+def compare_versions(key: str) -> VersionComparison:
+    actor = current_actor()
+    to_version = version_arg("to")
+    if to_version is None:
+        to_version = version_compare.list_versions(services(), key, actor)[-1]
+    from_version = version_arg("from")
+    if from_version is None:
+        from_version = max(to_version - 1, 1)
+    return version_compare.compare_versions(services(), key, from_version, to_version, actor)

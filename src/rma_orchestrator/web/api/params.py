@@ -22,6 +22,7 @@ PAGING: dict[str, dict[str, Any]] = {
 def one_of(values: tuple[str, ...], empty: str) -> dict[str, Any]:
     return {"type": "string", "enum": [*values, ""], "description": f"empty: {empty}"}
 
+
 TASK_ERRORS = (403, 404, 409)
 INBOX_QUERY: dict[str, dict[str, Any]] = {
     "view": one_of(tasks.INBOX_VIEWS, "every task the caller may see"),
@@ -47,3 +48,13 @@ def int_arg(name: str, default: int) -> int:
 
 def bool_arg(name: str) -> bool:
     return request.args.get(name, "").lower() in ("1", "true", "yes")
+
+
+def version_arg(name: str) -> int | None:
+    """A version number from the query (None when not given): ASCII digits only, from 1 on."""
+    value = request.args.get(name, "")
+    if not value:
+        return None
+    if not value.isascii() or not value.isdigit() or int(value) < 1:
+        raise InvalidData(f"bad {name}", [{"field": name, "message": "must be a version number (1, 2, ...)"}])
+    return int(value)

@@ -20,5 +20,10 @@ def _analysts_only() -> None:
 
 # The views register themselves on bp: each module is imported here (below) as it is added.
 from . import (  # noqa: E402,F401 - the views register themselves on bp
+    compare,
+    editor,
+    form_preview,
+    index,
+    migrations,
     scenarios,
 )
