@@ -7,8 +7,10 @@ words (English and Chinese) and links each case to its page."""
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
+import zipfile
 from collections.abc import Callable
 from typing import Any
 
@@ -127,6 +129,21 @@ def test_the_editor_links_the_index_and_the_compare_page_of_its_base_version(
     latest = diagram_drafts.create_draft(services, "return", ANALYST, 2)
     page = html.unescape(analyst.get(f"/modeler/drafts/{latest.id}").get_data(as_text=True))
     assert 'href="/modeler/processes/return/compare?from=1&to=2" id="to-compare"' in page
+
+
+def test_the_editor_links_the_drafts_scenarios_and_its_files_as_a_zip(
+    services: Services, analyst: FlaskClient
+) -> None:
+    draft = diagram_drafts.create_draft(services, "return", ANALYST, 1)
+    page = analyst.get(f"/modeler/drafts/{draft.id}").get_data(as_text=True)
+    scenarios = re.search(r'href="([^"]+)" id="to-scenarios"', page)
+    archive = re.search(r'href="([^"]+)" id="draft-archive"', page)
+    assert scenarios and archive, page
+    assert scenarios.group(1) == f"/modeler/drafts/{draft.id}/scenarios"
+    assert analyst.get(scenarios.group(1)).status_code == 200
+    zipped = analyst.get(archive.group(1))
+    assert zipped.status_code == 200 and zipped.data[:2] == b"PK"
+    assert "return.bpmn" in zipfile.ZipFile(io.BytesIO(zipped.data)).namelist()
 
 
 @pytest.mark.parametrize(("language", "done"), [("en", "Done"), ("zh-CN", "完成")])
