@@ -65,6 +65,7 @@
 
   // ---- Recorder ----
   const form = document.getElementById("recorder");
+  form.addEventListener("submit", (event) => event.preventDefault()); // the buttons act, never a submit
   const status = document.getElementById("recorder-status");
   const stateBox = document.getElementById("recorder-state");
   let steps = [];
