@@ -77,7 +77,7 @@ PLAN = {
     "GET /drafts/{draft_id}/scenarios": (10, 5),
     "POST /drafts/{draft_id}/scenario-runs": (6, 4),
     "POST /drafts/{draft_id}/recording-replays": (6, 4),
-    "POST /drafts/{draft_id}/scenario-files": (6, 4),
+    "POST /drafts/{draft_id}/scenario-files": (12, 4),
     "DELETE /drafts/{draft_id}": (15, 10),
     "GET /process-instances": (40, 25),
     "GET /process-instances/{instance_id}": (40, 10),
@@ -402,16 +402,37 @@ def _scenario_run_body(
 def _recording_body(sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng: random.Random) -> None:
     """An order_review recording (the world's scenario folder is of that process), saved under a new name."""
     _aim_at_order_review(sweep, params, rng)
-    if often(rng):
-        body["clock"] = rng.choice([None, "2026-06-01T09:30:00+08:00", "yesterday"])
+    if rng.random() < 0.9:  # a save succeeds only with every part right: aim most of them
+        morning = "2026-06-01T09:30:00+08:00"
+        body["clock"] = rng.choice([None, morning, morning, "yesterday"])
         order = {"order_no": "SO-REC", "amount": rng.choice([50, 500]), "category": "other"}
         body["steps"] = [
             {"start": order},
-            *rng.choice([[], [{"clock": "PT1H"}], [{"complete": "review_order"}]]),
+            *rng.choice([[], [{"clock": "PT1H"}], [{"clock": "P1D"}]]),  # these orders get no review task
         ]
-    if "file" in body and often(rng):
+    if "file" in body and rng.random() < 0.9:
         body["file"] = f"recorded_{sweep.requests}"
         body["name"] = f"recorded {sweep.requests}"
+
+
+TIMER_PREVIEWS = [
+    ("timeDuration", '"P7D"'),
+    ("timeDuration", '"PT24H"'),
+    ("timeDate", "add_working_days(2)"),
+    ("timeCycle", '"R3/PT1H"'),
+    ("timeDuration", '"ten days"'),
+]
+
+
+def _timer_preview_body(
+    sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng: random.Random
+) -> None:
+    """A real timer kind and expression, mostly valid ones (a due time), at times a broken one."""
+    if often(rng):
+        body["kind"], body["expression"] = rng.choice(TIMER_PREVIEWS)
+        body.pop("data", None)
+        if rng.random() < 0.5:
+            body.pop("start", None)
 
 
 def _draft_body(sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng: random.Random) -> None:
@@ -491,6 +512,7 @@ AIM_BODY = {
     "POST /drafts/{draft_id}/scenario-runs": _scenario_run_body,
     "POST /drafts/{draft_id}/recording-replays": _recording_body,
     "POST /drafts/{draft_id}/scenario-files": _recording_body,
+    "POST /timer-previews": _timer_preview_body,
     "PUT /saved-filters/{name}": _filter_body,
 }
 # (table, the path parameter's column, its owner's column) of what only its owner reads or deletes.
