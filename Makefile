@@ -11,10 +11,15 @@ PORT ?= 5000
 run: setup
 	$(RMA) demo --host $(HOST) --port $(PORT)
 
+# Test processes (pytest-xdist): each has its own databases, ports and browser; a file's tests stay
+# together in one of them. TEST_WORKERS=0 runs everything in this one process.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
+
 test: setup migrate deploy lint typecheck
-	$(BIN)/pytest -q
+	$(PYTEST)
 	# the restore path once more, with no live workflows kept (engine work: SQLite is enough)
-	$(BIN)/pytest -q --workflow-cache=0 -k "not postgresql" tests/service tests/scenario
+	$(PYTEST) --workflow-cache=0 -k "not postgresql" tests/service tests/scenario
 
 TRANSLATIONS := src/rma_orchestrator/web/translations
 CATALOGUES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)

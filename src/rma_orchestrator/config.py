@@ -10,6 +10,16 @@ from pathlib import Path
 
 from .engine.limits import StepLimits
 
+# The project's folder of procedures when run from a checkout (src/ layout); absent when installed.
+PROJECT_PROCESSES = Path(__file__).resolve().parents[2] / "processes"
+
+
+def _processes_dir(value: str | None) -> Path | None:
+    """``RMA_PROCESSES_DIR``, else the checkout's ``processes/`` if there is one (else none)."""
+    if value:
+        return Path(value)
+    return PROJECT_PROCESSES if PROJECT_PROCESSES.is_dir() else None
+
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
@@ -34,6 +44,7 @@ class Settings:
     session_hours: float = 8.0  # a browser session ends after this long without a request
     secure_cookies: bool = False  # send the session cookie over HTTPS only
     max_upload_mb: float = 10  # the largest attachment one upload may carry
+    processes_dir: Path | None = None  # the procedures' files; scenarios in its tests/ (the modeler's)
 
     @cached_property
     def step_limits(self) -> StepLimits:
@@ -45,6 +56,11 @@ class Settings:
             loop_turns=self.loop_limit,
             timer_horizon=timedelta(days=self.timer_horizon_days),
         )
+
+    @property
+    def scenario_dir(self) -> Path | None:
+        """Where the scenario files are (``rma test-processes``' default folder), if configured."""
+        return self.processes_dir / "tests" if self.processes_dir is not None else None
 
     @property
     def resolved_database_url(self) -> str:
@@ -73,6 +89,7 @@ class Settings:
             "session_hours": float(env.get("RMA_SESSION_HOURS", "8")),
             "secure_cookies": _flag(env.get("RMA_SECURE_COOKIES")),
             "max_upload_mb": float(env.get("RMA_MAX_UPLOAD_MB", "10")),
+            "processes_dir": _processes_dir(env.get("RMA_PROCESSES_DIR")),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from migration_cases import deploy_return, deploy_version_1, reminder_after, start_return
+from migration_cases import deploy_return, deploy_version_1, reminder_after, start_return, without_reminder
 from sqlalchemy import text
 from support import ADMIN
 
@@ -48,8 +48,28 @@ def test_a_dry_run_lists_the_cases_and_changes_nothing(
         "status": "running",
         "movable": True,
         "reasons": [],
+        "reason_codes": [],
     }
     assert get_instance(services, waiting.id, ADMIN).version == 1
+
+
+def test_a_case_that_cannot_move_says_why_in_english_with_the_reason_code(
+    services: Services, client: FlaskClient, auth: Auth
+) -> None:
+    deploy_version_1(services)
+    case = start_return(services, f"SO-{uuid.uuid4().hex[:8]}")
+    deploy_return(services, without_reminder())
+    answer = client.post("/api/v1/migrations", json=body(dry_run=True), headers=auth("analyst"))
+    assert answer.status_code == 200, answer.json
+    [item] = answer.json["items"]
+    assert item["instance_id"] == case.id and not item["movable"]
+    assert any(
+        "element goods_reminder_due" in reason and "version 2 has no such element" in reason
+        for reason in item["reasons"]
+    )
+    codes = {(r["code"], r["params"].get("element", "").split(" ")[0]) for r in item["reason_codes"]}
+    assert ("element_removed_now", "goods_reminder_due") in codes
+    assert len(item["reason_codes"]) == len(item["reasons"])
 
 
 def test_a_run_answers_202_with_its_report_and_moves_the_case(

@@ -120,3 +120,42 @@ def test_a_save_on_a_stale_revision_shows_the_conflict(workspace: Workspace, bro
         expect(page.locator("#draft-revision")).to_have_text("2")
     finally:
         first.close()
+
+
+def test_an_analyst_deploys_a_changed_draft_and_follows_the_compare_link(
+    workspace: Workspace, browser: Any
+) -> None:
+    add_user(workspace.services, "ana_model", [], "analyst", PASSWORD)
+    draft = diagram_drafts.create_draft(workspace.services, "return", ANALYST, 1)
+    context, page = _analyst_page(workspace, browser)
+    problems = page_problems(page)
+    try:
+        page.goto(f"{workspace.base}/modeler/drafts/{draft.id}")
+        expect(page.locator("#editor")).to_have_attribute("data-ready", "true")
+        _select_timer(page)
+        page.fill(VALUE, '"P5D"')
+        page.click("#editor-deploy")
+        page.click("#deploy-submit")  # no note yet: refused at the field, nothing deployed
+        expect(page.locator("#deploy-note-error")).to_contain_text("Write a change note")
+        expect(page.locator("#deploy-note")).to_have_attribute("aria-invalid", "true")
+        page.fill("#deploy-note", "Reminder after 5 days instead of 7")
+        page.click("#deploy-submit")
+        summary = page.locator("#deploy-summary")
+        expect(summary).to_contain_text("return v2")
+        expect(summary).to_contain_text("rma_case v2")
+        expect(page.locator("#draft-revision")).to_have_text("2")  # the change was saved first
+        created = page.locator("#deploy-versions li[data-process='return']")
+        expect(created.locator("a[data-link='migrate']")).to_have_attribute(
+            "href", "/modeler/processes/return/migrate?from=1&to=2"
+        )
+        screenshot(page, "modeler_deployed")
+        created.locator("a[data-link='compare']").click()
+        page.wait_for_url("**/modeler/processes/return/compare?from=1&to=2")
+        timer = page.locator(f"#change-list li[data-element='{TIMER}'][data-change='changed']")
+        expect(timer).to_be_visible()
+        expect(timer.locator("tr[data-aspect='timer'] td.after")).to_contain_text("P5D")
+        expect(page.locator("#to-migrate")).to_be_visible()
+        screenshot(page, "modeler_deployed_compare")
+        assert problems == [], "\n".join(problems)
+    finally:
+        context.close()

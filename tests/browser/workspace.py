@@ -75,8 +75,9 @@ def screenshot(page: Any, name: str) -> Path:
 
 
 @contextmanager
-def serving_workspace(tmp_path: Path) -> Iterator[Workspace]:
-    settings = Settings.from_env({}, data_dir=tmp_path, controlled_clock=True)
+def serving_workspace(tmp_path: Path, **settings_given: Any) -> Iterator[Workspace]:
+    """The workspace on ``tmp_path``; ``settings_given`` override the settings (``processes_dir=``)."""
+    settings = Settings.from_env({}, data_dir=tmp_path, controlled_clock=True, **settings_given)
     database = Database(settings.resolved_database_url)
     upgrade(database)
     database.dispose()

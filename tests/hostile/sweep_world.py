@@ -1,12 +1,14 @@
 """The world the API sweep runs against: the RMA procedures and the test processes deployed, the
 demo's cases in their various states, an incident, a suspended and a cancelled case, attachments
-(on a case and staged), two diagram drafts, and a user of every role and lane with a token.
+(on a case and staged), two diagram drafts, a scenario folder of its own, and a user of every role
+and lane with a token.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import Any
 from attachment_files import PDF, image_bytes
 from flask import Flask
 from sqlalchemy import select
-from support import AGENT, ANALYST, DIVIDE_FILE, MANAGER, USERS, lifecycle_files
+from support import AGENT, ANALYST, DIVIDE_FILE, LIFECYCLE, MANAGER, USERS, lifecycle_files
 
 from rma_orchestrator.bootstrap import bootstrap
 from rma_orchestrator.config import Settings
@@ -79,8 +81,19 @@ def deployable_files() -> dict[str, bytes]:
     return {**files, **lifecycle_files(), DIVIDE_FILE.name: DIVIDE_FILE.read_bytes()}
 
 
+def scenario_folder(workdir: Path) -> Path:
+    """A procedures folder of the world's own, so saved recordings never land in processes/tests."""
+    folder = workdir / "procedures"
+    (folder / "tests").mkdir(parents=True)
+    shutil.copy(LIFECYCLE / "scenarios" / "auto_path.yaml", folder / "tests" / "auto_path.yaml")
+    return folder
+
+
 def build_world(url: str, workdir: Path) -> World:
-    services = bootstrap(Settings.from_env({}, data_dir=workdir, database_url=url, controlled_clock=True))
+    settings = Settings.from_env(
+        {}, data_dir=workdir, database_url=url, controlled_clock=True, processes_dir=scenario_folder(workdir)
+    )
+    services = bootstrap(settings)
     start_controlled_time(services.database, START)  # the same dates, keys and deadlines every run
     files = deployable_files()
     deploy(services, files, ANALYST)

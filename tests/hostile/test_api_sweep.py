@@ -74,6 +74,10 @@ PLAN = {
     "POST /drafts/{draft_id}/deployments": (25, 15),
     "PUT /drafts/{draft_id}/files/{name}": (30, 15),
     "DELETE /drafts/{draft_id}/files/{name}": (20, 10),
+    "GET /drafts/{draft_id}/scenarios": (10, 5),
+    "POST /drafts/{draft_id}/scenario-runs": (6, 4),
+    "POST /drafts/{draft_id}/recording-replays": (6, 4),
+    "POST /drafts/{draft_id}/scenario-files": (12, 4),
     "DELETE /drafts/{draft_id}": (15, 10),
     "GET /process-instances": (40, 25),
     "GET /process-instances/{instance_id}": (40, 10),
@@ -379,6 +383,58 @@ def _draft_deploy_body(
         body["note"] = rng.choice(["sweep", "改了提醒时间", " "])
 
 
+def _aim_at_order_review(sweep: Sweep, params: dict[str, Any], rng: random.Random) -> None:
+    """Often the order_review draft: the world's scenario folder holds a scenario of that process."""
+    drafts = sweep.world.rows("definition_draft", "id", "process_key")
+    mine = [draft_id for draft_id, key in drafts if key == "order_review"]
+    if mine and often(rng):
+        params["draft_id"] = rng.choice(mine)
+
+
+def _scenario_run_body(
+    sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng: random.Random
+) -> None:
+    _aim_at_order_review(sweep, params, rng)
+    if often(rng):
+        body["file"] = rng.choice(["auto_path.yaml"] * 4 + ["../auto_path.yaml", "none.yaml"])
+
+
+def _recording_body(sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng: random.Random) -> None:
+    """An order_review recording (the world's scenario folder is of that process), saved under a new name."""
+    _aim_at_order_review(sweep, params, rng)
+    if rng.random() < 0.9:  # a save succeeds only with every part right: aim most of them
+        morning = "2026-06-01T09:30:00+08:00"
+        body["clock"] = rng.choice([None, morning, morning, "yesterday"])
+        order = {"order_no": "SO-REC", "amount": rng.choice([50, 500]), "category": "other"}
+        body["steps"] = [
+            {"start": order},
+            *rng.choice([[], [{"clock": "PT1H"}], [{"clock": "P1D"}]]),  # these orders get no review task
+        ]
+    if "file" in body and rng.random() < 0.9:
+        body["file"] = f"recorded_{sweep.requests}"
+        body["name"] = f"recorded {sweep.requests}"
+
+
+TIMER_PREVIEWS = [
+    ("timeDuration", '"P7D"'),
+    ("timeDuration", '"PT24H"'),
+    ("timeDate", "add_working_days(2)"),
+    ("timeCycle", '"R3/PT1H"'),
+    ("timeDuration", '"ten days"'),
+]
+
+
+def _timer_preview_body(
+    sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng: random.Random
+) -> None:
+    """A real timer kind and expression, mostly valid ones (a due time), at times a broken one."""
+    if often(rng):
+        body["kind"], body["expression"] = rng.choice(TIMER_PREVIEWS)
+        body.pop("data", None)
+        if rng.random() < 0.5:
+            body.pop("start", None)
+
+
 def _draft_body(sweep: Sweep, body: dict[str, Any], params: dict[str, Any], rng: random.Random) -> None:
     if often(rng):
         body["data"] = {"note": rng.choice(["", "half done", "待定"]), "approved": rng.random() < 0.5}
@@ -453,6 +509,10 @@ AIM_BODY = {
     "PUT /tasks/{task_id}/draft": _draft_body,
     "POST /drafts": _diagram_draft_body,
     "POST /drafts/{draft_id}/deployments": _draft_deploy_body,
+    "POST /drafts/{draft_id}/scenario-runs": _scenario_run_body,
+    "POST /drafts/{draft_id}/recording-replays": _recording_body,
+    "POST /drafts/{draft_id}/scenario-files": _recording_body,
+    "POST /timer-previews": _timer_preview_body,
     "PUT /saved-filters/{name}": _filter_body,
 }
 # (table, the path parameter's column, its owner's column) of what only its owner reads or deletes.

@@ -50,6 +50,7 @@ from SpiffWorkflow.util.task import TaskState
 from . import clockhook
 from .bundle import ProcessDefinition
 from .decisions import ReplacingBusinessRuleTask
+from .move_reasons import MoveReason, reason
 from .multiple_events import MultipleEvents
 
 _LOOP_SETTINGS = ("cardinality", "data_input", "data_output", "input_item", "output_item", "condition")
@@ -76,7 +77,7 @@ class CaseNotMovable(ValueError):  # noqa: N818 - reads as the sentence it is
 class MoveCheck:
     """Whether a workflow can move to a target version, with every reason it cannot."""
 
-    reasons: tuple[str, ...]
+    reasons: tuple[MoveReason, ...]
 
     @property
     def movable(self) -> bool:
@@ -98,7 +99,7 @@ def check(
     workflow: BpmnWorkflow, target: ProcessDefinition, version: int, data: Mapping[str, Any]
 ) -> MoveCheck:
     """Every reason ``workflow`` cannot move to ``target`` (version ``version``); none: it can."""
-    reasons: list[str] = []
+    reasons: list[MoveReason] = []
     top_diff, sub_diffs = diff_workflow(_REGISTRY, workflow, target.spec, target.subprocess_specs)
     spec_diff = SpecDiff(_REGISTRY, workflow.spec, target.spec)
     reasons += _reasons(workflow, top_diff, spec_diff, version, workflow.spec.name)
@@ -107,28 +108,28 @@ def check(
         new_spec = target.subprocess_specs.get(name)
         diff = sub_diffs.get(sp_id)
         if diff is None or new_spec is None:
-            reasons.append(f"the called process {name!r} runs now and is not part of version {version}")
+            reasons.append(reason("subprocess_missing", process=name, version=version))
             continue
         reasons += _reasons(sub, diff, SpecDiff(_REGISTRY, sub.spec, new_spec), version, name)
     reasons += _missing_start_fields(target, version, data)
-    return MoveCheck(tuple(dict.fromkeys(reasons)))
+    return MoveCheck(tuple({found.text: found for found in reasons}.values()))
 
 
 def _reasons(
     workflow: BpmnWorkflow, diff: WorkflowDiff, spec_diff: SpecDiff, version: int, process: str
-) -> list[str]:
+) -> list[MoveReason]:
     reasons = []
     removed = set(id(task) for task in diff.removed)
     for task in workflow.get_tasks(skip_subprocesses=True):
         spec = task.task_spec
-        label = _label(spec, process)
+        at: dict[str, str | int] = {"element": _element(spec), "process": process, "version": version}
         if id(task) in removed:
             if task.has_state(_NOT_FINISHED):
-                reasons.append(f"{label} is {_state(task)} now and version {version} has no such element")
+                reasons.append(reason("element_removed_now", state=_state(task), **at))
             elif task.has_state(TaskState.FINISHED_MASK) and spec.bpmn_id is not None:
-                reasons.append(f"the case passed {label}, which version {version} no longer has")
+                reasons.append(reason("element_removed_passed", **at))
             elif task.has_state(_PREDICTED) and not _under_reset(task):
-                reasons.append(f"{label} lies ahead of the case and version {version} has no such element")
+                reasons.append(reason("element_removed_ahead", **at))
             continue
         if not task.has_state(_NOT_FINISHED):
             continue
@@ -137,15 +138,15 @@ def _reasons(
         if "typename" in changes:
             kind = type(new).__name__ if new is not None else "?"
             was = type(spec).__name__
-            reasons.append(f"{label} is {_state(task)} now and is a {kind} in version {version}, not a {was}")
+            reasons.append(reason("element_kind_changed", state=_state(task), kind=kind, was=was, **at))
         elif new is not None and _event_kind(spec) != _event_kind(new):
-            reasons.append(f"{label} is {_state(task)} now and waits for another event in version {version}")
+            reasons.append(reason("event_changed", state=_state(task), **at))
         elif _running(task, SubWorkflowTask) and spec.spec != getattr(new, "spec", None):
-            reasons.append(f"{label} runs {spec.spec!r} now and calls another process in version {version}")
+            reasons.append(reason("called_process_changed", called=str(spec.spec), **at))
         elif _running(task, LoopTask) and any(
             getattr(spec, key, None) != getattr(new, key, None) for key in _LOOP_SETTINGS
         ):
-            reasons.append(f"{label} runs its instances now; its loop settings differ in version {version}")
+            reasons.append(reason("loop_changed", **at))
     return reasons
 
 
@@ -163,7 +164,9 @@ def _under_reset(task: Task) -> bool:
     return False
 
 
-def _missing_start_fields(target: ProcessDefinition, version: int, data: Mapping[str, Any]) -> list[str]:
+def _missing_start_fields(
+    target: ProcessDefinition, version: int, data: Mapping[str, Any]
+) -> list[MoveReason]:
     if target.start_form is None or target.start_form not in target.forms:
         return []
     reasons = []
@@ -172,10 +175,7 @@ def _missing_start_fields(target: ProcessDefinition, version: int, data: Mapping
         for part in path.split("."):
             value = value.get(part) if isinstance(value, Mapping) else None
         if value is None:
-            reasons.append(
-                f"the case data has no {path!r}, which the start form of version {version} "
-                f"({target.start_form}) requires"
-            )
+            reasons.append(reason("start_field_missing", field=path, version=version, form=target.start_form))
     return reasons
 
 
@@ -193,7 +193,7 @@ def migrate(
     """
     found = check(workflow, target, version, data)
     if not found.movable:
-        raise CaseNotMovable("; ".join(found.reasons))
+        raise CaseNotMovable("; ".join(r.text for r in found.reasons))
     since = waits_since or {}
     top_diff, sub_diffs = diff_workflow(_REGISTRY, workflow, target.spec, target.subprocess_specs)
     changed = _changed_specs(workflow, target)
@@ -272,10 +272,11 @@ def _event_kind(spec: Any) -> str | None:
     return type(definition).__name__ if definition is not None else None
 
 
-def _label(spec: Any, process: str) -> str:
+def _element(spec: Any) -> str:
+    """The element's id, with its name in brackets when it has one."""
     name = spec.bpmn_name or spec.bpmn_id or spec.name
     where = f" ({name})" if name != spec.bpmn_id and spec.bpmn_id else ""
-    return f"element {spec.bpmn_id or spec.name}{where} of {process}"
+    return f"{spec.bpmn_id or spec.name}{where}"
 
 
 def _state(task: Task) -> str:

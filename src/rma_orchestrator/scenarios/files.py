@@ -171,26 +171,7 @@ def load_scenarios(directory: Path) -> list[Scenario]:
     problems: list[dict[str, Any]] = []
     names: dict[str, str] = {}
     for path in files:
-        try:
-            documents = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=LineLoader))
-        except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            text = " ".join(str(part) for part in (error.context, error.problem) if part)
-            problems.append(problem_item(path, f"YAML syntax error: {text}", mark.line + 1 if mark else None))
-            continue
-        except (yaml.YAMLError, UnicodeDecodeError) as error:
-            problems.append(problem_item(path, f"not readable YAML: {error}"))
-            continue
-        for document in documents:
-            if document is None:
-                continue
-            try:
-                scenario = _scenario(path, document)
-            except _Problem as problem:
-                named = document.get("name") if isinstance(document, dict) else None
-                element = named if isinstance(named, str) else None
-                problems.append(problem_item(path, problem.message, problem.line, element))
-                continue
+        for scenario in _read_file(path, problems):
             if scenario.name in names:
                 message = f"name also used in {names[scenario.name]}"
                 problems.append(problem_item(path, message, scenario.line, scenario.name))
@@ -198,6 +179,40 @@ def load_scenarios(directory: Path) -> list[Scenario]:
             scenarios.append(scenario)
     if problems:
         raise InvalidScenario(problems)
+    return scenarios
+
+
+def load_scenario_file(path: Path) -> list[Scenario]:
+    """The scenarios of one file, or InvalidScenario (names are not compared with other files here)."""
+    problems: list[dict[str, Any]] = []
+    scenarios = _read_file(path, problems)
+    if problems:
+        raise InvalidScenario(problems)
+    return scenarios
+
+
+def _read_file(path: Path, problems: list[dict[str, Any]]) -> list[Scenario]:
+    """The readable scenarios of ``path``; what is wrong with the others is added to ``problems``."""
+    try:
+        documents = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=LineLoader))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        text = " ".join(str(part) for part in (error.context, error.problem) if part)
+        problems.append(problem_item(path, f"YAML syntax error: {text}", mark.line + 1 if mark else None))
+        return []
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        problems.append(problem_item(path, f"not readable YAML: {error}"))
+        return []
+    scenarios: list[Scenario] = []
+    for document in documents:
+        if document is None:
+            continue
+        try:
+            scenarios.append(_scenario(path, document))
+        except _Problem as problem:
+            named = document.get("name") if isinstance(document, dict) else None
+            element = named if isinstance(named, str) else None
+            problems.append(problem_item(path, problem.message, problem.line, element))
     return scenarios
 
 

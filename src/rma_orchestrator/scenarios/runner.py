@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import shutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..config import Settings
@@ -39,6 +39,7 @@ class ScenarioResult:
     passed: bool
     message: str | None
     steps_run: int
+    step: str | None = None  # the label of the step that failed ("step 3 (clock PT2H)")
 
 
 def run_scenario(services: Services, scenario: Scenario) -> ScenarioResult:
@@ -48,25 +49,32 @@ def run_scenario(services: Services, scenario: Scenario) -> ScenarioResult:
     database do not fire its timers.
     """
     run = ScenarioDriver(services, scenario)
-    passed = 0
     try:
-        if scenario.clock is not None:
-            problem = run.attempt(run.start_clock, None)
-            if problem is not None:
-                message = f"clock {scenario.clock.isoformat()}: {problem}"
-                return ScenarioResult(scenario.file, scenario.name, False, message, 0)
-        for number, seed in enumerate(scenario.products):
-            problem = run.attempt(lambda seed=seed: run.seed_product(seed), None)
-            if problem is not None:
-                return ScenarioResult(scenario.file, scenario.name, False, f"products.{number}: {problem}", 0)
-        for step in scenario.steps:
-            problem = run.step(step)
-            if problem is not None:
-                return ScenarioResult(scenario.file, scenario.name, False, f"{step.label}: {problem}", passed)
-            passed += step.number > 0
-        return ScenarioResult(scenario.file, scenario.name, True, None, passed)
+        return drive_scenario(run)
     finally:
         run.cancel_leftover()
+
+
+def drive_scenario(run: ScenarioDriver) -> ScenarioResult:
+    """The steps of ``run``'s scenario, leaving its instance as the last step left it (no cancel)."""
+    scenario, passed = run.scenario, 0
+    if scenario.clock is not None:
+        problem = run.attempt(run.start_clock, None)
+        if problem is not None:
+            message = f"clock {scenario.clock.isoformat()}: {problem}"
+            return ScenarioResult(scenario.file, scenario.name, False, message, 0, "clock")
+    for number, seed in enumerate(scenario.products):
+        problem = run.attempt(lambda seed=seed: run.seed_product(seed), None)
+        if problem is not None:
+            label = f"products.{number}"
+            return ScenarioResult(scenario.file, scenario.name, False, f"{label}: {problem}", 0, label)
+    for step in scenario.steps:
+        problem = run.step(step)
+        if problem is not None:
+            message = f"{step.label}: {problem}"
+            return ScenarioResult(scenario.file, scenario.name, False, message, passed, step.label)
+        passed += step.number > 0
+    return ScenarioResult(scenario.file, scenario.name, True, None, passed)
 
 
 def run_directory(
@@ -95,12 +103,24 @@ def run_directory(
     return results
 
 
-def throwaway_services(workdir: Path, environ: Mapping[str, str] | None = None) -> Callable[[], Services]:
-    """A factory of services, each on a new migrated SQLite file under ``workdir``, clock controlled."""
+def throwaway_services(
+    workdir: Path,
+    environ: Mapping[str, str] | None = None,
+    base: Settings | None = None,
+    prepare: Callable[[Services], None] | None = None,
+) -> Callable[[], Services]:
+    """A factory of services, each on a new migrated SQLite file under ``workdir``, clock controlled.
+
+    Their other settings come from ``base`` when given (a server's own), else from ``environ``;
+    ``prepare`` is applied once to the template every file is copied from (a deploy, say).
+    """
     from ..bootstrap import bootstrap
     from ..service.schema import upgrade_database
 
     def settings(path: Path) -> Settings:
+        url = f"sqlite:///{path.resolve()}"
+        if base is not None:
+            return replace(base, database_url=url, controlled_clock=True, data_dir=workdir)
         return Settings.from_env(
             dict(environ) if environ is not None else None,
             database_url=f"sqlite:///{path.resolve()}",
@@ -110,6 +130,12 @@ def throwaway_services(workdir: Path, environ: Mapping[str, str] | None = None) 
 
     template = workdir / "template.sqlite3"
     upgrade_database(settings(template))
+    if prepare is not None:
+        prepared = bootstrap(settings(template))
+        try:
+            prepare(prepared)
+        finally:
+            prepared.database.dispose()
     numbers = itertools.count(1)
 
     def build() -> Services:

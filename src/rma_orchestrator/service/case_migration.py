@@ -27,6 +27,7 @@ from typing import Any
 
 from ..engine import serializer
 from ..engine.case_migration import CaseNotMovable, check
+from ..engine.move_reasons import MoveReason, reason
 from ..engine.step import Migrate
 from ..errors import Conflict, InvalidData, NotFound
 from ..store import case_moves, limits
@@ -48,11 +49,14 @@ EVENT_KIND = "instance_migrated"
 
 @dataclass(frozen=True)
 class MigrationCandidate:
+    """``reasons`` in English; ``reason_codes`` the same reasons as codes and parameters (for the pages)."""
+
     instance_id: int
     business_key: str
     status: str
     movable: bool
     reasons: list[str]
+    reason_codes: list[MoveReason]
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,8 @@ def dry_run(
         reasons = _status_reasons(case.status)
         if not reasons:
             reasons = _restored_reasons(services, case.id, target, to_version)
-        items.append(MigrationCandidate(case.id, case.business_key, case.status, not reasons, reasons))
+        texts = [found.text for found in reasons]
+        items.append(MigrationCandidate(case.id, case.business_key, case.status, not reasons, texts, reasons))
     movable = sum(1 for item in items if item.movable)
     return MigrationPlan(process_key, from_version, to_version, items, len(items), movable)
 
@@ -130,7 +135,7 @@ def migrate_instance(
         head = case_moves.case_state(uow.connection, instance_id)
         assert head is not None  # locked above
         if instance.status not in MOVABLE_STATUSES:
-            why = _status_reasons(instance.status)[0]
+            why = _status_reasons(instance.status)[0].text
             raise Conflict(f"case {instance.business_key} is {instance.status}: {why}")
         if instance.version == to_version:
             raise Conflict(f"case {instance.business_key} is on version {to_version} already")
@@ -217,20 +222,20 @@ def _cases(
     return rows
 
 
-def _status_reasons(status: str) -> list[str]:
+def _status_reasons(status: str) -> list[MoveReason]:
     if status in MOVABLE_STATUSES:
         return []
     if status == "error":
-        return ["the case is in error: retry or resolve its incident on its own version first"]
-    return [f"the case is {status}: only running or suspended cases move"]
+        return [reason("case_in_error")]
+    return [reason("case_not_running", status=status)]
 
 
-def _restored_reasons(services: Services, instance_id: int, target: Any, to_version: int) -> list[str]:
+def _restored_reasons(services: Services, instance_id: int, target: Any, to_version: int) -> list[MoveReason]:
     """Why the stored case cannot move (restored from its state; nothing runs)."""
     with services.database.reading() as connection:
         row = case_moves.case_state(connection, instance_id)
     if row is None:
-        return ["the case is gone"]
+        return [reason("case_gone")]
     source = services.definitions.get(row.definition_id)
     workflow = serializer.loads(row.state, source.spec, source.subprocess_specs, None)
     return list(check(workflow, target, to_version, row.data or {}).reasons)

@@ -26,6 +26,7 @@ def openapi() -> Any:
 # The routes register themselves on bp, in the order the OpenAPI document lists them.
 from . import definition_routes  # noqa: E402
 from . import draft_routes  # noqa: E402
+from . import draft_scenario_routes  # noqa: E402
 from . import instance_routes  # noqa: E402
 from . import task_routes  # noqa: E402
 from . import incident_routes  # noqa: E402
@@ -45,6 +46,7 @@ __all__ = [
     "calendar_routes",
     "definition_routes",
     "draft_routes",
+    "draft_scenario_routes",
     "incident_routes",
     "instance_routes",
     "migration_routes",

@@ -25,4 +25,5 @@ from . import (  # noqa: E402,F401 - the views register themselves on bp
     form_preview,
     index,
     migrations,
+    scenarios,
 )

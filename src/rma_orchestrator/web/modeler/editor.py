@@ -14,6 +14,7 @@ from ...errors import NotFound
 from ...service import diagram_drafts
 from ...service.definition_versions import list_process_versions
 from ...service.modeler_choices import editor_choices
+from ...service.version_compare import list_versions
 from ..auth import services
 from ..i18n import current_language
 from ..shell import require_page_actor
@@ -81,9 +82,40 @@ def editor(draft_id: int) -> ResponseReturnValue:
         "source": f"{base}/files/{file}",
         "file": f"{base}/files/{file}",
         "validate": f"{base}/validations",
+        "deploy": url_for("api.diagram_deploy_draft", draft_id=draft_id),
+        "compare": _pair_url("modeler.compare"),
+        "migrate": _pair_url("modeler.migrate_page"),
     }
     config = _config(file, draft.revision, urls, own)
-    return _page(render_template("modeler/editor.html", draft=draft, names=names, file=file, config=config))
+    page = render_template(
+        "modeler/editor.html",
+        draft=draft,
+        names=names,
+        file=file,
+        config=config,
+        base_compare=_base_compare(draft.process_key, draft.base_version),
+    )
+    return _page(page)
+
+
+def _pair_url(endpoint: str) -> str:
+    """The page of two versions of a process, ``{key}``, ``{from}`` and ``{to}`` filled in by the script."""
+    return url_for(endpoint, key="KEY").replace("KEY", "{key}") + "?from={from}&to={to}"
+
+
+def _base_compare(process_key: str, base: int | None) -> tuple[str, int, int] | None:
+    """A link from the draft's version to the latest one, or (when it is the latest) from the one before."""
+    if base is None:
+        return None
+    try:
+        latest = list_versions(services(), process_key, require_page_actor())[-1]
+    except NotFound:
+        return None
+    source, target = (base, latest) if base < latest else (base - 1, base)
+    if source < 1:
+        return None
+    pair: dict[str, Any] = {"from": source, "to": target}
+    return url_for("modeler.compare", key=process_key, **pair), source, target
 
 
 @bp.get("/processes/<key>/versions/<int:version>")

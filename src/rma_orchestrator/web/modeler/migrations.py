@@ -12,8 +12,10 @@ from flask_babel import gettext as _
 from ...errors import Conflict, InvalidData
 from ...service import batches, case_migration
 from ..auth import services
+from ..monitor.batches import OUTCOME_LABELS
 from ..shell import require_page_actor
 from . import bp
+from .reason_texts import reason_text
 
 REPORT_ROWS = 100
 REFRESH_SECONDS = 2
@@ -51,6 +53,7 @@ def migration_report(batch_id: int) -> ResponseReturnValue:
         "modeler/migration_report.html",
         report=report,
         running=report.finished_at is None,
+        outcome_labels=OUTCOME_LABELS,
         refresh_seconds=REFRESH_SECONDS,
     )
 
@@ -72,6 +75,7 @@ def _page(key: str, source: str, target: str, problems: list[str] | None = None)
         plan=plan,
         problems=problems or [],
         reason=request.form.get("reason", ""),
+        reason_text=reason_text,
     )
 
 

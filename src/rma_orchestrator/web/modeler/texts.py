@@ -28,6 +28,20 @@ def editor_texts() -> dict[str, str]:
         "{count} findings.": _("{count} findings."),
         "No findings.": _("No findings."),
         "Unsaved changes.": _("Unsaved changes."),
+        "Deploying…": _("Deploying…"),
+        "Deployed.": _("Deployed."),
+        "Not deployed.": _("Not deployed."),
+        "Not deployed: {message}": _("Not deployed: {message}"),
+        "Not deployed: {count} findings.": _("Not deployed: {count} findings."),
+        "Deployed: {versions}": _("Deployed: {versions}"),
+        "Nothing new: every file is already deployed as it is.": _(
+            "Nothing new: every file is already deployed as it is."
+        ),
+        "Compare with v{version}": _("Compare with v{version}"),
+        "Move running cases from v{from} to v{to}": _("Move running cases from v{from} to v{to}"),
+        "Write a change note: what changed and why. It goes into the audit trail with your name.": _(
+            "Write a change note: what changed and why. It goes into the audit trail with your name."
+        ),
         "The file could not be opened: {message}": _("The file could not be opened: {message}"),
         "The file cannot be saved: {message}": _("The file cannot be saved: {message}"),
         "(no form)": _("(no form)"),

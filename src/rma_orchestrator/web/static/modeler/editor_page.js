@@ -1,6 +1,7 @@
 // The editor page around one draft file: load, Save (If-Match revision; a conflict is shown, never
-// overwritten), Validate (saves first, then lists and marks the findings). `editor` is the file's kind
-// of editor: {open(text), content(), onChange(callback), diagram}.
+// overwritten), Validate (saves first, then lists and marks the findings), Deploy… (deploy.js). `editor`
+// is the file's kind of editor: {open(text), content(), onChange(callback), diagram}.
+import { setupDeploy } from "./deploy";
 import { getText, postJson, saveFile } from "./draft_api";
 import { NO_DIAGRAM, showFindings } from "./findings";
 
@@ -29,6 +30,19 @@ export async function runEditor(config, editor) {
     status.textContent = say(config, key, replacements);
   }
 
+  function showConflict(body) {
+    conflict.querySelector("[data-conflict-text]").textContent = say(config, "conflict", {
+      who: body.updated_by || "?",
+      revision: body.revision,
+    });
+    conflict.hidden = false;
+    root.dataset.conflict = "true";
+  }
+
+  function listFindings(result) {
+    return showFindings(findings, result, config.file, editor.diagram || NO_DIAGRAM, config.texts);
+  }
+
   async function save() {
     if (config.read_only) return true;
     let content;
@@ -41,12 +55,7 @@ export async function runEditor(config, editor) {
     setStatus("Saving…");
     const { ok, status: code, body } = await saveFile(config.urls.file, content, revision, config.content_type);
     if (code === 409) {
-      conflict.querySelector("[data-conflict-text]").textContent = say(config, "conflict", {
-        who: body.updated_by || "?",
-        revision: body.revision,
-      });
-      conflict.hidden = false;
-      root.dataset.conflict = "true";
+      showConflict(body);
       setStatus("Not saved.");
       return false;
     }
@@ -71,7 +80,7 @@ export async function runEditor(config, editor) {
       setStatus("Validation failed: {message}", { message: ((body.errors || [])[0] || {}).message || "" });
       return;
     }
-    const count = showFindings(findings, body, config.file, editor.diagram || NO_DIAGRAM, config.texts);
+    const count = listFindings(body);
     root.dataset.validated = String((Number(root.dataset.validated) || 0) + 1);
     setStatus(count ? "{count} findings." : "No findings.", { count });
   }
@@ -90,6 +99,15 @@ export async function runEditor(config, editor) {
   });
   if (saveButton) saveButton.addEventListener("click", save);
   if (validateButton) validateButton.addEventListener("click", validate);
+  setupDeploy(config, {
+    say: (key, replacements) => say(config, key, replacements),
+    setStatus,
+    save,
+    dirty: () => dirty,
+    revision: () => revision,
+    showFindings: listFindings,
+    showConflict,
+  });
   conflict.querySelector("[data-reload]").addEventListener("click", () => window.location.reload());
   window.addEventListener("beforeunload", (event) => {
     if (dirty && !config.read_only) event.preventDefault();
