@@ -22,15 +22,12 @@ from typing import Any
 
 import pytest
 from migration_cases import start_return
-from page_client import PASSWORD
 from playwright.sync_api import expect
 from rma_cases import ROOT
 from support import ADMIN
-from workspace import Workspace, classes, page_problems, screenshot, serving_workspace
+from workspace import Workspace, analysts_workspace, classes, page_problems, screenshot, sign_in_as
 
-from rma_orchestrator.scheduler import BatchWorker
 from rma_orchestrator.service.instances import get_instance
-from rma_orchestrator.service.users import add_user
 
 TIMER = "goods_reminder_due"  # the 7-day reminder while return waits for the parcel
 VALUE = "#bio-properties-panel-timerEventDefinitionValue"
@@ -43,22 +40,8 @@ def journey(tmp_path: Path) -> Iterator[Workspace]:
     (processes / "tests").mkdir(parents=True)
     for name in SCENARIOS:
         shutil.copy(ROOT / "processes" / "tests" / name, processes / "tests" / name)
-    with serving_workspace(tmp_path / "data", processes_dir=processes) as served:
-        add_user(served.services, "ana_chen", [], "analyst", PASSWORD)
-        worker = BatchWorker(served.services)
-        worker.start()
-        try:
-            yield served
-        finally:
-            worker.stop()
-
-
-def _sign_in(page: Any, workspace: Workspace, name: str) -> None:
-    page.goto(f"{workspace.base}/login")
-    page.fill("#name", name)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_load_state()
+    with analysts_workspace(tmp_path / "data", processes_dir=processes) as served:
+        yield served
 
 
 def _timer_panel(page: Any) -> Any:
@@ -79,7 +62,7 @@ def test_an_analyst_changes_the_reminder_and_moves_a_waiting_case_to_version_2(
     page = context.new_page()
     problems = page_problems(page)
     try:
-        _sign_in(page, journey, "ana_chen")
+        sign_in_as(page, journey, "ana_chen")
         page.click("header nav a[href='/modeler']")
         page.locator("[data-process='return'] tr[data-version='1']").get_by_role("button").click()
         page.wait_for_url(re.compile(r".*/modeler/drafts/\d+$"))

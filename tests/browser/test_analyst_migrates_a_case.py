@@ -14,33 +14,16 @@ from typing import Any
 
 import pytest
 from migration_cases import deploy_return, reminder_after, start_return
-from page_client import PASSWORD
 from support import ADMIN
-from workspace import Workspace, screenshot, serving_workspace
+from workspace import Workspace, analysts_workspace, screenshot, sign_in_as
 
-from rma_orchestrator.scheduler import BatchWorker
 from rma_orchestrator.service.instances import get_instance
-from rma_orchestrator.service.users import add_user
 
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Iterator[Workspace]:
-    with serving_workspace(tmp_path) as served:
-        add_user(served.services, "ana_chen", [], "analyst", PASSWORD)
-        worker = BatchWorker(served.services)
-        worker.start()
-        try:
-            yield served
-        finally:
-            worker.stop()
-
-
-def sign_in(page: Any, workspace: Workspace, name: str) -> None:
-    page.goto(f"{workspace.base}/login")
-    page.fill("#name", name)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_load_state()
+    with analysts_workspace(tmp_path) as served:
+        yield served
 
 
 def test_an_analyst_moves_a_waiting_case_to_version_2(workspace: Workspace, browser: Any) -> None:
@@ -49,7 +32,7 @@ def test_an_analyst_moves_a_waiting_case_to_version_2(workspace: Workspace, brow
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = context.new_page()
     try:
-        sign_in(page, workspace, "ana_chen")
+        sign_in_as(page, workspace, "ana_chen")
         page.goto(f"{workspace.base}/modeler/processes/return/migrate?from=1&to=2")
         row = page.locator(f"#migrate-cases tr[data-instance='{case.id}']")
         assert row.get_attribute("data-movable") == "yes"
@@ -71,7 +54,7 @@ def test_an_analyst_moves_a_waiting_case_to_version_2(workspace: Workspace, brow
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = context.new_page()
     try:  # the case's page, as a manager sees it
-        sign_in(page, workspace, "mgr_zhou")
+        sign_in_as(page, workspace, "mgr_zhou")
         page.goto(f"{workspace.base}/monitor/instances/{case.id}")
         assert "return v2" in page.locator("main").inner_text()
         screenshot(page, "monitor_case_on_version_2")

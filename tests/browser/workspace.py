@@ -96,3 +96,28 @@ def serving_workspace(tmp_path: Path, **settings_given: Any) -> Iterator[Workspa
         server.shutdown()
         thread.join(timeout=10)
         services.database.dispose()
+
+
+@contextmanager
+def analysts_workspace(tmp_path: Path, **settings_given: Any) -> Iterator[Workspace]:
+    """The workspace with the analyst ``ana_chen`` and a batch worker beside the app (as
+    ``rma scheduler`` runs one), so migration runs started from the pages are worked."""
+    from rma_orchestrator.scheduler import BatchWorker
+
+    with serving_workspace(tmp_path, **settings_given) as served:
+        add_user(served.services, "ana_chen", [], "analyst", PASSWORD)
+        worker = BatchWorker(served.services)
+        worker.start()
+        try:
+            yield served
+        finally:
+            worker.stop()
+
+
+def sign_in_as(page: Any, workspace: Workspace, name: str) -> None:
+    """Sign ``name`` in with the tests' password and wait for the page they land on."""
+    page.goto(f"{workspace.base}/login")
+    page.fill("#name", name)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state()
