@@ -9,8 +9,11 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
+from limited import limited_services
 from support import private_postgres
 from sweep_world import World, build_world
+
+from rma_orchestrator.service.context import Services
 
 
 @pytest.fixture
@@ -52,3 +55,17 @@ def make_world(
         yield make
         for world in built:
             world.services.database.dispose()
+
+
+@pytest.fixture
+def limited(db_url: str, tmp_path: Path) -> Iterator[Services]:
+    services = limited_services(db_url, tmp_path)
+    yield services
+    services.database.dispose()
+
+
+@pytest.fixture
+def sqlite_limited(sqlite_url: str, tmp_path: Path) -> Iterator[Services]:
+    services = limited_services(sqlite_url, tmp_path)
+    yield services
+    services.database.dispose()

@@ -11,12 +11,11 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import hostile_processes as hp
 import pytest
-from limited import LIMIT, limited_services, limited_settings, meanwhile, only_incident
+from limited import C_LEVEL_BOMBS, LIMIT, limited_settings, meanwhile, only_incident
 from sqlalchemy import text
 from support import ADMIN, AGENT, ANALYST
 
@@ -30,26 +29,7 @@ from rma_orchestrator.service.results import InstanceInfo
 from rma_orchestrator.service.tasks import complete_task
 
 # Without the limits each of these runs for seconds to minutes holding the interpreter lock.
-C_LEVEL_BOMBS = {
-    "huge_str": 'x = len(str(["x" * 10**7] * 200))',
-    "sort_by_str": "x = sorted(list(range(10**6)) * 10, key=str)",
-    "decimal_format": "x = len(f\"{Decimal('1e2000000000'):f}\")",
-}
 SHARED_REFERENCES = "a = [1] * 100\nb = [a] * 100\nc = [b] * 100\nd = [c] * 10"
-
-
-@pytest.fixture
-def limited(db_url: str, tmp_path: Path) -> Iterator[Services]:
-    services = limited_services(db_url, tmp_path)
-    yield services
-    services.database.dispose()
-
-
-@pytest.fixture
-def sqlite_limited(sqlite_url: str, tmp_path: Path) -> Iterator[Services]:
-    services = limited_services(sqlite_url, tmp_path)
-    yield services
-    services.database.dispose()
 
 
 def _hard_limit(message: str) -> bool:

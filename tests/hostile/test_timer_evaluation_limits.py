@@ -9,15 +9,12 @@ body, and the same app must go on answering; a huge value is echoed cut short.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import hostile_processes as hp
 import pytest
 from flask.testing import FlaskClient
-from limited import limited_services
-from test_step_limits import C_LEVEL_BOMBS
+from limited import C_LEVEL_BOMBS
 
 from rma_orchestrator.service.context import Services
 from rma_orchestrator.service.users import add_user, create_token
@@ -31,20 +28,6 @@ HUGE_LIST = "sorted(list(range(10**6)))"  # quick to make, 8 MB as a list, far m
 def _stopped(message: str) -> bool:
     """Stopped by the time limit (1 s for an expression) or by the step memory limit (1024 MB)."""
     return "ran longer than its limit of 1 s and was stopped" in message or "the limit is 1024 MB" in message
-
-
-@pytest.fixture
-def limited(db_url: str, tmp_path: Path) -> Iterator[Services]:
-    services = limited_services(db_url, tmp_path)
-    yield services
-    services.database.dispose()
-
-
-@pytest.fixture
-def sqlite_limited(sqlite_url: str, tmp_path: Path) -> Iterator[Services]:
-    services = limited_services(sqlite_url, tmp_path)
-    yield services
-    services.database.dispose()
 
 
 def _analyst(services: Services) -> tuple[FlaskClient, dict[str, str]]:

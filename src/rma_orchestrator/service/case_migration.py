@@ -250,14 +250,3 @@ def migration_act(target_version: int | None) -> Any:
         migrate_instance(services, instance_id, target_version, actor, reason, batch_id=batch_id)
 
     return act
-
-
-def process_versions(services: Services, process_key: str, actor: Actor) -> list[int]:
-    """The deployed versions of ``process_key`` (NotFound when none is)."""
-    permissions.require_may_deploy(actor)
-    check_text("process_key", process_key, limits.PROCESS_KEY)
-    with services.database.reading() as connection:
-        found = case_moves.versions_of(connection, process_key)
-    if not found:
-        raise NotFound(f"process {process_key!r} is not deployed")
-    return found

@@ -66,10 +66,3 @@ def wait_starts(connection: Connection, instance_id: int) -> dict[str, datetime]
     """Task id -> when it began to wait, for each of the case's waiting timers."""
     rows = connection.execute(_WAITS, {"id": instance_id})
     return {row.task_id: row.created_at for row in rows if row.created_at is not None}
-
-
-def versions_of(connection: Connection, process_key: str) -> list[int]:
-    """The deployed versions of a process, oldest first."""
-    definition = TABLES["process_definition"]
-    query = select(definition.c.version).where(definition.c.process_key == process_key)
-    return sorted(int(v) for v in connection.execute(query.order_by(definition.c.version)).scalars())

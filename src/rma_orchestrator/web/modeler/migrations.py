@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from ...errors import Conflict, InvalidData
-from ...service import batches, case_migration
+from ...service import batches, case_migration, version_compare
 from ..auth import services
 from ..monitor.batches import OUTCOME_LABELS
 from ..shell import require_page_actor
@@ -60,7 +60,7 @@ def migration_report(batch_id: int) -> ResponseReturnValue:
 
 def _page(key: str, source: str, target: str, problems: list[str] | None = None) -> str:
     actor = require_page_actor()
-    versions = case_migration.process_versions(services(), key, actor)
+    versions = version_compare.list_versions(services(), key, actor)
     from_version = _version(source) if source else (versions[-2] if len(versions) > 1 else versions[0])
     to_version = _version(target) if target else versions[-1]
     plan = None
